@@ -1,0 +1,48 @@
+# make run   - create .venv, install, start the dashboard on http://localhost:8501 (local disk, SQLite, offline analyser)
+# make test  - create .venv, install runtime + test deps, run the whole suite
+# make bench - benchmarks (ratios from one run)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --disable-pip-version-check -q
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+PORT ?= 8501
+
+.PHONY: install install-dev run test bench lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+
+# mediapipe 0.10.21 declares numpy<2, protobuf<5 and opencv-contrib-python, yet runs beside
+# numpy 2, protobuf 5.29.5 and opencv-python-headless 5: it is installed alone, without deps.
+$(RUNTIME): requirements.txt requirements-mediapipe.txt | $(PY)
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -r requirements-mediapipe.txt
+	touch $@
+
+$(DEV): $(RUNTIME) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+install: $(RUNTIME)
+
+install-dev: $(DEV)
+
+run: $(RUNTIME)
+	PERFORMATE_DATA_DIR=$${PERFORMATE_DATA_DIR:-./data} $(PY) -m streamlit run app.py \
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: $(DEV)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(DEV)
+	$(PY) bench/run_all.py
+
+lint: $(DEV)
+	$(PY) -m ruff check core tests bench pages app.py
+	$(PY) -m mypy core
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

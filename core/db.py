@@ -1,0 +1,174 @@
+"""SQLite through sqlite-utils: WAL, a busy timeout, named migrations, JSON columns.
+
+The analyses table is both the record of every analysis and the job queue (core/jobs.py).
+Connections are per thread (sqlite3 objects must not cross threads); each waits up to 30 s on a
+lock instead of failing with "database is locked".
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("performate")
+
+#: Columns holding JSON; decoded by ``decode_row``.
+JSON_COLUMNS = (
+    "trim", "video", "analyzers_used", "route_analysis", "metrics", "technique_points",
+    "strengths", "recommendations", "key_frames", "cost",
+)
+BOOL_COLUMNS = ("consent", "low_confidence", "moving_camera", "degraded", "canary")
+
+
+@migrations()
+def m001_analyses(db: sqlite_utils.Database) -> None:
+    db["analyses"].create(
+        {
+            "analysis_id": str, "status": str, "stage": str, "progress": float,
+            "error_code": str, "error_detail": str, "attempts": int, "client_key": str,
+            "created_at": str, "queued_at": str, "started_at": str, "finished_at": str, "updated_at": str,
+            "climber": str, "discipline": str, "route_name": str, "grade": str, "attempt_or_send": str,
+            "notes": str, "trim": str, "consent": int, "language": str, "analyzer": str,
+            "video_ref": str, "video_name": str, "video_sha256": str,
+            "low_confidence": int, "moving_camera": int, "degraded": int, "degraded_reason": str, "canary": int,
+            "video": str, "performance_score": float, "confidence": float, "analyzers_used": str,
+            "route_analysis": str, "metrics": str, "technique_points": str, "summary": str,
+            "strengths": str, "recommendations": str, "key_frames": str, "cost": str, "replay_ref": str,
+            "next_run_at": float, "lease_owner": str, "lease_until": float, "duration_s": float,
+        },
+        pk="analysis_id",
+        not_null={"status"},
+        defaults={"status": "queued", "progress": 0.0, "attempts": 0, "consent": 0, "low_confidence": 0,
+                  "moving_camera": 0, "degraded": 0, "canary": 0},
+    )
+    db["analyses"].create_index(["client_key"], unique=True)
+    db["analyses"].create_index(["status", "next_run_at"])
+    db["analyses"].create_index(["climber", "created_at"])
+
+
+@migrations()
+def m002_events(db: sqlite_utils.Database) -> None:
+    db["events"].create(
+        {"id": int, "analysis_id": str, "at": str, "from_status": str, "to_status": str, "stage": str,
+         "error_code": str, "attempt": int, "detail": str},
+        pk="id",
+    )
+    db["events"].create_index(["analysis_id", "id"])
+
+
+@migrations()
+def m003_kv(db: sqlite_utils.Database) -> None:
+    # small operational state: pause switches, alert states, health history, daily spend
+    db["kv"].create({"key": str, "value": str, "updated_at": str}, pk="key")
+    db["health_runs"].create({"id": int, "at": str, "status": str, "report": str}, pk="id")
+    db["vision_cache"].create({"request_hash": str, "response": str, "created_at": str}, pk="request_hash")
+    db["vision_calls"].create(
+        {"id": int, "at": str, "analysis_id": str, "model": str, "tokens_in": int, "tokens_out": int,
+         "usd": float, "cached": int, "outcome": str}, pk="id")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+_local = threading.local()
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """A migrated database for this thread. ``":memory:"`` gives a fresh in-memory one."""
+    key = str(path)
+    if key == ":memory:":
+        db = sqlite_utils.Database(memory=True)
+        migrations.apply(db)
+        return db
+    cache: dict[str, sqlite_utils.Database] = getattr(_local, "dbs", None) or {}
+    _local.dbs = cache
+    if key in cache:
+        return cache[key]
+    Path(key).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(key, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    with _migrate_lock:
+        if key not in _migrated:
+            for attempt in range(5):
+                try:
+                    migrations.apply(db)
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
+            _migrated.add(key)
+    cache[key] = db
+    return db
+
+
+def forget_connections() -> None:
+    """Close this thread's connections (tests that delete the data dir)."""
+    for db in (getattr(_local, "dbs", None) or {}).values():
+        db.conn.close()
+    _local.dbs = {}
+    _migrated.clear()
+
+
+def encode(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        if k in JSON_COLUMNS and v is not None and not isinstance(v, str):
+            v = json.dumps(v, separators=(",", ":"), default=str)
+        elif k in BOOL_COLUMNS and v is not None:
+            v = int(bool(v))
+        out[k] = v
+    return out
+
+
+def decode_row(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    out = dict(row)
+    for k in JSON_COLUMNS:
+        if isinstance(out.get(k), str):
+            try:
+                out[k] = json.loads(out[k])
+            except ValueError:
+                pass
+    for k in BOOL_COLUMNS:
+        if k in out and out[k] is not None:
+            out[k] = bool(out[k])
+    return out
+
+
+def get_analysis(db: sqlite_utils.Database, analysis_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("select * from analyses where analysis_id = ?", [analysis_id]))
+    return decode_row(rows[0]) if rows else None
+
+
+def update_analysis(db: sqlite_utils.Database, analysis_id: str, **values: Any) -> None:
+    values["updated_at"] = now_iso()
+    db["analyses"].update(analysis_id, encode(values))
+
+
+def add_event(db: sqlite_utils.Database, analysis_id: str, from_status: str | None, to_status: str,
+              *, stage: str | None = None, error_code: str | None = None, attempt: int | None = None,
+              detail: str | None = None) -> None:
+    db["events"].insert({
+        "analysis_id": analysis_id, "at": now_iso(), "from_status": from_status, "to_status": to_status,
+        "stage": stage, "error_code": error_code, "attempt": attempt, "detail": detail,
+    })
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    return [r for r in (decode_row(x) for x in db.query(sql, list(params))) if r is not None]

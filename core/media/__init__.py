@@ -1,0 +1,1 @@
+"""Media: probe (demux only), policy, one-pass frame sampling, key frames, rendering."""

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from core import db as dbmod
+from core.config import Settings, reset_settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BUCKET = "performate-test"
+
+
+def need(service: str, ok: bool, why: str) -> None:
+    """Skip with a reason on a laptop; fail under CI=true, where every service must be there."""
+    if ok:
+        return
+    msg = f"{service} unavailable: {why}"
+    if IN_CI:
+        pytest.fail(msg + " (required under CI=true)")
+    pytest.skip(msg)
+
+
+def wait_for(pred: Callable[[], object], timeout: float = 30.0, interval: float = 0.05, what: str = "condition") -> object:
+    """Poll ``pred`` until truthy or raise after ``timeout`` seconds (no sleeps as synchronisation)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own data dir and no ambient secrets or S3 settings."""
+    for k in list(os.environ):
+        if k.startswith("PERFORMATE_") or k in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("PERFORMATE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PERFORMATE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    reset_settings()
+    yield
+    dbmod.forget_connections()
+    reset_settings()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from tests.media import make_clips
+
+    return make_clips(tmp_path_factory.mktemp("clips"))
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real moto S3 server over HTTP on 127.0.0.1; yields its endpoint URL."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:  # pragma: no cover
+        need("moto server", False, str(exc))
+        raise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Configure S3 storage against the moto server with a fresh bucket."""
+    import boto3
+
+    bucket = f"{BUCKET}-{os.urandom(4).hex()}"
+    client = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    monkeypatch.setenv("PERFORMATE_S3_BUCKET", bucket)
+    monkeypatch.setenv("PERFORMATE_S3_ENDPOINT_URL", moto_server)
+    reset_settings()
+    yield {"bucket": bucket, "endpoint": moto_server}
+    reset_settings()
+
+
+import logging as _logging
+
+_logging.getLogger("werkzeug").setLevel(_logging.WARNING)

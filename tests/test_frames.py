@@ -1,0 +1,92 @@
+"""One-pass sampling: timestamps, counts, early ends, movement-chosen key frames, the CLI."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import ErrorCode, PipelineError
+from core.media import frames as framing
+from tests.media import REAL_HANDHELD, ffmpeg
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_sampling_by_timestamp_counts_every_frame(clips):
+    st = framing.SampleStats()
+    out = list(framing.sample(clips["h264"], 8, 320, st))
+    assert st.decoded == 90  # 3 s x 30 fps, all grabbed once
+    assert len(out) == 24
+    dts = np.diff([f.t for f in out])
+    assert dts.min() >= 0.099 and dts.max() <= 0.17
+    assert max(out[0].image.shape[:2]) == 320
+
+
+def test_vfr_webm_real_frame_count(clips):
+    st = framing.SampleStats()
+    out = list(framing.sample(clips["vfr_webm"], 8, 320, st))
+    from core.media.probe import probe
+
+    assert st.decoded == probe(clips["vfr_webm"]).packets
+    assert out[-1].t > 3.0  # timestamps, not frame numbers: the clip still spans ~4 s
+    assert all(b.t > a.t for a, b in zip(out, out[1:]))
+
+
+def test_rotated_hevc_frames_come_upright(clips):
+    out = list(framing.sample(clips["hevc_rot"], 4, 640, None))
+    h, w = out[0].image.shape[:2]
+    assert (w, h) == (480, 640)
+
+
+def test_10bit_real_clip(clips):
+    st = framing.SampleStats()
+    out = list(framing.sample(REAL_HANDHELD, 8, 480, st))
+    assert st.decoded == 180
+    assert len(out) == pytest.approx(58, abs=2)
+    assert out[0].image.dtype == np.uint8 and out[0].image.mean() > 5
+
+
+def test_file_ending_early_ends_sampling(tmp_path):
+    src = tmp_path / "faststart.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(src))
+    cut = tmp_path / "cut.mp4"
+    data = src.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    st = framing.SampleStats()
+    out = list(framing.sample(cut, 8, 320, st))
+    assert 0 < st.decoded < 100
+    assert len(out) >= 5 and st.last_t < 3.9
+
+
+def test_no_frames_is_frame_extraction_failed(clips):
+    with pytest.raises(PipelineError) as e:
+        list(framing.sample(clips["text"], 8, 320))
+    assert e.value.code is ErrorCode.FRAME_EXTRACTION_FAILED
+
+
+def test_key_frames_follow_movement_not_even_spacing():
+    times = [i * 0.125 for i in range(80)]
+    movement = [0.0] * 80
+    for peak in (11, 13, 47, 70):
+        movement[peak] = 10.0 + peak
+    chosen = framing.pick_key_frames(times, movement, 6)
+    assert chosen[0] == 0 and chosen[-1] == 79
+    assert {47, 70} <= set(chosen)
+    assert len(chosen) == 6
+    assert chosen == sorted(chosen)
+    assert not ({11, 13} <= set(chosen))  # too close to each other to both be shown
+
+
+def test_frames_cli_writes_jpegs(clips, tmp_path):
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "core", "frames", str(clips["h264"]), "--out", str(out), "--fps", "4"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["written"] == 12 and res["decoded_frames"] == 90
+    assert len(list(out.glob("*.jpg"))) == 12
