@@ -7,6 +7,8 @@ counts the decodable frames as it goes. OpenCV applies the rotation flag, so fra
 """
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -48,9 +50,20 @@ def downscale(img: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
 
+def _shrink(img: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
+    img = downscale(img, max_side)
+    # motion on a tiny thumbnail: shrink first, then convert (cheaper than the other way round)
+    tiny = cv2.resize(img, (MOTION_WIDTH, max(1, round(MOTION_WIDTH * img.shape[0] / img.shape[1]))),
+                      interpolation=cv2.INTER_AREA)
+    return img, cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
+
+
 def sample(path: Path, fps: float, max_side: int, stats: SampleStats | None = None,
            nominal_fps: float | None = None) -> Iterator[Frame]:
     """Yield frames at ``fps`` (by timestamp) from one sequential pass. Fills ``stats`` as it goes.
+
+    The capture thread only grabs and retrieves; downscaling runs on a helper thread (OpenCV
+    releases the GIL), so it overlaps with decoding the next frames.
 
     Raises FRAME_EXTRACTION_FAILED when the file opens but yields no frame at all. A file that ends
     early simply ends the iteration; ``stats.decoded`` and ``stats.last_t`` say how far it got.
@@ -66,6 +79,21 @@ def sample(path: Path, fps: float, max_side: int, stats: SampleStats | None = No
     prev_small: np.ndarray | None = None
     fallback_dt = 1.0 / (nominal_fps or cap.get(cv2.CAP_PROP_FPS) or 30.0)
     last_t = -1.0
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shrink")
+    pending: deque[tuple[int, float, Future[tuple[np.ndarray, np.ndarray]]]] = deque()
+
+    def emit(frame_no: int, t: float, fut: Future[tuple[np.ndarray, np.ndarray]]) -> Frame:
+        nonlocal prev_small
+        img, small = fut.result()
+        motion = (float(cv2.mean(cv2.absdiff(small, prev_small))[0])
+                  if prev_small is not None and prev_small.shape == small.shape else 0.0)
+        prev_small = small
+        stats.height, stats.width = img.shape[:2]
+        stats.times.append(round(t, 4))
+        fr = Frame(stats.sampled, frame_no, round(t, 4), img, motion)
+        stats.sampled += 1
+        return fr
+
     try:
         while True:
             try:
@@ -96,18 +124,14 @@ def sample(path: Path, fps: float, max_side: int, stats: SampleStats | None = No
                 next_t += step
             if not stats.src_width:
                 stats.src_height, stats.src_width = img.shape[:2]
-            img = downscale(img, max_side)
-            stats.height, stats.width = img.shape[:2]
-            grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-            small = cv2.resize(grey, (MOTION_WIDTH, max(1, round(MOTION_WIDTH * grey.shape[0] / grey.shape[1]))),
-                               interpolation=cv2.INTER_AREA).astype(np.int16)
-            motion = float(np.abs(small - prev_small).mean()) if prev_small is not None and prev_small.shape == small.shape else 0.0
-            prev_small = small
-            stats.times.append(round(t, 4))
-            yield Frame(stats.sampled, stats.decoded - 1, round(t, 4), img, motion)
-            stats.sampled += 1
+            pending.append((stats.decoded - 1, t, pool.submit(_shrink, img, max_side)))
+            while len(pending) > 2 or (pending and pending[0][2].done()):
+                yield emit(*pending.popleft())
+        while pending:
+            yield emit(*pending.popleft())
     finally:
         cap.release()
+        pool.shutdown(wait=True, cancel_futures=True)
     if stats.sampled == 0:
         raise PipelineError(ErrorCode.FRAME_EXTRACTION_FAILED, f"no frame decoded ({stats.decoded} grabbed)")
 
