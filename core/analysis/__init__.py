@@ -1,0 +1,1 @@
+"""Analysis: pose, camera motion, metrics, technique, feedback; the offline and vision analysers."""

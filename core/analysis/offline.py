@@ -1,0 +1,112 @@
+"""The offline analyser: pose -> camera -> metrics -> technique -> the full record, no network."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.analysis import catalog, technique
+from core.analysis import metrics as M
+from core.analysis.base import Analyzer, Measured
+from core.analysis.camera import CameraMotion
+from core.analysis.pose import PoseResult, torso_visibility
+from core.config import Settings
+from core.errors import ErrorCode, PipelineError
+
+
+class OfflineAnalyzer(Analyzer):
+    name = "offline"
+
+    def coach(self, measured: Measured, job: dict[str, Any], settings: Settings) -> dict[str, Any]:
+        return dict(measured.record)
+
+
+def _norm(x: float, y: float, w: int, h: int) -> tuple[float, float]:
+    return round(x / w, 4), round(y / h, 4)
+
+
+def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metrics, lang: str,
+                 frame_w: int, frame_h: int) -> dict[str, Any]:
+    """The measured record. Raises NO_CLIMBER_DETECTED below the quality gate."""
+    found = pose.found
+    if found.sum() < 4 or m.coverage < M.QUALITY_GATE_FAIL:
+        raise PipelineError(
+            ErrorCode.NO_CLIMBER_DETECTED,
+            f"pose coverage {m.coverage:.0%} of the climb ({int(found.sum())}/{len(found)} sampled frames), "
+            f"gate {M.QUALITY_GATE_FAIL:.0%}",
+        )
+    vis = float(np.mean([torso_visibility(pose.landmarks[i]) for i in np.flatnonzero(found)]))
+    cam_factor = 1.0 if not cam.moving else (0.9 if cam.reliable else 0.6)
+    confidence = round(min(1.0, m.coverage) * vis * cam_factor, 3)
+    low_conf = m.coverage < M.QUALITY_GATE_LOW or (cam.moving and not cam.reliable)
+
+    points = technique.assess(m, lang)
+    score = technique.performance_score(points)
+    segs = technique.segments(m, lang)
+    v = m.values
+
+    contacts = [
+        {"time": round(c.start, 2), "x": _norm(c.x, c.y, frame_w, frame_h)[0], "y": _norm(c.x, c.y, frame_w, frame_h)[1],
+         "hold_type": c.hold_type, "limb": c.limb, "duration_s": round(c.end - c.start, 2), "order": k + 1}
+        for k, c in enumerate(m.contacts)
+    ]
+    hip_px = track.hip()
+    climbed = []
+    height0 = None
+    sp = dict(zip(np.round(m.hip_t, 3).tolist(), m.hip_speed.tolist()))
+    for i, t in enumerate(track.t):
+        if np.isnan(hip_px[i, 0]):
+            continue
+        x, y = _norm(hip_px[i, 0], hip_px[i, 1], frame_w, frame_h)
+        h = -hip_px[i, 1] / track.torso_px
+        height0 = h if height0 is None else height0
+        climbed.append({"time": round(float(t), 2), "x": x, "y": y, "height": round(float(h - height0), 3),
+                        "speed": round(float(sp[round(float(t), 3)]), 3) if round(float(t), 3) in sp else None,
+                        "in_climb": bool(m.window[0] <= t <= m.window[1])})
+
+    assessed = [p for p in points if p.assessed and p.score is not None]
+    ranked = sorted(assessed, key=lambda p: p.score or 0, reverse=True)
+    names = {p.area: catalog.area_name(lang, p.area) for p in points}
+    summary = [catalog.text(lang, "summary", duration=f"{v['duration_s']:.1f}", moves=v["moves"],
+                            gain=f"{v['vertical_progress']:.1f}", score=score if score is not None else "-")]
+    if ranked:
+        summary.append(catalog.text(lang, "summary.best", best=names[ranked[0].area]))
+        summary.append(catalog.text(lang, "summary.worst", worst=names[ranked[-1].area]))
+    if low_conf:
+        summary.append(catalog.text(lang, "summary.low_confidence"))
+    if cam.moving:
+        summary.append(catalog.text(lang, "summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
+    strengths = [f"{names[p.area]}: {p.feedback}" for p in ranked if (p.score or 0) >= technique.GOOD_SCORE]
+    recommendations = [f"{names[p.area]}: {p.drill}" for p in sorted(assessed, key=lambda p: p.score or 0)[:3]
+                       if (p.score or 0) < technique.GOOD_SCORE + 15]
+
+    metrics = dict(v)
+    metrics["pauses_detail"] = m.pauses
+    metrics["camera"] = {"moving": cam.moving, "compensated": cam.moving and cam.reliable,
+                         "max_shift": cam.max_shift, "failed_pairs": cam.failed_pairs}
+    metrics["pose_sources"] = {s: pose.source.count(s) for s in set(pose.source) if s}
+    metrics["landmark_visibility"] = round(vis, 3)
+    return {
+        "performance_score": score,
+        "confidence": confidence,
+        "low_confidence": low_conf,
+        "moving_camera": cam.moving,
+        "analyzers_used": ["offline"],
+        "degraded": False,
+        "degraded_reason": None,
+        "route_analysis": {
+            "route_detected": sum(1 for c in m.contacts if c.hold_type == "hand") >= 2,
+            "total_moves": v["moves"],
+            "difficulty_estimated": None,
+            "ideal_route": contacts,  # old field name; holds the route as climbed (ordered contacts)
+            "climbed_path": climbed,
+            "performance_segments": segs,
+            "climb_window": {"start": round(m.window[0], 2), "end": round(m.window[1], 2), "how": m.window[2]},
+            "frame_size": [frame_w, frame_h],
+        },
+        "metrics": metrics,
+        "technique_points": [p.to_dict(lang) for p in points],
+        "summary": " ".join(summary),
+        "strengths": strengths,
+        "recommendations": recommendations,
+    }

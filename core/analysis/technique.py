@@ -1,0 +1,189 @@
+"""Technique points: six areas, each a 0-100 score traceable to a metric and a threshold, the
+evidence (time ranges), feedback and one drill; or "not assessed" with the reason.
+
+Scores are piecewise linear between a "needs work" anchor (0) and a "good" anchor (100), so every
+score is monotonic in its metric. Anchors are named below with their source.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.analysis import catalog
+from core.analysis import metrics as M
+
+# --- anchors: (needs-work value -> 0, good value -> 100) ---------------------------------------
+#: Share of hanging time on straight arms (>= 150 degrees, Beltran Beltran et al. 2023); we take
+#: 60% as expert-like and 10% as novice-like (our calibration on gym footage).
+ARMS = (0.10, 0.60)
+#: Foot re-placements per foot contact: novices adjust often (our calibration).
+FOOT_REPLACEMENTS = (1.0, 0.0)
+#: Share of the climb with no foot on a hold (feet cut or swinging).
+FEET_OFF = (0.6, 0.1)
+#: Share of three-point moments with the hip inside the support polygon.
+HIP_SUPPORT = (0.2, 0.8)
+#: Immobility ratio: Seifert et al. 2014 report lower immobility for experienced climbers.
+IMMOBILITY = (0.6, 0.2)
+#: Longest pause in seconds.
+LONGEST_PAUSE = (10.0, 1.5)
+#: GIE: Watts et al. 2016 report 0.92-1.02 for experienced climbers; 1.6 as clearly hesitant.
+GIE = (1.6, 0.95)
+#: log10 of dimensionless jerk (our calibration: smoothed hip at 8 fps).
+LOG_JERK = (4.7, 2.7)
+#: Share of dynamic moves followed by a swing.
+SWING_SHARE = (1.0, 0.0)
+#: performance_score weights (renormalised over assessed areas).
+WEIGHTS = {"fluency": 0.25, "arms": 0.2, "footwork": 0.2, "pacing": 0.15, "hips": 0.15, "dynamics": 0.05}
+AREAS = tuple(WEIGHTS)
+GOOD_SCORE = 70  # at or above: "good" text and a strength
+
+
+def ramp(value: float, bad: float, good: float) -> float:
+    """0 at ``bad``, 100 at ``good``, linear between, clamped; works in both directions."""
+    if bad == good:
+        return 100.0
+    return float(np.clip((value - bad) / (good - bad), 0.0, 1.0) * 100.0)
+
+
+@dataclass
+class Point:
+    area: str
+    score: int | None
+    assessed: bool
+    feedback: str
+    drill: str
+    evidence: list[dict[str, float]]
+    basis: dict[str, Any]  # metric values and anchors behind the score
+
+    def to_dict(self, lang: str) -> dict[str, Any]:
+        return {
+            "area": self.area, "name": catalog.area_name(lang, self.area), "score": self.score,
+            "assessed": self.assessed, "feedback": self.feedback, "drill": self.drill,
+            "evidence": self.evidence, "basis": self.basis,
+        }
+
+
+def _ev(a: float, b: float) -> dict[str, float]:
+    return {"time_start": round(float(a), 2), "time_end": round(float(b), 2)}
+
+
+def _point(area: str, lang: str, scores: list[float], values: dict[str, Any], evidence: list[dict[str, float]],
+           basis: dict[str, Any]) -> Point:
+    score = int(round(sum(scores) / len(scores)))
+    key = "good" if score >= GOOD_SCORE else "work"
+    return Point(area, score, True, catalog.text(lang, f"{area}.{key}", **values),
+                 catalog.text(lang, f"{area}.drill"), evidence[:6], basis)
+
+
+def _na(area: str, lang: str, reason: str) -> Point:
+    return Point(area, None, False, catalog.text(lang, f"{area}.na"), catalog.text(lang, f"{area}.drill"), [],
+                 {"reason": reason})
+
+
+def assess(m: M.Metrics, lang: str = "en") -> list[Point]:
+    v = m.values
+    out: list[Point] = []
+    # arms
+    r = v.get("straight_arm_ratio")
+    if r is None or m.straight_arm_samples < 5:
+        out.append(_na("arms", lang, "arms above shoulders in fewer than 5 frames"))
+    else:
+        out.append(_point("arms", lang, [ramp(r, *ARMS)], {"pct": round(100 * r), "pct_bent": round(100 * (1 - r))},
+                          [_ev(c.start, c.end) for c in m.contacts if c.hold_type == "hand"],
+                          {"straight_arm_ratio": r, "anchors": ARMS, "threshold_deg": M.STRAIGHT_ARM_DEG}))
+    # footwork
+    rp, fo = v.get("foot_replacements_per_contact"), v.get("feet_off_share")
+    parts = ([ramp(rp, *FOOT_REPLACEMENTS)] if rp is not None else []) + ([ramp(fo, *FEET_OFF)] if fo is not None else [])
+    if not parts:
+        out.append(_na("footwork", lang, "no foot contact and feet not visible"))
+    else:
+        feet = [c for c in m.contacts if c.hold_type == "foot"]
+        out.append(_point("footwork", lang, parts,
+                          {"replacements": v.get("foot_replacements", 0), "foot_contacts": len(feet),
+                           "feet_off": round(100 * (fo or 0))},
+                          [_ev(c.start, c.end) for c in feet],
+                          {"foot_replacements_per_contact": rp, "feet_off_share": fo,
+                           "anchors": {"replacements": FOOT_REPLACEMENTS, "feet_off": FEET_OFF}}))
+    # hips
+    hs = v.get("hip_in_support_share")
+    if hs is None:
+        out.append(_na("hips", lang, "fewer than 5 moments with a foot and another limb on holds"))
+    else:
+        out.append(_point("hips", lang, [ramp(hs, *HIP_SUPPORT)], {"pct": round(100 * hs)}, [],
+                          {"hip_in_support_share": hs, "anchors": HIP_SUPPORT}))
+    # pacing
+    if v["duration_s"] < 3:
+        out.append(_na("pacing", lang, "climb shorter than 3 s"))
+    else:
+        out.append(_point("pacing", lang,
+                          [ramp(v["immobility_ratio"], *IMMOBILITY), ramp(v["longest_pause_s"], *LONGEST_PAUSE)],
+                          {"immobile": round(100 * v["immobility_ratio"]), "pauses": v["pauses"],
+                           "longest": v["longest_pause_s"]},
+                          [_ev(p["time_start"], p["time_end"]) for p in m.pauses],
+                          {"immobility_ratio": v["immobility_ratio"], "longest_pause_s": v["longest_pause_s"],
+                           "anchors": {"immobility": IMMOBILITY, "longest_pause": LONGEST_PAUSE},
+                           "immobile_speed": M.IMMOBILE_SPEED}))
+    # fluency
+    if v.get("gie") is None or v.get("jerk") is None:
+        out.append(_na("fluency", lang, "hip path shorter than 6 samples"))
+    else:
+        lj = math.log10(max(v["jerk"], 1.0))
+        segs = sorted(segments(m, lang), key=lambda s: s["score"])[:2]
+        out.append(_point("fluency", lang, [ramp(v["gie"], *GIE), ramp(lj, *LOG_JERK)],
+                          {"gie": f"{v['gie']:.2f}", "jerk": f"{v['jerk']:.0f}"},
+                          [_ev(s["time_start"], s["time_end"]) for s in segs],
+                          {"gie": v["gie"], "jerk": v["jerk"], "anchors": {"gie": GIE, "log10_jerk": LOG_JERK}}))
+    # dynamics
+    if not m.dynos:
+        out.append(_na("dynamics", lang, "no dynamic move detected"))
+    else:
+        share = len(m.swings) / len(m.dynos)
+        out.append(_point("dynamics", lang, [ramp(share, *SWING_SHARE)], {"dynos": len(m.dynos), "swings": len(m.swings)},
+                          [_ev(d - 0.5, d + 1.0) for d in m.dynos],
+                          {"dynos": len(m.dynos), "swings": len(m.swings), "dyno_speed": M.DYNO_SPEED,
+                           "anchors": SWING_SHARE}))
+    return out
+
+
+def performance_score(points: list[Point]) -> int | None:
+    scored = [(WEIGHTS[p.area], p.score) for p in points if p.assessed and p.score is not None]
+    if not scored:
+        return None
+    total = sum(w for w, _ in scored)
+    return int(round(sum(w * s for w, s in scored) / total))
+
+
+def segments(m: M.Metrics, lang: str = "en") -> list[dict[str, Any]]:
+    """Stretches of the climb scored by local immobility and directness; the weakest are flagged."""
+    t, hip, v = m.hip_t, m.hip_path, m.hip_speed
+    if len(t) < 8:
+        return []
+    a, b = float(t[0]), float(t[-1])
+    n = max(1, min(8, int((b - a) // 2.5)))
+    edges = np.linspace(a, b, n + 1)
+    out = []
+    for s, e in zip(edges[:-1], edges[1:]):
+        w = (t >= s) & (t <= e)
+        if w.sum() < 3:
+            continue
+        imm = float((v[w] < M.IMMOBILE_SPEED).mean())
+        L = M.path_length(hip[w])
+        eff = float(np.linalg.norm(hip[w][-1] - hip[w][0]) / L) if L > 1e-6 else 1.0
+        mean_v = float(v[w].mean())
+        s_imm, s_eff = ramp(imm, *IMMOBILITY), ramp(eff, 0.1, 0.7)
+        score = int(round((s_imm + s_eff) / 2))
+        issue = None
+        if score < 60:
+            issue = catalog.text(lang, "segment.hesitation" if s_imm <= s_eff else "segment.indirect")
+            if mean_v > 1.5 and s_eff < 50:
+                issue = catalog.text(lang, "segment.fast")
+        out.append({"time_start": round(float(s), 2), "time_end": round(float(e), 2), "score": score,
+                    "issue": issue, "immobility": round(imm, 2), "efficiency": round(eff, 2)})
+    if out and not any(o["issue"] for o in out):
+        worst = min(out, key=lambda o: o["score"])
+        if worst["score"] < 80:
+            worst["issue"] = catalog.text(lang, "segment.hesitation" if worst["immobility"] > 0.3 else "segment.indirect")
+    return out

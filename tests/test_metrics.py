@@ -1,0 +1,174 @@
+"""Metrics on synthetic trajectories with known answers; invariants; scores that behave."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from core.analysis import catalog, technique
+from core.analysis import metrics as M
+from core.analysis import pose as P
+
+
+def test_straight_line_gie_zero_efficiency_one():
+    xy = np.column_stack([np.linspace(0, 10, 50), np.linspace(0, -5, 50)])
+    assert M.gie(xy) == pytest.approx(0.0, abs=1e-6)
+    L = M.path_length(xy)
+    assert np.linalg.norm(xy[-1] - xy[0]) / L == pytest.approx(1.0)
+
+
+def test_zigzag_has_larger_gie():
+    y = np.linspace(0, -10, 41)
+    x = np.where(np.arange(41) % 2, 1.0, -1.0)
+    assert M.gie(np.column_stack([x, y])) > 0.3
+
+
+def test_constant_velocity_has_near_zero_jerk_and_curvy_path_more():
+    t = np.linspace(0, 10, 81)
+    line = np.column_stack([t * 0.3, -t * 0.2])
+    assert M.dimensionless_jerk(line, t) < 1e-6
+    wobbly = np.column_stack([t * 0.3 + 0.3 * np.sin(3 * t), -t * 0.2])
+    assert M.dimensionless_jerk(wobbly, t) > 100
+
+
+def _track_from_hip(t: np.ndarray, hip: np.ndarray, torso: float = 100.0) -> M.Track:
+    """A synthetic pose track: the body is a rigid stick figure following ``hip``."""
+    n = len(t)
+    lm = np.zeros((n, 33, 3))
+    lm[:, :, 2] = 0.9
+    offsets = {P.L_HIP: (-15, 0), P.R_HIP: (15, 0), P.L_SHOULDER: (-20, -torso), P.R_SHOULDER: (20, -torso),
+               P.L_ELBOW: (-30, -1.6 * torso), P.R_ELBOW: (30, -1.6 * torso), P.L_WRIST: (-35, -2.2 * torso),
+               P.R_WRIST: (35, -2.2 * torso), P.L_ANKLE: (-25, 0.9 * torso), P.R_ANKLE: (25, 0.9 * torso)}
+    for k in range(33):
+        off = offsets.get(k, (0, -1.2 * torso))
+        lm[:, k, 0] = hip[:, 0] + off[0]
+        lm[:, k, 1] = hip[:, 1] + off[1]
+    return M.Track(t, lm, torso, 1000, 1000, np.ones(n, bool))
+
+
+def test_two_second_stop_is_one_pause_with_matching_immobility():
+    t = np.arange(0, 10, 0.125)
+    y = np.where(t < 4, 800 - 50 * t, np.where(t < 6, 600, 600 - 50 * (t - 6)))
+    hip = np.column_stack([np.full_like(t, 500.0), y])
+    m = M.compute(_track_from_hip(t, hip), trim=(0.0, 9.875))
+    assert m.values["pauses"] == 1
+    assert m.pauses[0]["duration_s"] == pytest.approx(2.0, abs=0.5)
+    assert m.values["immobility_ratio"] == pytest.approx(2.0 / 10.0, abs=0.07)
+    assert m.values["vertical_progress"] > 3  # height gained, in torso lengths
+
+
+def test_climb_window_ignores_walking_in_and_coming_down():
+    t = np.arange(0, 16, 0.125)
+    y = np.piecewise(t, [t < 3, (t >= 3) & (t < 11), (t >= 11) & (t < 12), t >= 12],
+                     [800, lambda s: 800 - 40 * (s - 3), 480, lambda s: 480 + 300 * (s - 12)])
+    y = np.minimum(y, 800)
+    x = np.where(t < 3, 200 + 60 * t, 380)  # walking in
+    m = M.compute(_track_from_hip(t, np.column_stack([x, y])))
+    a, b, how = m.window
+    assert how == "detected"
+    assert 2.5 <= a <= 3.6
+    assert 10.5 <= b <= 13.0
+
+
+def test_manual_trim_overrides_detection():
+    t = np.arange(0, 10, 0.125)
+    hip = np.column_stack([np.full_like(t, 300.0), 800 - 30 * t])
+    m = M.compute(_track_from_hip(t, hip), trim=(2.0, 5.0))
+    assert m.window[:2] == (2.0, 5.0) and m.window[2] == "manual trim"
+    assert m.values["duration_s"] == pytest.approx(3.0)
+
+
+pts = st.lists(st.tuples(st.floats(-100, 100), st.floats(-100, 100)), min_size=3, max_size=40)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(pts, st.floats(0.1, 50), st.floats(-500, 500), st.floats(-500, 500))
+def test_gie_scale_and_translation_invariant(p, k, dx, dy):
+    xy = np.array(p)
+    if M.path_length(xy) < 1e-3:
+        return
+    g = M.gie(xy)
+    assert M.gie(xy * k + [dx, dy]) == pytest.approx(g, rel=1e-4, abs=1e-4)
+    assert g >= 0
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(pts)
+def test_efficiency_in_unit_interval(p):
+    xy = np.array(p)
+    L = M.path_length(xy)
+    if L < 1e-6:
+        return
+    eff = np.linalg.norm(xy[-1] - xy[0]) / L
+    assert 0 <= eff <= 1 + 1e-9
+
+
+def _climb(fps: float, noise: float, seed: int = 0) -> M.Metrics:
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 12, 1 / fps)
+    hip = np.column_stack([400 + 60 * np.sin(t / 1.5), 900 - 45 * t + 10 * np.sin(2 * t)])
+    hip = hip + rng.normal(0, noise, hip.shape)
+    return M.compute(_track_from_hip(t, hip), trim=(0.0, float(t[-1])))
+
+
+def test_stable_under_pose_noise_and_analysis_fps():
+    clean = _climb(8, 0.0)
+    noisy = _climb(8, 3.0)  # 3 px jitter on a 100 px torso
+    faster = _climb(12, 3.0, seed=1)
+    for m in (noisy, faster):
+        assert m.values["gie"] == pytest.approx(clean.values["gie"], abs=0.12)
+        assert m.values["path_efficiency"] == pytest.approx(clean.values["path_efficiency"], abs=0.08)
+        assert math.log10(m.values["jerk"]) == pytest.approx(math.log10(clean.values["jerk"]), abs=0.6)
+
+
+@pytest.mark.parametrize("key,lo,hi,better", [
+    ("straight_arm_ratio", 0.0, 1.0, "higher"),
+])
+def test_ramp_is_monotonic(key, lo, hi, better):
+    vals = np.linspace(lo, hi, 21)
+    scores = [technique.ramp(v, *technique.ARMS) for v in vals]
+    assert all(b >= a for a, b in zip(scores, scores[1:]))
+    pause_scores = [technique.ramp(v, *technique.LONGEST_PAUSE) for v in np.linspace(0, 20, 21)]
+    assert all(b <= a for a, b in zip(pause_scores, pause_scores[1:]))
+
+
+def _metrics_with(**values):
+    base = _climb(8, 0.0)
+    base.values.update(values)
+    base.straight_arm_samples = 50
+    return base
+
+
+def test_more_straight_arm_time_never_lowers_the_arms_score():
+    scores = []
+    for r in np.linspace(0, 1, 11):
+        pts_ = technique.assess(_metrics_with(straight_arm_ratio=float(r)))
+        scores.append(next(p.score for p in pts_ if p.area == "arms"))
+    assert scores == sorted(scores) and scores[0] < scores[-1]
+
+
+def test_longer_longest_pause_never_raises_pacing():
+    scores = []
+    for longest in (0, 1, 2, 4, 8, 16):
+        pts_ = technique.assess(_metrics_with(longest_pause_s=float(longest)))
+        scores.append(next(p.score for p in pts_ if p.area == "pacing"))
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+
+
+def test_not_assessed_areas_have_a_reason_and_no_score():
+    m = _metrics_with(straight_arm_ratio=None, hip_in_support_share=None)
+    m.straight_arm_samples = 0
+    m.dynos = []
+    pts_ = {p.area: p for p in technique.assess(m)}
+    for area in ("arms", "hips", "dynamics"):
+        assert not pts_[area].assessed and pts_[area].score is None and pts_[area].basis["reason"]
+    assert technique.performance_score(list(pts_.values())) is not None
+
+
+def test_catalog_complete_in_every_language():
+    for lang in catalog.LANGUAGES:
+        assert set(catalog.TEXT[lang]) == set(catalog.TEXT["en"]), lang
+        assert set(catalog.AREA_NAMES[lang]) == set(technique.AREAS)
+    assert catalog.text("de", "arms.na") != catalog.text("en", "arms.na")
