@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -234,8 +235,10 @@ def estimate(paths: list[Path], times: list[float], processes: int = 1,
         if progress:
             progress(1.0)
         return PoseResult(lm, src)
-    # fork is cheap, but only safe while this process runs no other threads
-    ctx = mp.get_context("fork" if threading.active_count() == 1 and os.name == "posix" else "spawn")
+    # fork is cheap, but only safe before this process started MediaPipe (its graphs own native
+    # threads) and while it runs no other Python threads; otherwise pay for spawn.
+    safe = "mediapipe" not in sys.modules and threading.active_count() == 1 and os.name == "posix"
+    ctx = mp.get_context("fork" if safe else "spawn")
     results: list[tuple[np.ndarray, list[str]]] = []
     with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
         for k, res in enumerate(pool.map(_chunk_worker, jobs)):
