@@ -105,3 +105,30 @@ def s3(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, 
 import logging as _logging
 
 _logging.getLogger("werkzeug").setLevel(_logging.WARNING)
+
+
+@pytest.fixture(scope="session")
+def short_climb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """5 s of the real fixed-camera clip (climber on the wall), 540x720, no audio: a fast real job."""
+    from tests.media import REAL_FIXED, ffmpeg
+
+    out = tmp_path_factory.mktemp("short") / "short_climb.mp4"
+    ffmpeg("-ss", "1.5", "-t", "5", "-i", str(REAL_FIXED), "-an", "-vf", "scale=540:720", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+def job_env(**extra: str) -> dict[str, str]:
+    """Environment for worker subprocesses: fast jobs, short leases."""
+    env = {k: v for k, v in os.environ.items()}
+    env.update({"PERFORMATE_ANALYSIS_FPS": "6", "PERFORMATE_POSE_PROCESSES": "1", "PERFORMATE_KEY_FRAMES": "4",
+                "PERFORMATE_LEASE_S": "4", "PERFORMATE_RETRY_BASE_S": "0.2", "PERFORMATE_ANALYZER": "offline",
+                "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    env.update(extra)
+    return env
+
+
+def fast_settings(**kw: object) -> Settings:
+    base = dict(analysis_fps=6, pose_processes=1, key_frames=4, lease_s=4, retry_base_s=0.2, analyzer="offline")
+    base.update(kw)
+    return Settings(**base)  # data dir from the per-test environment

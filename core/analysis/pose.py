@@ -214,11 +214,14 @@ def _track_chunk(paths: list[str], times: list[float]) -> tuple[np.ndarray, list
     return out, source
 
 
-_POOL_MODELS: Any = None
-
-
 def _chunk_worker(args: tuple[list[str], list[float]]) -> tuple[np.ndarray, list[str]]:
     return _track_chunk(*args)
+
+
+def _pool_init(parent: int) -> None:
+    from core.proc import die_with_parent
+
+    die_with_parent(parent)
 
 
 def estimate(paths: list[Path], times: list[float], processes: int = 1,
@@ -240,7 +243,8 @@ def estimate(paths: list[Path], times: list[float], processes: int = 1,
     safe = "mediapipe" not in sys.modules and threading.active_count() == 1 and os.name == "posix"
     ctx = mp.get_context("fork" if safe else "spawn")
     results: list[tuple[np.ndarray, list[str]]] = []
-    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_pool_init,
+                             initargs=(os.getpid(),)) as pool:
         for k, res in enumerate(pool.map(_chunk_worker, jobs)):
             results.append(res)
             if progress:

@@ -1,0 +1,232 @@
+"""Executors: who runs queued jobs. ``inline`` (default) runs supervisor threads in this process;
+``celery`` (core/celery_app.py) hands jobs to remote workers. Both keep SQLite as the truth.
+
+Inline: each supervisor thread claims a job (lease), runs the attempt in a child process with an
+address-space limit and a deadline, heart-beats the lease while it runs, and records progress and
+the outcome. A decoder crash, an OOM kill or a hostile file costs one attempt (WORKER_CRASHED,
+TIMEOUT); the serving process never runs the pipeline itself.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from core.config import Settings, get_settings
+from core.errors import ErrorCode, PipelineError
+from core.jobs import Jobs, worker_id
+from core.logs import get_logger
+
+log = get_logger("core.executor")
+POLL_S = 1.0
+
+
+def _child_main(job: dict[str, Any], settings: Settings, conn: Connection, fresh: bool, parent: int) -> None:
+    """Runs in the child: limits, then the pure pipeline; reports over ``conn``."""
+    from core.proc import die_with_parent
+
+    die_with_parent(parent)  # a kill -9 of the worker takes this attempt with it
+    os.setpgrp()  # own process group: the supervisor can kill pose helpers with it
+    try:
+        import resource
+
+        limit = settings.job_memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+    from core.logs import setup_logging
+    from core.pipeline import analyze
+
+    setup_logging()
+    last = [0.0]
+
+    def progress(stage: str, p: float) -> None:
+        now = time.monotonic()
+        if now - last[0] > 0.3 or stage != getattr(progress, "stage", None):
+            conn.send(("progress", stage, p))
+            last[0] = now
+            progress.stage = stage  # type: ignore[attr-defined]
+
+    try:
+        result = analyze(job, settings, progress, fresh=fresh)
+        conn.send(("ok", result))
+    except PipelineError as exc:
+        conn.send(("error", exc.code.value, exc.detail))
+    except MemoryError:
+        conn.send(("error", ErrorCode.WORKER_CRASHED.value, f"out of memory (limit {settings.job_memory_mb} MB)"))
+    except Exception as exc:  # noqa: BLE001 - reported as INTERNAL with its type only
+        conn.send(("error", ErrorCode.INTERNAL.value, f"{type(exc).__name__}: {str(exc)[:300]}"))
+    finally:
+        conn.close()
+
+
+def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str, stop: threading.Event) -> str:
+    """Run one claimed attempt in a child process and record its outcome. Returns the new status."""
+    ctx = mp.get_context("spawn")
+    recv, send = ctx.Pipe(duplex=False)
+    fresh = bool(job.get("canary"))
+    proc = ctx.Process(target=_child_main, args=(job, settings, send, fresh, os.getpid()), daemon=False,
+                       name=f"analysis-{job['analysis_id'][:8]}")
+    proc.start()
+    send.close()
+    aid = job["analysis_id"]
+    deadline = time.monotonic() + settings.job_timeout_s
+    beat_every = max(1.0, settings.lease_s / 4)
+    next_beat = 0.0
+    outcome: tuple[Any, ...] | None = None
+
+    def kill() -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.join(10)
+
+    try:
+        while outcome is None:
+            if recv.poll(0.25):
+                try:
+                    msg = recv.recv()
+                except EOFError:
+                    msg = None
+                if msg is None:
+                    proc.join(5)
+                    break
+                if msg[0] == "progress":
+                    jobs.heartbeat(aid, worker, stage=msg[1], progress=msg[2])
+                    next_beat = time.monotonic() + beat_every
+                else:
+                    outcome = msg
+                    break
+            if stop.is_set():
+                kill()
+                jobs.release(aid, worker, "worker stopping")
+                return "queued"
+            if time.monotonic() > deadline:
+                kill()
+                return jobs.fail(aid, worker, PipelineError(
+                    ErrorCode.TIMEOUT, f"attempt passed {settings.job_timeout_s:.0f}s")) or "lost"
+            if not proc.is_alive() and not recv.poll(0.1):
+                break
+            if time.monotonic() >= next_beat:
+                if not jobs.heartbeat(aid, worker):
+                    kill()  # lease lost (e.g. an admin action): stop working on it
+                    return "lost"
+                next_beat = time.monotonic() + beat_every
+    finally:
+        recv.close()
+    if outcome is None:
+        proc.join(5)
+        code = proc.exitcode
+        kill()
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return jobs.fail(aid, worker, PipelineError(ErrorCode.WORKER_CRASHED, f"child ended without a result ({how})")) or "lost"
+    proc.join(30)
+    if proc.is_alive():
+        kill()
+    if outcome[0] == "ok":
+        return "completed" if jobs.complete(aid, worker, outcome[1]) else "lost"
+    return jobs.fail(aid, worker, PipelineError(ErrorCode(outcome[1]), outcome[2])) or "lost"
+
+
+class Supervisor(threading.Thread):
+    """One inline worker: claim, run in a child, record; until stopped."""
+
+    def __init__(self, settings: Settings, stop: threading.Event, wake: threading.Event, n: int) -> None:
+        super().__init__(name=f"performate-supervisor-{n}", daemon=True)
+        self.settings = settings
+        self.stop_event = stop
+        self.wake = wake
+        self.worker = worker_id(f"inline{n}")
+        self.jobs = Jobs(settings)
+        self.last_beat = time.time()
+        self.current: str | None = None
+
+    def run(self) -> None:
+        log.info("worker.started", worker=self.worker)
+        while not self.stop_event.is_set():
+            self.last_beat = time.time()
+            try:
+                job = self.jobs.claim(self.worker)
+            except Exception:  # noqa: BLE001 - keep serving; the next loop retries
+                log.error("worker.claim_failed", exc_info=True, worker=self.worker)
+                job = None
+            if job is None:
+                self.wake.wait(POLL_S)
+                self.wake.clear()
+                continue
+            self.current = job["analysis_id"]
+            try:
+                status = run_attempt(job, self.settings, self.jobs, self.worker, self.stop_event)
+                log.info("worker.attempt_done", worker=self.worker, analysis_id=self.current, status=status)
+            except Exception:  # noqa: BLE001
+                log.error("worker.attempt_crashed", exc_info=True, analysis_id=self.current)
+                self.jobs.fail(self.current, self.worker, PipelineError(ErrorCode.INTERNAL, "supervisor error"))
+            finally:
+                self.current = None
+        log.info("worker.stopped", worker=self.worker)
+
+
+class InlineExecutor:
+    name = "inline"
+
+    def __init__(self, settings: Settings | None = None, workers: int | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.n = self.settings.workers if workers is None else workers
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self.supervisors: list[Supervisor] = []
+
+    def start(self) -> None:
+        for i in range(self.n):
+            s = Supervisor(self.settings, self.stop_event, self.wake, i)
+            s.start()
+            self.supervisors.append(s)
+
+    def notify(self) -> None:
+        self.wake.set()
+
+    def stop(self, timeout: float = 30) -> None:
+        self.stop_event.set()
+        self.wake.set()
+        for s in self.supervisors:
+            s.join(timeout)
+
+    def alive(self) -> list[dict[str, Any]]:
+        return [{"worker": s.worker, "alive": s.is_alive(), "heartbeat_age_s": round(time.time() - s.last_beat, 1),
+                 "current": s.current} for s in self.supervisors]
+
+
+_EXECUTOR: Any = None
+_LOCK = threading.Lock()
+
+
+def get_executor(settings: Settings | None = None) -> Any:
+    """The process-wide executor (started by the app's lifespan or the worker command)."""
+    global _EXECUTOR
+    with _LOCK:
+        if _EXECUTOR is None:
+            s = settings or get_settings()
+            if s.executor == "celery":
+                from core.celery_app import CeleryExecutor
+
+                _EXECUTOR = CeleryExecutor(s)
+            else:
+                _EXECUTOR = InlineExecutor(s)
+        return _EXECUTOR
+
+
+def current_executor() -> Any:
+    return _EXECUTOR
+
+
+def stop_executor() -> None:
+    global _EXECUTOR
+    with _LOCK:
+        if _EXECUTOR is not None:
+            _EXECUTOR.stop()
+            _EXECUTOR = None

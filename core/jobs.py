@@ -1,0 +1,340 @@
+"""Durable jobs: the analyses table is the queue.
+
+    queued --claim--> running --complete--> completed
+                         |--fail(retryable, attempts < max)--> queued (after backoff with jitter)
+                         |--fail(otherwise)-----------------> failed   (the dead-letter list)
+                         |--lease expired (killed worker)---> reclaimed by the next claim
+    queued --cancel--> cancelled;  failed/cancelled --retry--> queued
+
+Every transition is one transaction and writes an events row. Only the lease owner can move a
+running job, so a duplicated or redelivered task can never complete a job twice. Retries are
+decided here, from ``PipelineError.retryable``, and nowhere else.
+"""
+from __future__ import annotations
+
+import os
+import random
+import socket
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import sqlite_utils
+
+from core import db as dbm
+from core.config import Settings, get_settings
+from core.errors import ErrorCode, PipelineError
+from core.logs import get_logger
+from core.storage import get_store, new_key
+
+log = get_logger("core.jobs")
+
+MAX_BACKOFF_S = 600.0
+META_FIELDS = ("climber", "discipline", "route_name", "grade", "attempt_or_send", "notes", "trim", "consent",
+               "language", "analyzer", "canary", "video_name")
+ACTIVE = ("queued", "running")
+
+
+def backoff(attempt: int, base: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter: base * 2^(attempt-1), times 0.5-1.5, capped."""
+    r = (rng or random).uniform(0.5, 1.5)
+    return min(MAX_BACKOFF_S, base * (2 ** max(0, attempt - 1)) * r)
+
+
+def worker_id(prefix: str = "w") -> str:
+    return f"{prefix}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in META_FIELDS:
+        if k in meta and meta[k] is not None:
+            v = meta[k]
+            if isinstance(v, str):
+                v = v.strip()[:2000]
+            out[k] = v
+    return out
+
+
+class Jobs:
+    """The queue API over one SQLite file. Cheap to construct; connections are per thread."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return dbm.connect(self.settings.db_path)
+
+    # -- transactions ---------------------------------------------------------------------------
+    def _tx(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(conn, *args)`` in BEGIN IMMEDIATE; retry briefly if SQLite is busy."""
+        conn = self.db.conn
+        for attempt in range(50):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    time.sleep(0.05 + 0.02 * attempt)
+                    continue
+                raise
+            try:
+                out = fn(conn, *args)
+                conn.execute("COMMIT")
+                return out
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        raise PipelineError(ErrorCode.INTERNAL, "database stayed busy")
+
+    def _event(self, conn: sqlite3.Connection, aid: str, frm: str | None, to: str, *, stage: str | None = None,
+               code: str | None = None, attempt: int | None = None, detail: str | None = None) -> None:
+        conn.execute(
+            "insert into events (analysis_id, at, from_status, to_status, stage, error_code, attempt, detail) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)", (aid, dbm.now_iso(), frm, to, stage, code, attempt, detail))
+
+    # -- submit ---------------------------------------------------------------------------------
+    def find_by_client_key(self, client_key: str) -> str | None:
+        rows = list(self.db.query("select analysis_id from analyses where client_key = ?", [client_key]))
+        return rows[0]["analysis_id"] if rows else None
+
+    def submit_upload(self, src: BinaryIO | Path, filename: str, meta: dict[str, Any], *,
+                      client_key: str | None = None) -> str:
+        """Store the video first (streamed), then queue the job. Idempotent on ``client_key``."""
+        if client_key and (existing := self.find_by_client_key(client_key)):
+            return existing
+        ext = Path(filename or "video.mp4").suffix.lower().lstrip(".")
+        key = new_key("videos", ext if ext in ("mp4", "mov", "webm", "mkv", "m4v") else "bin")
+        ref = get_store(self.settings).put(src, key)
+        meta = {**meta, "video_name": Path(filename or "").name[:200]}
+        try:
+            return self.submit_ref(ref, meta, client_key=client_key)
+        except sqlite3.IntegrityError:
+            get_store(self.settings).delete(key)  # lost a double-click race: keep one video
+            existing = self.find_by_client_key(client_key or "")
+            if existing:
+                return existing
+            raise
+
+    def submit_ref(self, video_ref: str, meta: dict[str, Any], *, client_key: str | None = None) -> str:
+        """Queue a job for a video already in storage. Idempotent on ``client_key``."""
+        if client_key and (existing := self.find_by_client_key(client_key)):
+            return existing
+        aid = uuid.uuid4().hex
+        now = dbm.now_iso()
+        row = {"analysis_id": aid, "status": "queued", "stage": "queued", "progress": 0.0, "attempts": 0,
+               "client_key": client_key, "created_at": now, "queued_at": now, "updated_at": now,
+               "video_ref": video_ref, "next_run_at": 0.0, **_clean_meta(meta)}
+
+        def tx(conn: sqlite3.Connection) -> None:
+            enc = dbm.encode(row)
+            cols = ", ".join(enc)
+            conn.execute(f"insert into analyses ({cols}) values ({', '.join('?' * len(enc))})", list(enc.values()))
+            self._event(conn, aid, None, "queued", stage="submit")
+
+        self._tx(tx)
+        log.info("analysis.submitted", analysis_id=aid, canary=bool(meta.get("canary")))
+        return aid
+
+    # -- worker side ----------------------------------------------------------------------------
+    def claim(self, worker: str, analysis_id: str | None = None) -> dict[str, Any] | None:
+        """Claim the oldest runnable job (queued and due, or running with an expired lease), or
+        exactly ``analysis_id`` when given (the synchronous CLI)."""
+        now = time.time()
+        lease = self.settings.lease_s
+
+        def tx(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            if analysis_id is None and self.get_flag("queue_paused"):
+                return None
+            only = "analysis_id = ? and " if analysis_id else ""
+            cur = conn.execute(
+                f"select analysis_id, status, attempts, lease_owner from analyses where {only}"
+                "((status = 'queued' and coalesce(next_run_at, 0) <= ?) or (status = 'running' and lease_until < ?)) "
+                "order by (status = 'running') desc, created_at limit 1", ([analysis_id] if analysis_id else []) + [now, now])
+            r = cur.fetchone()
+            if r is None:
+                return None
+            aid, status, attempts, owner = r
+            if status == "running":
+                # the previous owner died mid-attempt: that attempt counts as crashed
+                self._event(conn, aid, "running", "running", code=ErrorCode.WORKER_CRASHED.value, attempt=attempts,
+                            detail=f"lease of {owner} expired; reclaimed")
+                if attempts >= self.settings.max_attempts:
+                    conn.execute("update analyses set status='failed', error_code=?, error_detail=?, finished_at=?, "
+                                 "lease_owner=null, lease_until=null, updated_at=? where analysis_id=?",
+                                 (ErrorCode.WORKER_CRASHED.value, "lease expired on the last attempt", dbm.now_iso(),
+                                  dbm.now_iso(), aid))
+                    self._event(conn, aid, "running", "failed", code=ErrorCode.WORKER_CRASHED.value, attempt=attempts)
+                    return None
+            conn.execute(
+                "update analyses set status='running', stage='resolve', progress=0, lease_owner=?, lease_until=?, "
+                "attempts=attempts+1, started_at=coalesce(started_at, ?), updated_at=? where analysis_id=?",
+                (worker, now + lease, dbm.now_iso(), dbm.now_iso(), aid))
+            self._event(conn, aid, status, "running", attempt=attempts + 1, detail=worker)
+            row = conn.execute("select * from analyses where analysis_id=?", (aid,))
+            cols = [d[0] for d in row.description]
+            return dbm.decode_row(dict(zip(cols, row.fetchone())))
+
+        job = self._tx(tx)
+        if job:
+            log.info("analysis.started", analysis_id=job["analysis_id"], attempt=job["attempts"], worker=worker)
+        return job
+
+    def heartbeat(self, aid: str, worker: str, stage: str | None = None, progress: float | None = None) -> bool:
+        """Extend the lease (and record progress). False when the lease is no longer ours."""
+        sets = ["lease_until = ?", "updated_at = ?"]
+        params: list[Any] = [time.time() + self.settings.lease_s, dbm.now_iso()]
+        if stage is not None:
+            sets.append("stage = ?")
+            params.append(stage)
+        if progress is not None:
+            sets.append("progress = max(coalesce(progress, 0), ?)")
+            params.append(round(float(progress), 4))
+        cur = self.db.conn.execute(
+            f"update analyses set {', '.join(sets)} where analysis_id = ? and status = 'running' and lease_owner = ?",
+            [*params, aid, worker])
+        return cur.rowcount == 1
+
+    def complete(self, aid: str, worker: str, result: dict[str, Any]) -> bool:
+        """Store the result if ``worker`` still owns the job. False means someone else finished it."""
+        fields = {k: v for k, v in result.items() if k in self.db["analyses"].columns_dict}
+        fields.update(status="completed", stage="done", progress=1.0, finished_at=dbm.now_iso(),
+                      error_code=None, error_detail=None, lease_owner=None, lease_until=None)
+        enc = dbm.encode(fields)
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            r = conn.execute("select status, lease_owner, attempts, created_at from analyses where analysis_id=?",
+                             (aid,)).fetchone()
+            if r is None or r[0] != "running" or r[1] != worker:
+                return False
+            enc["duration_s"] = round(time.time() - _iso_ts(r[3]), 3)
+            sets = ", ".join(f"{k} = ?" for k in enc)
+            conn.execute(f"update analyses set {sets}, updated_at=? where analysis_id=?", [*enc.values(), dbm.now_iso(), aid])
+            self._event(conn, aid, "running", "completed", attempt=r[2],
+                        detail=("degraded: " + str(result.get("degraded_reason"))) if result.get("degraded") else None)
+            return True
+
+        ok = bool(self._tx(tx))
+        if ok:
+            log.info("analysis.completed", analysis_id=aid, degraded=bool(result.get("degraded")),
+                     degraded_reason=result.get("degraded_reason"))
+        else:
+            log.warning("analysis.complete_refused", analysis_id=aid, worker=worker)
+        return ok
+
+    def fail(self, aid: str, worker: str | None, err: PipelineError) -> str | None:
+        """Record a failed attempt: back to queued after a backoff if retryable and attempts remain,
+        else failed. Returns the new status, or None when the lease was not ours."""
+        def tx(conn: sqlite3.Connection) -> str | None:
+            r = conn.execute("select status, lease_owner, attempts from analyses where analysis_id=?", (aid,)).fetchone()
+            if r is None or r[0] != "running" or (worker is not None and r[1] != worker):
+                return None
+            attempts = int(r[2])
+            detail = (err.detail or "")[:1000]
+            if err.retryable and attempts < self.settings.max_attempts:
+                delay = backoff(attempts, self.settings.retry_base_s)
+                conn.execute("update analyses set status='queued', stage='queued', error_code=?, error_detail=?, "
+                             "next_run_at=?, lease_owner=null, lease_until=null, updated_at=? where analysis_id=?",
+                             (err.code.value, detail, time.time() + delay, dbm.now_iso(), aid))
+                self._event(conn, aid, "running", "queued", stage=err.stage, code=err.code.value, attempt=attempts,
+                            detail=f"retry in {delay:.1f}s: {detail}")
+                return "queued"
+            conn.execute("update analyses set status='failed', error_code=?, error_detail=?, finished_at=?, "
+                         "lease_owner=null, lease_until=null, updated_at=? where analysis_id=?",
+                         (err.code.value, detail, dbm.now_iso(), dbm.now_iso(), aid))
+            self._event(conn, aid, "running", "failed", stage=err.stage, code=err.code.value, attempt=attempts, detail=detail)
+            return "failed"
+
+        status = self._tx(tx)
+        if status:
+            log.warning("analysis.failed" if status == "failed" else "analysis.retry_scheduled", analysis_id=aid,
+                        stage=err.stage, error_code=err.code.value, retryable=err.retryable)
+        return status
+
+    def release(self, aid: str, worker: str, reason: str = "worker stopping") -> bool:
+        """Give a running job back to the queue without counting the attempt (clean shutdown)."""
+        def tx(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("update analyses set status='queued', stage='queued', attempts=max(0, attempts-1), "
+                               "lease_owner=null, lease_until=null, next_run_at=0, updated_at=? "
+                               "where analysis_id=? and status='running' and lease_owner=?", (dbm.now_iso(), aid, worker))
+            if cur.rowcount:
+                self._event(conn, aid, "running", "queued", detail=f"released: {reason}")
+            return bool(cur.rowcount)
+
+        return bool(self._tx(tx))
+
+    # -- admin actions --------------------------------------------------------------------------
+    def cancel(self, aid: str) -> bool:
+        def tx(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("update analyses set status='cancelled', error_code=?, finished_at=?, updated_at=? "
+                               "where analysis_id=? and status='queued'",
+                               (ErrorCode.CANCELLED.value, dbm.now_iso(), dbm.now_iso(), aid))
+            if cur.rowcount:
+                self._event(conn, aid, "queued", "cancelled", code=ErrorCode.CANCELLED.value)
+            return bool(cur.rowcount)
+
+        return bool(self._tx(tx))
+
+    def retry(self, aid: str, *, vision_only: bool = False) -> bool:
+        """Queue a failed or cancelled job again with fresh attempts; with ``vision_only`` re-run a
+        completed (degraded) one, reusing its frames and poses so only the vision call is new."""
+        allowed = ("completed",) if vision_only else ("failed", "cancelled")
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            r = conn.execute("select status from analyses where analysis_id=?", (aid,)).fetchone()
+            if r is None or r[0] not in allowed:
+                return False
+            extra = ", analyzer='vision'" if vision_only else ""
+            conn.execute("update analyses set status='queued', stage='queued', progress=0, attempts=0, next_run_at=0, "
+                         f"error_code=null, error_detail=null, finished_at=null, lease_owner=null, lease_until=null{extra}, "
+                         "queued_at=?, updated_at=? where analysis_id=?", (dbm.now_iso(), dbm.now_iso(), aid))
+            self._event(conn, aid, r[0], "queued", detail="retry: vision only" if vision_only else "retry")
+            return True
+
+        ok = bool(self._tx(tx))
+        if ok:
+            log.info("analysis.retried", analysis_id=aid, vision_only=vision_only)
+        return ok
+
+    def retry_failed(self, code: str | None = None) -> list[str]:
+        sql = "select analysis_id from analyses where status='failed'" + (" and error_code=?" if code else "")
+        ids = [r["analysis_id"] for r in self.db.query(sql, [code] if code else [])]
+        return [aid for aid in ids if self.retry(aid)]
+
+    def set_flag(self, name: str, on: bool) -> None:
+        self.db["kv"].upsert({"key": name, "value": "1" if on else "0", "updated_at": dbm.now_iso()}, pk="key")
+
+    def get_flag(self, name: str) -> bool:
+        rows = list(self.db.query("select value from kv where key=?", [name]))
+        return bool(rows) and rows[0]["value"] == "1"
+
+    # -- reads ----------------------------------------------------------------------------------
+    def get(self, aid: str) -> dict[str, Any] | None:
+        return dbm.get_analysis(self.db, aid)
+
+    def events(self, aid: str) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from events where analysis_id=? order by id", [aid]))
+
+    def queue_position(self, aid: str) -> int | None:
+        row = self.get(aid)
+        if not row or row["status"] != "queued":
+            return None
+        r = list(self.db.query("select count(*) n from analyses where status='queued' and created_at < ?",
+                               [row["created_at"]]))
+        return int(r[0]["n"]) + 1
+
+    def counts(self) -> dict[str, int]:
+        return {r["status"]: r["n"] for r in self.db.query("select status, count(*) n from analyses group by status")}
+
+    def oldest_queued_age_s(self) -> float | None:
+        r = list(self.db.query("select min(queued_at) q from analyses where status='queued'"))
+        q = r[0]["q"] if r else None
+        return round(time.time() - _iso_ts(q), 1) if q else None
+
+
+def _iso_ts(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
