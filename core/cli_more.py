@@ -41,7 +41,10 @@ def cmd_analyze(a: argparse.Namespace) -> int:
     assert job is not None
     try:
         result = analyze(job, s, lambda stage, p: jobs.heartbeat(aid, me, stage=stage, progress=p))
-        jobs.complete(aid, me, result)
+        if jobs.complete(aid, me, result) and not a.no_replay:
+            from core.replay import render
+
+            jobs.set_replay(aid, render(aid, s))
     except PipelineError as exc:
         jobs.fail(aid, me, exc)
     rec = jobs.get(aid) or {}
@@ -127,6 +130,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("analyze", help="run the whole pipeline now, record it, print the record")
     meta_args(p)
+    p.add_argument("--no-replay", action="store_true", dest="no_replay", help="skip rendering the annotated replay")
     p.set_defaults(fn=cmd_analyze)
     p = sub.add_parser("submit", help="queue an analysis; prints its id")
     meta_args(p)

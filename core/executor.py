@@ -54,6 +54,13 @@ def _child_main(job: dict[str, Any], settings: Settings, conn: Connection, fresh
     try:
         result = analyze(job, settings, progress, fresh=fresh)
         conn.send(("ok", result))
+        # the replay is made after the result is stored: it never delays the result
+        try:
+            from core.replay import render
+
+            conn.send(("replay", render(job["analysis_id"], settings)))
+        except Exception as exc:  # noqa: BLE001 - a missing replay is not a failed analysis
+            conn.send(("replay_failed", f"{type(exc).__name__}"))
     except PipelineError as exc:
         conn.send(("error", exc.code.value, exc.detail))
     except MemoryError:
@@ -92,8 +99,6 @@ def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str
                 try:
                     msg = recv.recv()
                 except EOFError:
-                    msg = None
-                if msg is None:
                     proc.join(5)
                     break
                 if msg[0] == "progress":
@@ -117,20 +122,35 @@ def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str
                     kill()  # lease lost (e.g. an admin action): stop working on it
                     return "lost"
                 next_beat = time.monotonic() + beat_every
+        if outcome is None:
+            proc.join(5)
+            code = proc.exitcode
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            return jobs.fail(aid, worker, PipelineError(
+                ErrorCode.WORKER_CRASHED, f"child ended without a result ({how})")) or "lost"
+        if outcome[0] == "ok":
+            done = jobs.complete(aid, worker, outcome[1])
+            if done:
+                _collect_replay(recv, aid, jobs)
+            return "completed" if done else "lost"
+        return jobs.fail(aid, worker, PipelineError(ErrorCode(outcome[1]), outcome[2])) or "lost"
     finally:
         recv.close()
-    if outcome is None:
         proc.join(5)
-        code = proc.exitcode
-        kill()
-        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        return jobs.fail(aid, worker, PipelineError(ErrorCode.WORKER_CRASHED, f"child ended without a result ({how})")) or "lost"
-    proc.join(30)
-    if proc.is_alive():
-        kill()
-    if outcome[0] == "ok":
-        return "completed" if jobs.complete(aid, worker, outcome[1]) else "lost"
-    return jobs.fail(aid, worker, PipelineError(ErrorCode(outcome[1]), outcome[2])) or "lost"
+        if proc.is_alive():
+            kill()
+
+
+def _collect_replay(recv: Connection, aid: str, jobs: Jobs, timeout: float = 180) -> None:
+    try:
+        if recv.poll(timeout):
+            msg = recv.recv()
+            if msg[0] == "replay":
+                jobs.set_replay(aid, msg[1])
+            else:
+                log.warning("replay.failed", analysis_id=aid, detail=msg[1])
+    except (EOFError, OSError):
+        log.warning("replay.failed", analysis_id=aid, detail="child ended before the replay")
 
 
 class Supervisor(threading.Thread):

@@ -109,14 +109,10 @@ class Jobs:
         key = new_key("videos", ext if ext in ("mp4", "mov", "webm", "mkv", "m4v") else "bin")
         ref = get_store(self.settings).put(src, key)
         meta = {**meta, "video_name": Path(filename or "").name[:200]}
-        try:
-            return self.submit_ref(ref, meta, client_key=client_key)
-        except sqlite3.IntegrityError:
+        aid = self.submit_ref(ref, meta, client_key=client_key)
+        if self.get(aid).get("video_ref") != ref:  # type: ignore[union-attr]
             get_store(self.settings).delete(key)  # lost a double-click race: keep one video
-            existing = self.find_by_client_key(client_key or "")
-            if existing:
-                return existing
-            raise
+        return aid
 
     def submit_ref(self, video_ref: str, meta: dict[str, Any], *, client_key: str | None = None) -> str:
         """Queue a job for a video already in storage. Idempotent on ``client_key``."""
@@ -134,7 +130,13 @@ class Jobs:
             conn.execute(f"insert into analyses ({cols}) values ({', '.join('?' * len(enc))})", list(enc.values()))
             self._event(conn, aid, None, "queued", stage="submit")
 
-        self._tx(tx)
+        try:
+            self._tx(tx)
+        except sqlite3.IntegrityError:
+            # a concurrent submit with the same client key won the insert: that job is ours too
+            if client_key and (existing := self.find_by_client_key(client_key)):
+                return existing
+            raise
         log.info("analysis.submitted", analysis_id=aid, canary=bool(meta.get("canary")))
         return aid
 
@@ -264,6 +266,9 @@ class Jobs:
             return bool(cur.rowcount)
 
         return bool(self._tx(tx))
+
+    def set_replay(self, aid: str, ref: str) -> None:
+        self.db.conn.execute("update analyses set replay_ref=?, updated_at=? where analysis_id=?", (ref, dbm.now_iso(), aid))
 
     # -- admin actions --------------------------------------------------------------------------
     def cancel(self, aid: str) -> bool:

@@ -1,10 +1,45 @@
-"""App shell: page config, navigation over pages/. Widgets only; data comes from core.api."""
+"""App shell: page config, optional app password, navigation over pages/. Widgets only."""
 from __future__ import annotations
 
 import streamlit as st
 
+from core import api
+
+
+def _gate() -> bool:
+    if not api.app_gate_required() or st.session_state.get("app_ok"):
+        return True
+    from pages._widgets import client_id
+
+    st.title("🧗 Performate")
+    with st.form("app-login"):
+        pw = st.text_input("Password", type="password")
+        if st.form_submit_button("Enter"):
+            if api.app_login(pw, client_id()):
+                st.session_state["app_ok"] = True
+                st.rerun()
+            st.error("Wrong password.")
+    return False
+
 
 def main() -> None:
     st.set_page_config(page_title="Performate", page_icon="🧗", layout="wide")
-    st.title("Performate")
-    st.write("Turn a phone video of a climb into coaching.")
+    st.markdown(
+        "<style>div[data-testid='stMetricValue']{font-size:1.8rem} .block-container{padding-top:2rem}</style>",
+        unsafe_allow_html=True,
+    )
+    if not _gate():
+        st.stop()
+    pages = [
+        st.Page("pages/upload.py", title="Upload", icon="📤", default=True),
+        st.Page("pages/results.py", title="Results", icon="📈"),
+        st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+        st.Page("pages/admin.py", title="Admin", icon="🛠️"),
+    ]
+    pg = st.navigation(pages)
+    with st.sidebar:
+        st.markdown("### 🧗 Performate")
+        st.caption("Phone video of a climb in, coaching out.")
+        st.selectbox("Feedback language", ["en", "de"], key="language",
+                     format_func=lambda x: {"en": "English", "de": "Deutsch"}[x])
+    pg.run()

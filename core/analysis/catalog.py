@@ -94,3 +94,53 @@ def text(lang: str, key: str, **values: object) -> str:
 
 def area_name(lang: str, area: str) -> str:
     return (AREA_NAMES.get(lang) or AREA_NAMES["en"])[area]
+
+
+#: The metrics shown on the results page: label, format, and what the value means for the climber.
+METRICS: dict[str, dict[str, object]] = {
+    "gie": {"label": {"en": "Fluency (GIE)", "de": "Flüssigkeit (GIE)"}, "fmt": "{:.2f}"},
+    "jerk": {"label": {"en": "Jerk (dimensionless)", "de": "Ruck (dimensionslos)"}, "fmt": "{:.0f}"},
+    "immobility_ratio": {"label": {"en": "Immobility", "de": "Stillstand"}, "fmt": "{:.0%}"},
+    "longest_pause_s": {"label": {"en": "Longest pause", "de": "Längste Pause"}, "fmt": "{:.1f} s"},
+    "path_efficiency": {"label": {"en": "Path efficiency", "de": "Wegeffizienz"}, "fmt": "{:.0%}"},
+    "vertical_progress": {"label": {"en": "Height gained", "de": "Höhengewinn"}, "fmt": "{:.1f} torso lengths"},
+    "vertical_speed": {"label": {"en": "Vertical speed", "de": "Vertikaltempo"}, "fmt": "{:.2f} torso/s"},
+    "straight_arm_ratio": {"label": {"en": "Straight arms", "de": "Gestreckte Arme"}, "fmt": "{:.0%}"},
+    "feet_off_share": {"label": {"en": "Feet off", "de": "Füße ohne Kontakt"}, "fmt": "{:.0%}"},
+    "moves_per_min": {"label": {"en": "Moves per minute", "de": "Züge pro Minute"}, "fmt": "{:.1f}"},
+    "pose_coverage": {"label": {"en": "Pose coverage", "de": "Posen-Abdeckung"}, "fmt": "{:.0%}"},
+}
+
+_MEANING = {
+    "en": {
+        "gie": "How winding your hip path was: {v:.2f}. A straight line is 0; experienced climbers measure about 0.9-1.0 on whole routes, hesitant ones more.",
+        "jerk": "How abrupt your movement was: {v:.0f}. Lower means smoother, linked moves.",
+        "immobility_ratio": "You were still for {v:.0%} of the climb. Some rest is good; long stops on poor holds cost strength.",
+        "longest_pause_s": "Your longest stop lasted {v:.1f} s.",
+        "path_efficiency": "{v:.0%} of the distance your hips travelled went towards where you ended up.",
+        "vertical_progress": "Your hips rose {v:.1f} torso lengths from the start to the end of the climb.",
+        "vertical_speed": "Average climbing speed: {v:.2f} torso lengths per second.",
+        "straight_arm_ratio": "Share of hanging time on straight arms: {v:.0%}. More saves your forearms.",
+        "feet_off_share": "Share of the climb without a foot on a hold: {v:.0%}.",
+        "moves_per_min": "Hand moves to new holds per minute: {v:.1f}.",
+        "pose_coverage": "Share of the climb in which we could see your whole body: {v:.0%}.",
+    },
+    "de": {
+        "gie": "Wie verschlungen dein Hüftweg war: {v:.2f}. Eine Gerade ist 0; Erfahrene messen etwa 0,9-1,0 auf ganzen Routen, Zögerliche mehr.",
+        "jerk": "Wie abrupt deine Bewegung war: {v:.0f}. Niedriger heißt ruhigere, verbundene Züge.",
+        "immobility_ratio": "Du warst {v:.0%} der Kletterzeit unbewegt. Etwas Rast ist gut; lange Stopps an schlechten Griffen kosten Kraft.",
+        "longest_pause_s": "Dein längster Stopp dauerte {v:.1f} s.",
+        "path_efficiency": "{v:.0%} des Weges deiner Hüfte führten zum Ziel.",
+        "vertical_progress": "Deine Hüfte stieg um {v:.1f} Rumpflängen vom Start bis zum Ende.",
+        "vertical_speed": "Mittleres Klettertempo: {v:.2f} Rumpflängen pro Sekunde.",
+        "straight_arm_ratio": "Anteil der Hängezeit mit gestreckten Armen: {v:.0%}. Mehr schont die Unterarme.",
+        "feet_off_share": "Anteil der Kletterzeit ohne Fuß an einem Tritt: {v:.0%}.",
+        "moves_per_min": "Handzüge an neue Griffe pro Minute: {v:.1f}.",
+        "pose_coverage": "Anteil der Kletterzeit, in dem dein ganzer Körper zu sehen war: {v:.0%}.",
+    },
+}
+
+
+def metric_meaning(lang: str, key: str, value: float) -> str:
+    table = _MEANING.get(lang) or _MEANING["en"]
+    return table.get(key, _MEANING["en"][key]).format(v=value)

@@ -1,0 +1,178 @@
+"""Scale-out: Celery workers on other machines run the same pure pipeline against S3.
+
+    celery -A core.celery_app worker --concurrency 1
+
+The web process stays the only SQLite writer and the SQLite lease stays the truth: a dispatcher
+thread claims jobs and sends tasks (task id = lease owner), a collector thread heart-beats the
+leases while tasks run, records progress from ``update_state`` and stores results through
+``Jobs.complete``, which refuses a second completion. ``acks_late`` with ``reject_on_worker_lost``
+puts a killed worker's task back on the queue; it is redelivered under the same task id.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from celery import Celery
+from celery.result import AsyncResult
+
+from core.config import Settings, get_settings
+from core.errors import ErrorCode, PipelineError
+from core.jobs import Jobs
+from core.logs import get_logger
+
+log = get_logger("core.celery")
+_s = get_settings()
+app = Celery("performate", broker=_s.broker_url, backend=_s.broker_url)
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_track_started=True,
+    worker_prefetch_multiplier=1,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_expires=7 * 86400,
+    task_time_limit=int(_s.job_timeout_s) + 60,
+    task_soft_time_limit=int(_s.job_timeout_s),
+    broker_connection_retry_on_startup=True,
+    # an unacknowledged task whose whole worker machine vanished comes back after this long
+    broker_transport_options={"visibility_timeout": max(60, int(_s.job_timeout_s) * 2)},
+    worker_hijack_root_logger=False,
+)
+
+TASK = "performate.analyze"
+JOB_KEYS = ("analysis_id", "video_ref", "climber", "route_name", "grade", "discipline", "language", "analyzer",
+            "trim", "canary", "attempts")
+
+
+@app.task(bind=True, name=TASK)
+def analyze_task(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """The worker side: the pure pipeline, progress through update_state, a JSON-safe outcome."""
+    from core.logs import setup_logging
+    from core.pipeline import analyze
+
+    setup_logging()
+    settings = get_settings()
+    log.info("celery.task_started", analysis_id=job["analysis_id"], task_id=self.request.id,
+             redelivered=bool((self.request.delivery_info or {}).get("redelivered")))
+    last = [0.0]
+
+    def progress(stage: str, p: float) -> None:
+        if time.monotonic() - last[0] > 0.5:
+            self.update_state(state="PROGRESS", meta={"stage": stage, "progress": round(p, 4)})
+            last[0] = time.monotonic()
+
+    try:
+        result = analyze(job, settings, progress, fresh=bool(job.get("canary")))
+    except PipelineError as exc:
+        return {"ok": False, "error_code": exc.code.value, "detail": exc.detail}
+    try:
+        from core.replay import render
+
+        result["replay_ref"] = render(job["analysis_id"], settings)
+    except Exception as exc:  # noqa: BLE001 - no replay is not a failed analysis
+        log.warning("replay.failed", analysis_id=job["analysis_id"], detail=type(exc).__name__)
+    return {"ok": True, "result": json.loads(json.dumps(result, default=float))}
+
+
+class CeleryExecutor:
+    """Runs in the web process: dispatch claimed jobs to Celery and collect their outcomes."""
+
+    name = "celery"
+
+    def __init__(self, settings: Settings | None = None, max_inflight: int | None = None) -> None:
+        self.settings = settings or get_settings()
+        if not self.settings.s3_bucket:
+            raise PipelineError(ErrorCode.INTERNAL, "the celery executor needs S3 storage (PERFORMATE_S3_BUCKET): "
+                                                    "remote workers cannot read this service's disk")
+        app.conf.broker_url = self.settings.broker_url
+        app.conf.result_backend = self.settings.broker_url
+        self.jobs = Jobs(self.settings)
+        self.max_inflight = max_inflight or max(1, self.settings.workers) * 2
+        self.inflight: dict[str, str] = {}  # analysis_id -> task id (= lease owner)
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="performate-celery", daemon=True)
+        self.last_beat = time.time()
+
+    def start(self) -> None:
+        # re-attach to tasks sent before a restart: their task id is the lease owner
+        for r in self.jobs.db.query("select analysis_id, lease_owner from analyses where status='running' "
+                                    "and lease_owner like 'celery:%'"):
+            self.inflight[r["analysis_id"]] = r["lease_owner"]
+        self.thread.start()
+
+    def notify(self) -> None:
+        self.wake.set()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stop_event.set()
+        self.wake.set()
+        self.thread.join(timeout)
+
+    def alive(self) -> list[dict[str, Any]]:
+        return [{"worker": "celery-dispatcher", "alive": self.thread.is_alive(),
+                 "heartbeat_age_s": round(time.time() - self.last_beat, 1), "inflight": len(self.inflight)}]
+
+    def _dispatch(self) -> None:
+        while len(self.inflight) < self.max_inflight:
+            # the task id is chosen before the claim so it can be the lease owner
+            probe = self.jobs.claim(f"celery:pending:{time.time_ns()}")
+            if probe is None:
+                return
+            aid = probe["analysis_id"]
+            task_id = f"celery:{aid}:{probe['attempts']}"
+            # hand the lease to the task id (we own it: just claimed)
+            self.jobs.db.conn.execute("update analyses set lease_owner=? where analysis_id=? and status='running'",
+                                      (task_id, aid))
+            job = {k: probe.get(k) for k in JOB_KEYS}
+            analyze_task.apply_async(args=[job], task_id=task_id)
+            self.inflight[aid] = task_id
+            log.info("celery.dispatched", analysis_id=aid, task_id=task_id)
+
+    def _collect(self) -> None:
+        for aid, task_id in list(self.inflight.items()):
+            res = AsyncResult(task_id, app=app)
+            state = res.state
+            if state == "PROGRESS" and isinstance(res.info, dict):
+                ok = self.jobs.heartbeat(aid, task_id, stage=res.info.get("stage"), progress=res.info.get("progress"))
+            elif state in ("PENDING", "STARTED", "RECEIVED", "RETRY", "PROGRESS"):
+                ok = self.jobs.heartbeat(aid, task_id)
+            elif state == "SUCCESS":
+                out = res.result or {}
+                if out.get("ok"):
+                    result = out["result"]
+                    replay = result.pop("replay_ref", None)
+                    if self.jobs.complete(aid, task_id, result) and replay:
+                        self.jobs.set_replay(aid, replay)
+                else:
+                    self.jobs.fail(aid, task_id, PipelineError(ErrorCode(out.get("error_code", "INTERNAL")),
+                                                                str(out.get("detail", ""))))
+                res.forget()
+                del self.inflight[aid]
+                continue
+            else:  # FAILURE, REVOKED: the task itself crashed (time limit, lost worker past redelivery)
+                detail = type(res.result).__name__ if res.result is not None else state
+                code = ErrorCode.TIMEOUT if "TimeLimit" in detail else ErrorCode.WORKER_CRASHED
+                self.jobs.fail(aid, task_id, PipelineError(code, f"celery task {state}: {detail}"))
+                res.forget()
+                del self.inflight[aid]
+                continue
+            if not ok:  # the lease is gone (admin action or expiry): stop following it
+                del self.inflight[aid]
+
+    def _loop(self) -> None:
+        log.info("worker.started", worker="celery-dispatcher", broker=self.settings.broker_url.split("@")[-1])
+        while not self.stop_event.is_set():
+            self.last_beat = time.time()
+            try:
+                self._dispatch()
+                self._collect()
+            except Exception:  # noqa: BLE001 - broker hiccup: keep serving, try again
+                log.error("celery.loop_error", exc_info=True)
+            self.wake.wait(0.5)
+            self.wake.clear()
+        log.info("worker.stopped", worker="celery-dispatcher")

@@ -1,0 +1,127 @@
+"""Plotly figures built from analysis records (no Streamlit here; pages only display them)."""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import plotly.graph_objects as go
+
+from core.analysis import catalog
+
+ACCENT = "#E4572E"
+HAND = "#E4572E"
+FOOT = "#2E86AB"
+PATH = "#F2A541"
+LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), template="plotly_white", height=420)
+
+
+def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
+    """The route as climbed over the wall frame: hip path and numbered hand/foot contacts."""
+    ra = rec.get("route_analysis") or {}
+    w, h = (ra.get("frame_size") or [1, 1])
+    fig = go.Figure()
+    path = [p for p in ra.get("climbed_path", []) if p.get("in_climb", True)]
+    if path:
+        fig.add_trace(go.Scatter(x=[p["x"] * w for p in path], y=[p["y"] * h for p in path], mode="lines",
+                                 line=dict(color=PATH, width=4), name="hip path",
+                                 hovertemplate="%{text}<extra>hip</extra>", text=[f"{p['time']:.1f}s" for p in path]))
+    for kind, color, symbol in (("hand", HAND, "circle"), ("foot", FOOT, "square")):
+        cs = [c for c in ra.get("ideal_route", []) if c["hold_type"] == kind]
+        if cs:
+            fig.add_trace(go.Scatter(
+                x=[c["x"] * w for c in cs], y=[c["y"] * h for c in cs], mode="markers+text",
+                marker=dict(size=18, color=color, symbol=symbol, line=dict(color="white", width=2)),
+                text=[str(c["order"]) for c in cs], textfont=dict(color="white", size=10),
+                name=f"{kind} contacts",
+                hovertext=[f"#{c['order']} {c['limb'].replace('_', ' ')} at {c['time']:.1f}s for {c['duration_s']:.1f}s" for c in cs],
+                hoverinfo="text"))
+    xs = [0.0, float(w)] + [p["x"] * w for p in path]
+    ys = [0.0, float(h)] + [p["y"] * h for p in path]
+    if wall_jpeg:
+        fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
+                                  xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, sizing="stretch",
+                                  layer="below", opacity=0.85))
+    fig.update_xaxes(range=[min(xs) - 10, max(xs) + 10], visible=False)
+    fig.update_yaxes(range=[max(ys) + 10, min(ys) - 10], visible=False, scaleanchor="x")
+    fig.update_layout(**{**LAYOUT, "height": 560}, title="Route as climbed", legend=dict(orientation="h", y=-0.02))
+    return fig
+
+
+def timeline_figure(rec: dict[str, Any]) -> go.Figure:
+    """Height and speed over time, pauses shaded, weak segments marked."""
+    ra = rec.get("route_analysis") or {}
+    path = ra.get("climbed_path", [])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[p["time"] for p in path], y=[p["height"] for p in path], name="height (torso lengths)",
+                             line=dict(color=ACCENT, width=3)))
+    sp = [p for p in path if p.get("speed") is not None]
+    fig.add_trace(go.Scatter(x=[p["time"] for p in sp], y=[p["speed"] for p in sp], name="hip speed (torso/s)",
+                             yaxis="y2", line=dict(color=FOOT, width=1.5, dash="dot")))
+    for p in (rec.get("metrics") or {}).get("pauses_detail", []):
+        fig.add_vrect(x0=p["time_start"], x1=p["time_end"], fillcolor="#9CA3AF", opacity=0.25, line_width=0,
+                      annotation_text="pause", annotation_position="top left")
+    for s in ra.get("performance_segments", []):
+        if s.get("issue"):
+            fig.add_vrect(x0=s["time_start"], x1=s["time_end"], fillcolor=ACCENT, opacity=0.08, line_width=0,
+                          annotation_text=s["issue"], annotation_position="bottom left")
+    win = ra.get("climb_window") or {}
+    for key in ("start", "end"):
+        if win.get(key) is not None:
+            fig.add_vline(x=win[key], line_dash="dash", line_color="#6B7280")
+    fig.update_layout(**LAYOUT, title="Height and speed over time", xaxis_title="seconds",
+                      yaxis=dict(title="height"), yaxis2=dict(title="speed", overlaying="y", side="right", showgrid=False),
+                      legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def radar_figure(rec: dict[str, Any], other: dict[str, Any] | None = None, names: tuple[str, str] = ("", "")) -> go.Figure:
+    fig = go.Figure()
+    for r, name, color in ((rec, names[0], ACCENT), (other, names[1], FOOT)):
+        if not r:
+            continue
+        pts = [p for p in r.get("technique_points", []) if p.get("assessed")]
+        if not pts:
+            continue
+        theta = [p.get("name") or p["area"] for p in pts]
+        fig.add_trace(go.Scatterpolar(r=[p["score"] for p in pts] + [pts[0]["score"]], theta=theta + [theta[0]],
+                                      fill="toself", name=name or "technique", line=dict(color=color)))
+    fig.update_layout(**{**LAYOUT, "height": 380}, title="Technique", polar=dict(radialaxis=dict(range=[0, 100])),
+                      showlegend=other is not None)
+    return fig
+
+
+def trend_figure(rows: list[dict[str, Any]], metric: str, label: str) -> go.Figure:
+    pts = [r for r in rows if r.get(metric) is not None]
+    fig = go.Figure(go.Scatter(x=[r["created_at"] for r in pts], y=[r[metric] for r in pts], mode="lines+markers",
+                               text=[r.get("route_name") or "" for r in pts], line=dict(color=ACCENT)))
+    fig.update_layout(**{**LAYOUT, "height": 300}, title=label)
+    return fig
+
+
+def paths_overlay_figure(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> go.Figure:
+    """Both hip paths, normalised: time as progress 0-1, height relative to each climb's start."""
+    fig = go.Figure()
+    for r, name, color in ((a, names[0], ACCENT), (b, names[1], FOOT)):
+        path = [p for p in (r.get("route_analysis") or {}).get("climbed_path", []) if p.get("in_climb", True)]
+        if len(path) < 2:
+            continue
+        t0, t1 = path[0]["time"], path[-1]["time"]
+        h0 = path[0]["height"]
+        fig.add_trace(go.Scatter(x=[(p["time"] - t0) / max(t1 - t0, 1e-6) for p in path],
+                                 y=[p["height"] - h0 for p in path], name=name, line=dict(color=color, width=3)))
+    fig.update_layout(**{**LAYOUT, "height": 360}, title="Hip height through the climb (normalised)",
+                      xaxis_title="progress through the climb", yaxis_title="height gained (torso lengths)")
+    return fig
+
+
+def metric_rows(rec: dict[str, Any], lang: str = "en") -> list[dict[str, Any]]:
+    """The metrics with a one-line explanation of what each means for this climber."""
+    m = rec.get("metrics") or {}
+    out = []
+    for key, info in catalog.METRICS.items():
+        v = m.get(key)
+        if v is None:
+            continue
+        out.append({"metric": info["label"][lang if lang in info["label"] else "en"],
+                    "value": info["fmt"].format(v), "meaning": catalog.metric_meaning(lang, key, v)})
+    return out

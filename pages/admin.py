@@ -1,0 +1,98 @@
+"""Admin: queue, failed analyses with their codes, retries, deletions. Behind a password."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import api
+from pages._widgets import client_id, title_of
+
+st.title("Admin")
+if not api.admin_configured():
+    st.info("The admin console is off. Set `PERFORMATE_ADMIN_PASSWORD` (environment or "
+            "`.streamlit/secrets.toml`) and restart to enable it.")
+    st.stop()
+if not st.session_state.get("admin_ok"):
+    with st.form("admin-login"):
+        pw = st.text_input("Admin password", type="password")
+        if st.form_submit_button("Sign in"):
+            if api.admin_login(pw, client_id()):
+                st.session_state["admin_ok"] = True
+                st.rerun()
+            st.error("Wrong password.")
+    st.stop()
+
+q = api.queue_overview()
+counts = q["counts"]
+c = st.columns(5)
+for col, key in zip(c, ["queued", "running", "completed", "failed", "cancelled"]):
+    col.metric(key.capitalize(), counts.get(key, 0))
+st.caption(f"Oldest queued: {q['oldest_queued_age_s'] or 0:.0f} s")
+p1, p2 = st.columns(2)
+qp = p1.toggle("Pause the queue", value=q["queue_paused"])
+vp = p2.toggle("Pause vision calls", value=q["vision_paused"])
+if qp != q["queue_paused"]:
+    api.set_paused("queue_paused", qp)
+    st.rerun()
+if vp != q["vision_paused"]:
+    api.set_paused("vision_paused", vp)
+    st.rerun()
+
+tab_failed, tab_degraded, tab_manage = st.tabs(["Failed", "Degraded", "Delete"])
+
+with tab_failed:
+    failed = api.failed()
+    if not failed:
+        st.success("No failed analyses.")
+    else:
+        codes = sorted({f["error_code"] for f in failed if f.get("error_code")})
+        r1, r2 = st.columns([2, 1])
+        code = r1.selectbox("Retry every failed analysis with code", codes)
+        if r2.button("Retry all with this code", width="stretch"):
+            ids = api.retry_failed(code)
+            st.toast(f"{len(ids)} analysis(es) queued again")
+            st.rerun()
+        st.dataframe([{"id": f["analysis_id"][:8], "code": f["error_code"], "stage": f.get("stage"),
+                       "attempts": f["attempts"], "last error": (f.get("error_detail") or "")[:80],
+                       "when": (f.get("finished_at") or "")[:19], "climber": f.get("climber")} for f in failed],
+                     hide_index=True, width="stretch")
+        pick = st.selectbox("Analysis", [f["analysis_id"] for f in failed],
+                            format_func=lambda a: f"{a[:8]} · {next(x['error_code'] for x in failed if x['analysis_id'] == a)}")
+        rec = next(f for f in failed if f["analysis_id"] == pick)
+        st.markdown(f"**{title_of(rec)}** · `{rec['error_code']}` · {rec.get('user_message')}")
+        if st.button("Retry this analysis", type="primary"):
+            api.retry(pick)
+            st.toast("Queued again")
+            st.rerun()
+        st.markdown("Events")
+        st.dataframe([{k: e[k] for k in ("at", "from_status", "to_status", "stage", "error_code", "attempt", "detail")}
+                      for e in api.events(pick)], hide_index=True, width="stretch")
+
+with tab_degraded:
+    deg = api.degraded()
+    if not deg:
+        st.success("No degraded results.")
+    for d in deg:
+        a, b = st.columns([3, 1])
+        a.markdown(f"**{title_of(d)}** · {d.get('degraded_reason')} · {d['analysis_id'][:8]}")
+        if b.button("Re-run vision", key=f"rv-{d['analysis_id']}"):
+            api.rerun_vision(d["analysis_id"])
+            st.rerun()
+
+with tab_manage:
+    st.markdown("Delete one analysis with its video, frames and replay")
+    recent = api.recent(200)
+    if recent:
+        victim = st.selectbox("Analysis to delete", [r["analysis_id"] for r in recent],
+                              format_func=lambda a: next(f"{title_of(r)} · {r['status']} · {a[:8]}" for r in recent if r["analysis_id"] == a))
+        if st.button("Delete analysis"):
+            st.toast("Deleted" if api.delete_analysis(victim) else "Could not delete (running?)")
+            st.rerun()
+    st.markdown("Delete everything of one climber")
+    names = api.climbers()
+    if names:
+        who = st.selectbox("Climber", names)
+        confirm = st.text_input("Type the climber's name to confirm")
+        if st.button("Delete all of this climber's data", disabled=confirm != who):
+            n = api.delete_climber(who)
+            st.toast(f"Deleted {n} analysis(es)")
+            st.rerun()

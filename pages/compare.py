@@ -1,0 +1,58 @@
+"""Compare: one climber over time, or two attempts side by side."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import api
+
+st.title("Compare sessions")
+over_time, side = st.tabs(["One climber over time", "Two attempts side by side"])
+
+with over_time:
+    climbers = api.climbers()
+    if not climbers:
+        st.info("No completed sessions yet.")
+    else:
+        who = st.selectbox("Climber", climbers)
+        rows = api.trend(who)
+        routes = sorted({r["route_name"] for r in rows if r.get("route_name")})
+        grades = sorted({r["grade"] for r in rows if r.get("grade")})
+        f1, f2 = st.columns(2)
+        route = f1.selectbox("Route", ["All routes"] + routes)
+        grade = f2.selectbox("Grade", ["All grades"] + grades)
+        rows = api.trend(who, None if route == "All routes" else route, None if grade == "All grades" else grade)
+        if len(rows) == 0:
+            st.info("No completed session matches.")
+        else:
+            st.caption(f"{len(rows)} session(s)")
+            st.plotly_chart(api.charts.trend_figure(rows, "performance_score", "Performance score"), width="stretch")
+            metric = st.selectbox("Metric", [k for k in api.HIGHER_IS_BETTER if k != "performance_score"],
+                                  format_func=lambda k: k.replace("_", " "))
+            better = "higher" if api.HIGHER_IS_BETTER[metric] else "lower"
+            st.plotly_chart(api.charts.trend_figure(rows, metric, f"{metric.replace('_', ' ')} ({better} is better)"),
+                            width="stretch")
+
+with side:
+    options = api.completed_options()
+    if len(options) < 2:
+        st.info("Two completed analyses are needed to compare.")
+    else:
+        labels = {o["analysis_id"]: o["label"] for o in options}
+        ids = list(labels)
+        c1, c2 = st.columns(2)
+        a = c1.selectbox("Attempt A", ids, index=1, format_func=labels.get)
+        b = c2.selectbox("Attempt B", ids, index=0, format_func=labels.get)
+        cmp = api.compare(a, b)
+        names = ("A", "B")
+        g1, g2 = st.columns(2)
+        g1.plotly_chart(api.charts.radar_figure(cmp["a"], cmp["b"], names), width="stretch")
+        g2.plotly_chart(api.charts.paths_overlay_figure(cmp["a"], cmp["b"], names), width="stretch")
+        st.dataframe(cmp["rows"], hide_index=True, width="stretch")
+        st.markdown("**Key frames at the same point of the climb**")
+        for i, (fa, fb) in enumerate(cmp["frames"]):
+            q = int(100 * i / max(1, len(cmp["frames"]) - 1))
+            k1, k2 = st.columns(2)
+            for col, f, n in ((k1, fa, "A"), (k2, fb, "B")):
+                data = api.blob(f.get("ref")) if f else None
+                if data:
+                    col.image(data, caption=f"{n} · {q}% of the climb · {f['time']:.1f} s", width="stretch")
