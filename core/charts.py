@@ -85,7 +85,8 @@ def radar_figure(rec: dict[str, Any], other: dict[str, Any] | None = None, names
         theta = [p.get("name") or p["area"] for p in pts]
         fig.add_trace(go.Scatterpolar(r=[p["score"] for p in pts] + [pts[0]["score"]], theta=theta + [theta[0]],
                                       fill="toself", name=name or "technique", line=dict(color=color)))
-    fig.update_layout(**{**LAYOUT, "height": 380}, title="Technique", polar=dict(radialaxis=dict(range=[0, 100])),
+    fig.update_layout(**{**LAYOUT, "height": 380, "margin": dict(l=60, r=60, t=50, b=30)}, title="Technique",
+                      polar=dict(radialaxis=dict(range=[0, 100], tickfont=dict(size=9))),
                       showlegend=other is not None)
     return fig
 

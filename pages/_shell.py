@@ -11,7 +11,7 @@ def _gate() -> bool:
         return True
     from pages._widgets import client_id
 
-    st.title("🧗 Performate")
+    st.title("Performate")
     with st.form("app-login"):
         pw = st.text_input("Password", type="password")
         if st.form_submit_button("Enter"):
@@ -31,14 +31,14 @@ def main() -> None:
     if not _gate():
         st.stop()
     pages = [
-        st.Page("pages/upload.py", title="Upload", icon="📤", default=True),
-        st.Page("pages/results.py", title="Results", icon="📈"),
-        st.Page("pages/compare.py", title="Compare", icon="⚖️"),
-        st.Page("pages/admin.py", title="Admin", icon="🛠️"),
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload:", default=True),
+        st.Page("pages/results.py", title="Results", icon=":material/insights:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
     ]
     pg = st.navigation(pages)
     with st.sidebar:
-        st.markdown("### 🧗 Performate")
+        st.markdown("### :material/landscape: Performate")
         st.caption("Phone video of a climb in, coaching out.")
         st.selectbox("Feedback language", ["en", "de"], key="language",
                      format_func=lambda x: {"en": "English", "de": "Deutsch"}[x])

@@ -8,7 +8,8 @@ import streamlit as st
 
 from core import api
 
-STATUS_ICON = {"queued": "⏳", "running": "⚙️", "completed": "✅", "failed": "❌", "cancelled": "🚫"}
+STATUS_ICON = {"queued": ":material/schedule:", "running": ":material/autorenew:", "completed": ":green[:material/check_circle:]",
+               "failed": ":red[:material/error:]", "cancelled": ":material/block:"}
 
 
 def client_id() -> str:
@@ -27,6 +28,10 @@ def fmt_duration(s: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def score_text(score: float | None) -> str:
+    return "-" if score is None else str(int(round(score)))
+
+
 def title_of(rec: dict[str, Any]) -> str:
     parts = [rec.get("climber") or "Anonymous climber", rec.get("route_name") or "", rec.get("grade") or ""]
     return " · ".join(p for p in parts if p)
@@ -37,18 +42,18 @@ def status_body(rec: dict[str, Any]) -> None:
     status = rec["status"]
     if status == "queued":
         pos = rec.get("queue_position")
-        st.progress(0.0, text=f"⏳ Waiting in the queue{f' · position {pos}' if pos else ''}")
+        st.progress(0.0, text=f"Waiting in the queue{f' · position {pos}' if pos else ''}")
         if rec.get("error_code"):
             st.caption(f"Retrying after a temporary problem: {rec.get('user_message')}")
     elif status == "running":
         p = float(rec.get("progress") or 0.0)
-        st.progress(min(max(p, 0.02), 0.99), text=f"⚙️ {rec['stage_label']} · {int(p * 100)}%")
+        st.progress(min(max(p, 0.02), 0.99), text=f"{rec['stage_label']} · {int(p * 100)}%")
         st.caption(f"Elapsed {fmt_duration(rec.get('elapsed_s'))} · attempt {rec.get('attempts') or 1}")
     elif status == "completed":
-        score = rec.get("performance_score")
-        st.success(f"Analysis ready{f': score {score}/100' if score is not None else ''} "
+        score = score_text(rec.get("performance_score"))
+        st.success(f"Analysis ready{f': score {score}/100' if score != '-' else ''} "
                    f"(took {fmt_duration(rec.get('elapsed_s'))})")
-        st.page_link("pages/results.py", label="Open your coaching →", icon="📈", query_params={"id": rec["analysis_id"]})
+        st.page_link("pages/results.py", label="Open your coaching", icon=":material/insights:", query_params={"id": rec["analysis_id"]})
     elif status == "failed":
         st.error(rec.get("user_message") or "The analysis failed.")
         st.caption(f"{rec.get('what_to_do') or ''} Error code: `{rec.get('error_code')}`")

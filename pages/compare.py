@@ -47,7 +47,8 @@ with side:
         g1, g2 = st.columns(2)
         g1.plotly_chart(api.charts.radar_figure(cmp["a"], cmp["b"], names), width="stretch")
         g2.plotly_chart(api.charts.paths_overlay_figure(cmp["a"], cmp["b"], names), width="stretch")
-        st.dataframe(cmp["rows"], hide_index=True, width="stretch")
+        st.table([{"metric": r["metric"].replace("_", " "), "A": f"{r['A']:.3g}", "B": f"{r['B']:.3g}",
+                   "B - A": f"{r['delta (B-A)']:+.3g}", "better": r["better"]} for r in cmp["rows"]])
         st.markdown("**Key frames at the same point of the climb**")
         for i, (fa, fb) in enumerate(cmp["frames"]):
             q = int(100 * i / max(1, len(cmp["frames"]) - 1))

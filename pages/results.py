@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import fmt_duration, live_status, title_of
+from pages._widgets import fmt_duration, live_status, score_text, title_of
 
 options = api.completed_options()
 aid = st.query_params.get("id")
@@ -12,7 +12,7 @@ if not aid:
     if not options:
         st.title("Results")
         st.info("No analysis yet. Upload a climb first.")
-        st.page_link("pages/upload.py", label="Upload a climb →", icon="📤")
+        st.page_link("pages/upload.py", label="Upload a climb", icon=":material/upload:")
         st.stop()
     aid = options[0]["analysis_id"]
 labels = {o["analysis_id"]: o["label"] for o in options}
@@ -36,7 +36,7 @@ if rec["status"] != "completed":
 
 m = rec.get("metrics") or {}
 c = st.columns(4)
-c[0].metric("Performance score", f"{rec['performance_score']}/100" if rec.get("performance_score") is not None else "-")
+c[0].metric("Performance score", f"{score_text(rec.get('performance_score'))}/100")
 c[1].metric("Confidence", f"{(rec.get('confidence') or 0):.0%}")
 c[2].metric("Moves", (rec.get("route_analysis") or {}).get("total_moves", "-"))
 c[3].metric("Climb time", f"{m.get('duration_s', 0):.1f} s")
@@ -50,17 +50,30 @@ if rec.get("low_confidence"):
 if rec.get("summary"):
     st.markdown(f"> {rec['summary']}")
 
+def replay_panel(aid: str) -> None:
+    """The replay appears by itself once rendered (it is made after the result is stored)."""
+    ready = api.replay(aid) is not None
+
+    @st.fragment(run_every=None if ready else 2.0)
+    def panel() -> None:
+        replay = api.replay(aid)
+        if replay is None:
+            st.info("The annotated replay is being prepared…")
+            return
+        if not ready:
+            st.rerun()
+        st.video(replay, start_time=int(st.session_state.get(f"t-{aid}", 0)))
+        st.caption("Replay with skeleton and hip trail. Click a time on a card to jump there.")
+
+    panel()
+
+
 tab_tech, tab_route, tab_frames, tab_data = st.tabs(["Technique", "Route & timeline", "Key frames", "Metrics & export"])
 
 with tab_tech:
     left, right = st.columns([2, 3])
     with left:
-        replay = api.replay(aid)
-        if replay is not None:
-            st.video(replay, start_time=int(st.session_state.get(f"t-{aid}", 0)))
-            st.caption("Replay with skeleton and hip trail. Click a time on a card to jump there.")
-        else:
-            st.info("The annotated replay is being prepared…")
+        replay_panel(aid)
         st.plotly_chart(api.charts.radar_figure(rec), width="stretch", key="radar")
         if rec.get("strengths"):
             st.markdown("**Strengths**")

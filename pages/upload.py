@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import STATUS_ICON, client_id, fmt_duration, live_status, title_of
+from pages._widgets import STATUS_ICON, client_id, fmt_duration, live_status, score_text, title_of
 
 s = api.settings()
 st.title("Analyse a climb")
@@ -22,7 +22,7 @@ with st.form("upload", clear_on_submit=False, border=True):
     route = c3.text_input("Route or problem", max_chars=120, placeholder="e.g. Yellow 3")
     grade = c4.selectbox("Grade", grades, index=None, placeholder="Pick or type a grade", accept_new_options=True)
     attempt = st.radio("This was", api.ATTEMPT_CHOICES, horizontal=True,
-                       format_func=lambda x: {"attempt": "an attempt", "send": "a send 🎉"}[x])
+                       format_func=lambda x: {"attempt": "an attempt", "send": "a send"}[x])
     notes = st.text_area("Notes (optional)", max_chars=1000, height=80)
     with st.expander("Trim (optional): analyse only part of the video"):
         t1, t2 = st.columns(2)
@@ -67,6 +67,7 @@ for r in mine:
                   + (f" · {r['stage_label']}" if r["status"] == "running" else "")
                   + (f" · took {fmt_duration(r.get('elapsed_s'))}" if r["status"] == "completed" else ""))
         if r["status"] == "completed":
-            b.page_link("pages/results.py", label=f"Score {r.get('performance_score')}/100 →", query_params={"id": r["analysis_id"]})
+            b.page_link("pages/results.py", label=f"Score {score_text(r.get('performance_score'))}/100",
+                        icon=":material/insights:", query_params={"id": r["analysis_id"]})
         elif r["status"] == "failed":
             b.caption(r.get("user_message") or "")

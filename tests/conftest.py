@@ -12,6 +12,10 @@ from core import db as dbmod
 from core.config import Settings, reset_settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# moto accepts any credentials; session-scoped fixtures run before the per-test environment
+for _k, _v in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing-secret-key"),
+               ("AWS_DEFAULT_REGION", "us-east-1")):
+    os.environ[_k] = _v
 BUCKET = "performate-test"
 
 
