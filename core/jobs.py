@@ -181,8 +181,19 @@ class Jobs:
 
         job = self._tx(tx)
         if job:
+            job["vision_gate"] = self._vision_gate(job)
             log.info("analysis.started", analysis_id=job["analysis_id"], attempt=job["attempts"], worker=worker)
         return job
+
+    def _vision_gate(self, job: dict[str, Any]) -> str | None:
+        """Decided here, from SQLite, so workers (inline or remote) stay pure."""
+        from core.analysis.base import choose
+
+        if choose(self.settings, job.get("analyzer")) != "vision":
+            return None
+        from core.analysis.vision import gate
+
+        return gate(self.db, self.settings, self.get_flag("vision_paused"))
 
     def heartbeat(self, aid: str, worker: str, stage: str | None = None, progress: float | None = None) -> bool:
         """Extend the lease (and record progress). False when the lease is no longer ours."""
@@ -214,6 +225,12 @@ class Jobs:
             enc["duration_s"] = round(time.time() - _iso_ts(r[3]), 3)
             sets = ", ".join(f"{k} = ?" for k in enc)
             conn.execute(f"update analyses set {sets}, updated_at=? where analysis_id=?", [*enc.values(), dbm.now_iso(), aid])
+            vc = result.get("vision_call")
+            if vc:
+                conn.execute("insert into vision_calls (at, analysis_id, model, tokens_in, tokens_out, usd, cached, outcome) "
+                             "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                             (dbm.now_iso(), aid, vc.get("model"), vc.get("tokens_in", 0), vc.get("tokens_out", 0),
+                              vc.get("usd", 0.0), int(vc.get("outcome") == "cached"), vc.get("outcome")))
             self._event(conn, aid, "running", "completed", attempt=r[2],
                         detail=("degraded: " + str(result.get("degraded_reason"))) if result.get("degraded") else None)
             return True
