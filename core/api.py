@@ -75,6 +75,25 @@ def submit_upload(fileobj: BinaryIO, filename: str, size: int | None, meta: dict
     return aid
 
 
+def submit_ref(video_ref: str, meta: dict[str, Any], client_key: str | None = None) -> str:
+    """Queue an analysis of a video already in storage (the HTTP API). User-supplied references
+    may name our bucket or a key, never a path on this machine."""
+    s = get_settings()
+    kind, value = split_ref(video_ref)
+    if kind == "path":
+        raise PipelineError(ErrorCode.VIDEO_NOT_FOUND, "local paths are not accepted from the API")
+    if kind == "s3" and value[5:].split("/", 1)[0] != (s.s3_bucket or ""):
+        raise PipelineError(ErrorCode.STORAGE_ACCESS_DENIED, "only the configured bucket is accepted")
+    if kind == "key":
+        store, key = store_for_ref(value, s)
+        if not store.exists(key):
+            raise PipelineError(ErrorCode.VIDEO_NOT_FOUND, "no object at that key")
+    meta = {k: v for k, v in meta.items() if k not in ("video_ref", "client_key", "canary")}
+    aid = jobs().submit_ref(video_ref, meta, client_key=client_key)
+    _notify()
+    return aid
+
+
 def _derive(rec: dict[str, Any]) -> dict[str, Any]:
     rec = dict(rec)
     status = rec["status"]
@@ -332,6 +351,42 @@ def set_paused(what: str, on: bool) -> None:
     log.info("admin.pause", switch=what, on=on)
 
 
+def health_latest() -> dict[str, Any] | None:
+    from core.health import latest
+
+    return latest()
+
+
+def health_history(limit: int = 96) -> list[dict[str, Any]]:
+    from core.health import history
+
+    return history(limit=limit)
+
+
+def run_health_now() -> dict[str, Any]:
+    from core.health import run_checks
+
+    return run_checks()
+
+
+def sli() -> dict[str, Any]:
+    from core.sli import compute
+
+    return compute()
+
+
+def alerts() -> list[dict[str, Any]]:
+    from core.alerts import current
+
+    return current()
+
+
+def export_climber(name: str) -> bytes:
+    from core.lifecycle import export_climber as _export
+
+    return _export(name)
+
+
 def _owned_key(ref: str | None) -> tuple[Any, str] | None:
     """The store and key of a video we stored (never a user's local path)."""
     if not ref:
@@ -365,7 +420,20 @@ def delete_analysis(aid: str) -> bool:
     return True
 
 
-def delete_climber(name: str) -> int:
-    """Delete every analysis of one climber (videos, frames, records)."""
+def delete_analyses_of(name: str) -> int:
     ids = [r["analysis_id"] for r in jobs().db.query("select analysis_id from analyses where climber=?", [name])]
     return sum(1 for aid in ids if delete_analysis(aid))
+
+
+def delete_climber(name: str) -> int:
+    """Delete everything of one climber: videos, frames, replays, cached coaching, records."""
+    from core import db as dbm
+
+    store = get_store(get_settings())
+    for r in dbm.rows(jobs().db, "select cost from analyses where climber=?", [name]):
+        h = (r.get("cost") or {}).get("request_hash")
+        if h:
+            store.delete(f"vision-cache/{h}.json")
+    n = delete_analyses_of(name)
+    log.info("climber.deleted", analyses=n)
+    return n

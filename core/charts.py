@@ -126,3 +126,32 @@ def metric_rows(rec: dict[str, Any], lang: str = "en") -> list[dict[str, Any]]:
         out.append({"metric": info["label"][lang if lang in info["label"] else "en"],
                     "value": info["fmt"].format(v), "meaning": catalog.metric_meaning(lang, key, v)})
     return out
+
+
+def health_figure(history: list[dict[str, Any]]) -> go.Figure:
+    """Health history: one row per check, coloured by status."""
+    colour = {"ok": 2, "skipped": 1, "degraded": 1, "fail": 0}
+    runs = list(reversed(history))
+    names = [c["name"] for c in runs[-1]["checks"]]
+    z = [[colour.get(next((c["status"] for c in r["checks"] if c["name"] == n), "skipped"), 1) for r in runs] for n in names]
+    fig = go.Figure(go.Heatmap(z=z, x=[r["at"][:16].replace("T", " ") for r in runs], y=names, zmin=0, zmax=2,
+                               colorscale=[[0, "#DC2626"], [0.5, "#F59E0B"], [1, "#16A34A"]], showscale=False))
+    fig.update_layout(**{**LAYOUT, "height": 300}, title="Health history (green ok, amber degraded/skipped, red failed)")
+    return fig
+
+
+def sli_figure(sli: dict[str, Any]) -> go.Figure:
+    """Failures by code and degraded results by reason over the last 24 h."""
+    w = sli["windows"]["24h"]
+    fig = go.Figure()
+    if w["failures_by_code"]:
+        fig.add_trace(go.Bar(x=list(w["failures_by_code"]), y=list(w["failures_by_code"].values()), name="failed",
+                             marker_color="#DC2626"))
+    if w["degraded_by_reason"]:
+        fig.add_trace(go.Bar(x=list(w["degraded_by_reason"]), y=list(w["degraded_by_reason"].values()), name="degraded",
+                             marker_color="#F59E0B"))
+    fig.update_layout(**{**LAYOUT, "height": 300}, title="Last 24 h: failures by code, degraded by reason",
+                      annotations=[] if (w["failures_by_code"] or w["degraded_by_reason"]) else
+                      [dict(text="No failures or degraded results in the last 24 h", showarrow=False, x=0.5, y=0.5,
+                            xref="paper", yref="paper")])
+    return fig

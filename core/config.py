@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     canary_video: str | None = Field(None, description="Storage reference of the clip the end-to-end canary analyses.")
     health_interval_s: float = Field(900.0, gt=0, description="Seconds between scheduled health checks.")
     retention_days: int = Field(0, ge=0, description="Delete videos older than this many days (0 keeps them).")
+    retention_whole_analyses: bool = Field(False, description="With a retention period, delete whole analyses past it, not only their videos.")
+    backups_kept: int = Field(7, ge=1, description="Nightly database backups kept in storage.")
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
 
     @classmethod

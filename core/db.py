@@ -74,6 +74,12 @@ def m003_kv(db: sqlite_utils.Database) -> None:
          "usd": float, "cached": int, "outcome": str}, pk="id")
 
 
+@migrations()
+def m004_video_purged(db: sqlite_utils.Database) -> None:
+    db["analyses"].add_column("video_purged_at", str)
+    db["analyses"].create_index(["status", "finished_at"])
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 

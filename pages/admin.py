@@ -96,3 +96,48 @@ with tab_manage:
             n = api.delete_climber(who)
             st.toast(f"Deleted {n} analysis(es)")
             st.rerun()
+
+st.divider()
+st.subheader("Pipeline health")
+hcol, bcol = st.columns([3, 1])
+if bcol.button("Run health checks now", width="stretch"):
+    api.run_health_now()
+    st.rerun()
+latest = api.health_latest()
+if latest is None:
+    hcol.info("No health check has run yet.")
+else:
+    colour = {"healthy": "green", "degraded": "orange", "unhealthy": "red"}[latest["status"]]
+    hcol.markdown(f"Latest: :{colour}[**{latest['status'].upper()}**] at {latest['at'][:19].replace('T', ' ')} UTC")
+    st.table([{"check": c["name"], "status": c["status"], "ms": c["latency_ms"], "detail": c["detail"]}
+              for c in latest["checks"]])
+    hist = api.health_history()
+    if len(hist) > 1:
+        st.plotly_chart(api.charts.health_figure(hist), width="stretch")
+
+st.subheader("Service level indicators")
+sli = api.sli()
+cols = st.columns(3)
+for col, (name, w) in zip(cols, sli["windows"].items()):
+    with col:
+        st.markdown(f"**Last {name}**")
+        st.metric("Availability", "-" if w["availability"] is None else f"{w['availability']:.2%}",
+                  help=f"SLO {sli['slo']['availability']:.1%}; failures caused by the upload itself excluded")
+        st.metric("p95 latency", "-" if w["latency_p95_s"] is None else f"{w['latency_p95_s']:.0f} s",
+                  help=f"SLO under {sli['slo']['latency_p95_s']:.0f} s for a 30 s video")
+        st.metric("Error budget left", "-" if w["error_budget_left"] is None else f"{w['error_budget_left']:.0%}",
+                  help=f"burn rate {w['burn_rate']}")
+st.plotly_chart(api.charts.sli_figure(sli), width="stretch")
+
+st.subheader("Alerts")
+for a in api.alerts():
+    icon = ":red[:material/notifications_active:]" if a["firing"] else ":green[:material/check:]"
+    st.markdown(f"{icon} **{a['name']}**: {a['summary']}"
+                + (f" (firing since {a['since'][:19].replace('T', ' ')})" if a["firing"] else ""))
+
+st.subheader("Climber data")
+names = api.climbers()
+if names:
+    who_x = st.selectbox("Export a climber's data (JSON, CSV, key frames)", names, key="export-who")
+    st.download_button("Download export (zip)", api.export_climber(who_x), file_name=f"performate-{who_x}.zip",
+                       mime="application/zip")

@@ -113,7 +113,18 @@ def run_analysis(job: dict[str, Any], sampled: Sampled, settings: Settings, repo
     else:
         record = OfflineAnalyzer().coach(measured, job, settings)
     report("persist", stage_start("persist"))
+    _keep_health_reference(sampled, pose, settings)
     return record
+
+
+def _keep_health_reference(sampled: Sampled, pose: P.PoseResult, settings: Settings) -> None:
+    """The pose health check needs a real frame with a person: keep the clearest one we saw."""
+    from core.health import health_dir, save_reference_person
+
+    if (health_dir(settings) / "person.jpg").exists() or not pose.found.any():
+        return
+    vis = [P.torso_visibility(pose.landmarks[i]) if pose.found[i] else 0.0 for i in range(len(pose.found))]
+    save_reference_person(settings, sampled.path(int(np.argmax(vis))))
 
 
 def overlay_frame(sampled: Sampled, pose: P.PoseResult, i: int) -> np.ndarray:

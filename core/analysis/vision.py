@@ -277,7 +277,8 @@ class VisionAnalyzer(Analyzer):
             coaching = VisionCoaching.model_validate_json(store.get_bytes(cache_key))
             out = apply(record, coaching, settings.vision_model)
             out["analyzers_used"] = ["offline", f"vision:{settings.vision_model}"]
-            out["cost"] = {"tokens_in": 0, "tokens_out": 0, "usd": 0.0, "cached": True, "model": settings.vision_model}
+            out["cost"] = {"tokens_in": 0, "tokens_out": 0, "usd": 0.0, "cached": True, "model": settings.vision_model,
+                           "request_hash": h}
             out["vision_call"] = {**info, "outcome": "cached"}
             log.info("vision.cached", analysis_id=job.get("analysis_id"))
             return out
@@ -292,7 +293,8 @@ class VisionAnalyzer(Analyzer):
         cost = usd(t_in, t_out, settings)
         out = apply(record, coaching, settings.vision_model)
         out["analyzers_used"] = ["offline", f"vision:{settings.vision_model}"]
-        out["cost"] = {"tokens_in": t_in, "tokens_out": t_out, "usd": cost, "cached": False, "model": settings.vision_model}
+        out["cost"] = {"tokens_in": t_in, "tokens_out": t_out, "usd": cost, "cached": False, "model": settings.vision_model,
+                       "request_hash": h}
         out["vision_call"] = {**info, "outcome": "ok", "tokens_in": t_in, "tokens_out": t_out, "usd": cost, "requests": n}
         log.info("vision.completed", analysis_id=job.get("analysis_id"), tokens_in=t_in, tokens_out=t_out, usd=cost,
                  duration_ms=int((time.monotonic() - t0) * 1000))

@@ -1,0 +1,247 @@
+"""The synthetic health check: every stage checked for real, plus an end-to-end canary.
+
+    python -m core health [--json] [--canary]      exit 0 healthy, 1 degraded, 2 unhealthy
+
+Checks: database writable, storage round trip (put, resolve, delete a probe object), decode of a
+generated clip, pose model loads and finds a person, vision endpoint reachable and authorised (when
+configured, with the cheapest call: list models), workers alive (heartbeat age), disk space, and
+optionally the canary: the whole pipeline on PERFORMATE_CANARY_VIDEO through the queue, bypassing
+every cache, tagged so it stays out of the user SLIs. The scheduler runs this every
+PERFORMATE_HEALTH_INTERVAL_S and keeps the history; /health/analysis-pipeline serves the latest.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from core import db as dbm
+from core.config import Settings, get_settings
+from core.errors import PipelineError
+from core.logs import get_logger
+from core.storage import VideoStore, get_store, resolve
+
+log = get_logger("core.health")
+#: Checks whose failure makes the service unhealthy (503); others only degrade it.
+CRITICAL = ("database", "storage", "decode", "pose", "workers", "canary")
+DISK_DEGRADED, DISK_FAIL = 0.80, 0.95
+WORKER_STALE_S = 120.0
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # ok | degraded | fail | skipped
+    detail: str
+    latency_ms: int
+
+
+def _timed(name: str, fn: Callable[[], tuple[str, str]]) -> Check:
+    t0 = time.monotonic()
+    try:
+        status, detail = fn()
+    except PipelineError as exc:
+        status, detail = "fail", f"{exc.code.value}: {exc.detail}"
+    except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
+        status, detail = "fail", f"{type(exc).__name__}: {str(exc)[:200]}"
+    return Check(name, status, detail, int((time.monotonic() - t0) * 1000))
+
+
+def check_database(s: Settings) -> tuple[str, str]:
+    db = dbm.connect(s.db_path)
+    token = uuid.uuid4().hex
+    db["kv"].upsert({"key": "health_probe", "value": token, "updated_at": dbm.now_iso()}, pk="key")
+    got = list(db.query("select value from kv where key='health_probe'"))[0]["value"]
+    return ("ok", "read back what was written") if got == token else ("fail", "read back something else")
+
+
+def check_storage(s: Settings, store: VideoStore | None = None) -> tuple[str, str]:
+    store = store or get_store(s)
+    key = f"health/probe-{uuid.uuid4().hex}.bin"
+    payload = uuid.uuid4().bytes * 64
+    ref = store.put_bytes(payload, key)
+    try:
+        with resolve(ref if store.name == "s3" else key, s) as p:
+            ok = p.read_bytes() == payload
+    finally:
+        store.delete(key)
+    return ("ok", f"{store.name}: put, resolve, delete") if ok else ("fail", "round trip returned other bytes")
+
+
+def health_dir(s: Settings) -> Path:
+    d = s.data_dir / "health"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def check_decode(s: Settings) -> tuple[str, str]:
+    import imageio_ffmpeg
+
+    from core.media import frames as framing
+    from core.media.probe import probe
+
+    clip = health_dir(s) / "decode-check.mp4"
+    if not clip.exists():
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=10:duration=1", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=60)
+    info = probe(clip)
+    st = framing.SampleStats()
+    n = sum(1 for _ in framing.sample(clip, 5, 160, st))
+    if info.codec != "h264" or st.decoded != 10 or n < 4:
+        return "fail", f"probe {info.codec}, decoded {st.decoded}/10, sampled {n}"
+    return "ok", f"probed and decoded {st.decoded} frames"
+
+
+def check_pose(s: Settings) -> tuple[str, str]:
+    import cv2
+
+    from core.analysis.pose import _Models, torso_visibility
+
+    models = _Models()
+    ref = health_dir(s) / "person.jpg"
+    if not ref.exists():
+        return "degraded", "model loaded; no reference image yet (saved after the first completed analysis)"
+    img = cv2.imread(str(ref))
+    lm = models.full_frame(img)
+    if lm is None:
+        lm = models.in_box(img, (0.0, 0.0, float(img.shape[1]), float(img.shape[0])), expand=1.0)
+    if lm is None or torso_visibility(lm) < 0.5:
+        return "fail", "no person found on the reference image"
+    return "ok", f"person found (torso visibility {torso_visibility(lm):.2f})"
+
+
+def check_vision(s: Settings) -> tuple[str, str]:
+    if not s.vision_configured or s.analyzer == "offline":
+        return "skipped", "vision not configured"
+    import openai
+
+    from core.analysis.vision import translate
+
+    key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
+    client = openai.OpenAI(api_key=key, base_url=s.openai_base_url, max_retries=0, timeout=10)
+    try:
+        models = client.models.list()
+    except openai.OpenAIError as exc:
+        err = translate(exc)
+        return "fail", f"{err.code.value}: {err.detail}"
+    ids = [m.id for m in models.data]
+    if ids and s.vision_model not in ids:
+        return "degraded", f"reachable, but model {s.vision_model} is not listed"
+    return "ok", "reachable and authorised"
+
+
+def check_workers(s: Settings) -> tuple[str, str]:
+    from core.executor import current_executor
+
+    ex = current_executor()
+    if ex is None:
+        return "skipped", "no executor in this process (CLI)"
+    alive = ex.alive()
+    if not alive:
+        return "fail", "no workers configured (PERFORMATE_WORKERS=0)"
+    dead = [w for w in alive if not w["alive"] or w["heartbeat_age_s"] > WORKER_STALE_S]
+    if len(dead) == len(alive):
+        return "fail", f"{len(dead)} worker(s) dead or stale"
+    if dead:
+        return "degraded", f"{len(dead)} of {len(alive)} worker(s) dead or stale"
+    return "ok", f"{len(alive)} worker(s) alive"
+
+
+def disk_usage(s: Settings) -> float:
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    u = shutil.disk_usage(s.data_dir)
+    return u.used / u.total
+
+
+def check_disk(s: Settings) -> tuple[str, str]:
+    used = disk_usage(s)
+    status = "fail" if used >= DISK_FAIL else "degraded" if used >= DISK_DEGRADED else "ok"
+    return status, f"data disk {used:.0%} used"
+
+
+def check_canary(s: Settings, timeout: float | None = None) -> tuple[str, str]:
+    """The whole pipeline through the queue on the canary video, caches bypassed."""
+    if not s.canary_video:
+        return "skipped", "PERFORMATE_CANARY_VIDEO not set"
+    from core.jobs import Jobs
+
+    jobs = Jobs(s)
+    t0 = time.monotonic()
+    aid = jobs.submit_ref(s.canary_video, {"canary": True, "climber": "canary"})
+    from core.executor import current_executor
+
+    ex = current_executor()
+    if ex is not None and hasattr(ex, "notify"):
+        ex.notify()
+    deadline = time.monotonic() + (timeout or s.job_timeout_s)
+    rec: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        rec = jobs.get(aid) or {}
+        if rec.get("status") in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.5)
+    latency_ms = int((time.monotonic() - t0) * 1000)
+    if rec.get("status") != "completed":
+        if rec.get("status") in ("queued", "running"):
+            jobs.cancel(aid)
+        return "fail", f"canary {rec.get('status')} {rec.get('error_code') or ''} after {latency_ms} ms"
+    ra = rec.get("route_analysis") or {}
+    if rec.get("performance_score") is None or not ra.get("ideal_route"):
+        return "fail", f"canary completed without a score or a route ({latency_ms} ms)"
+    return "ok", f"latency_ms={latency_ms} score={rec['performance_score']} contacts={len(ra['ideal_route'])}"
+
+
+def run_checks(settings: Settings | None = None, *, canary: bool = False, store: VideoStore | None = None,
+               record: bool = True) -> dict[str, Any]:
+    s = settings or get_settings()
+    checks = [
+        _timed("database", lambda: check_database(s)),
+        _timed("storage", lambda: check_storage(s, store)),
+        _timed("decode", lambda: check_decode(s)),
+        _timed("pose", lambda: check_pose(s)),
+        _timed("vision", lambda: check_vision(s)),
+        _timed("workers", lambda: check_workers(s)),
+        _timed("disk", lambda: check_disk(s)),
+    ]
+    if canary:
+        checks.append(_timed("canary", lambda: check_canary(s)))
+    if any(c.status == "fail" and c.name in CRITICAL for c in checks):
+        status = "unhealthy"
+    elif any(c.status in ("fail", "degraded") for c in checks):
+        status = "degraded"
+    else:
+        status = "healthy"
+    report = {"status": status, "at": dbm.now_iso(), "checks": [asdict(c) for c in checks]}
+    if record:
+        try:
+            dbm.connect(s.db_path)["health_runs"].insert({"at": report["at"], "status": status,
+                                                           "report": json.dumps(report)})
+        except Exception:  # noqa: BLE001 - the database may be what is broken
+            log.error("health.record_failed", exc_info=True)
+    log.info("health.checked", status=status, failing=[c.name for c in checks if c.status == "fail"])
+    return report
+
+
+def latest(settings: Settings | None = None) -> dict[str, Any] | None:
+    s = settings or get_settings()
+    rows = list(dbm.connect(s.db_path).query("select report from health_runs order by id desc limit 1"))
+    return json.loads(rows[0]["report"]) if rows else None
+
+
+def history(settings: Settings | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    s = settings or get_settings()
+    return [json.loads(r["report"]) for r in dbm.connect(s.db_path).query(
+        "select report from health_runs order by id desc limit ?", [limit])]
+
+
+def save_reference_person(settings: Settings, jpeg_path: Path) -> None:
+    """Keep one real frame with a confident pose for the pose health check (first one wins)."""
+    dst = health_dir(settings) / "person.jpg"
+    if not dst.exists():
+        shutil.copyfile(jpeg_path, dst)

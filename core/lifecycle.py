@@ -1,0 +1,193 @@
+"""Privacy and data lifecycle: retention purge, climber export and deletion, backup and restore.
+
+    python -m core backup                     SQLite backup API -> backups/ in the store (S3 when set)
+    python -m core restore latest|REF         restore a backup into the data dir (stop the service first)
+    python -m core purge                      apply the retention policy now
+    python -m core export-climber NAME --out F.zip
+    python -m core delete-climber NAME
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from core import db as dbm
+from core.config import Settings, get_settings
+from core.errors import ErrorCode, PipelineError
+from core.logs import get_logger
+from core.storage import get_store, split_ref, store_for_ref
+
+log = get_logger("core.lifecycle")
+
+
+def _owned(ref: str | None, s: Settings) -> tuple[Any, str] | None:
+    if not ref:
+        return None
+    kind, _ = split_ref(ref)
+    if kind not in ("s3", "key"):
+        return None  # never delete a file we did not store
+    try:
+        return store_for_ref(ref, s)
+    except PipelineError:
+        return None
+
+
+def purge(settings: Settings | None = None) -> dict[str, int]:
+    """Delete videos past PERFORMATE_RETENTION_DAYS (and, if configured, whole analyses), and the
+    videos of finished analyses whose climber did not consent to keeping them."""
+    s = settings or get_settings()
+    db = dbm.connect(s.db_path)
+    purged = deleted = 0
+    candidates: list[dict[str, Any]] = []
+    candidates += list(db.query("select analysis_id, video_ref from analyses where coalesce(consent,0)=0 "
+                                "and status='completed' and video_purged_at is null"))
+    if s.retention_days > 0:
+        cut = (datetime.now(timezone.utc) - timedelta(days=s.retention_days)).isoformat()
+        if s.retention_whole_analyses:
+            from core.api import delete_analysis
+
+            for r in list(db.query("select analysis_id from analyses where created_at < ? and status not in "
+                                   "('queued','running')", [cut])):
+                deleted += int(delete_analysis(r["analysis_id"]))
+        candidates += list(db.query("select analysis_id, video_ref from analyses where created_at < ? and "
+                                    "video_purged_at is null and status not in ('queued','running')", [cut]))
+    seen = set()
+    for r in candidates:
+        if r["analysis_id"] in seen:
+            continue
+        seen.add(r["analysis_id"])
+        owned = _owned(r["video_ref"], s)
+        if owned:
+            owned[0].delete(owned[1])
+            purged += 1
+        db.conn.execute("update analyses set video_purged_at=? where analysis_id=?", (dbm.now_iso(), r["analysis_id"]))
+    if purged or deleted:
+        log.info("retention.purged", videos=purged, analyses=deleted)
+    return {"videos_purged": purged, "analyses_deleted": deleted}
+
+
+def export_climber(name: str, settings: Settings | None = None) -> bytes:
+    """Everything stored about one climber: records (JSON), metrics per session (CSV), key frames."""
+    s = settings or get_settings()
+    db = dbm.connect(s.db_path)
+    rows = dbm.rows(db, "select * from analyses where climber=? order by created_at", [name])
+    buf = io.BytesIO()
+    store = get_store(s)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for r in rows:
+            r.pop("lease_owner", None)
+            r.pop("lease_until", None)
+        z.writestr("analyses.json", json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+        out = io.StringIO()
+        keys = sorted({k for r in rows for k, v in (r.get("metrics") or {}).items() if isinstance(v, (int, float))})
+        w = csv.writer(out)
+        w.writerow(["analysis_id", "created_at", "route_name", "grade", "performance_score", *keys])
+        for r in rows:
+            m = r.get("metrics") or {}
+            w.writerow([r["analysis_id"], r["created_at"], r.get("route_name"), r.get("grade"), r.get("performance_score"),
+                        *[m.get(k) for k in keys]])
+        z.writestr("metrics.csv", out.getvalue())
+        for r in rows:
+            for k in r.get("key_frames") or []:
+                try:
+                    z.writestr(f"key_frames/{r['analysis_id']}/{Path(k['key']).name}", store.get_bytes(k["key"]))
+                except PipelineError:
+                    continue
+    log.info("climber.exported", analyses=len(rows))
+    return buf.getvalue()
+
+
+def delete_climber(name: str) -> int:
+    """Delete a climber completely: videos, frames, replays, cached coaching, records, events."""
+    from core import api
+
+    return api.delete_climber(name)
+
+
+def backup(settings: Settings | None = None) -> str:
+    """Copy the database with the SQLite backup API (consistent while in use) into the store."""
+    s = settings or get_settings()
+    store = get_store(s)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=s.data_dir, prefix=".backup-", suffix=".db")
+    os.close(fd)
+    try:
+        src = sqlite3.connect(s.db_path)
+        dst = sqlite3.connect(tmp)
+        with dst:
+            src.backup(dst)
+        dst.close()
+        src.close()
+        key = f"backups/performate-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.db"
+        ref = store.put(Path(tmp), key, content_type="application/vnd.sqlite3")
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    for old in store.list("backups/")[:-s.backups_kept]:
+        store.delete(old)
+    log.info("backup.written", ref=ref)
+    return ref
+
+
+def restore(which: str = "latest", settings: Settings | None = None) -> str:
+    """Restore a backup (``latest``, a key under backups/, or an s3:// reference) into the database."""
+    s = settings or get_settings()
+    store = get_store(s)
+    if which == "latest":
+        keys = store.list("backups/")
+        if not keys:
+            raise PipelineError(ErrorCode.VIDEO_NOT_FOUND, "no backup in storage")
+        which = keys[-1]
+    src_store, key = store_for_ref(which, s) if which.startswith("s3://") else (store, which)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=s.data_dir, prefix=".restore-", suffix=".db")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            src_store.download(key, f)
+        src = sqlite3.connect(tmp)
+        if src.execute("pragma integrity_check").fetchone()[0] != "ok":
+            raise PipelineError(ErrorCode.VIDEO_CORRUPT, "the backup failed its integrity check")
+        if not src.execute("select name from sqlite_master where name='analyses'").fetchone():
+            raise PipelineError(ErrorCode.VIDEO_CORRUPT, "not a Performate database")
+        dbm.forget_connections()
+        dst = sqlite3.connect(s.db_path)
+        with dst:
+            src.backup(dst)
+        dst.close()
+        src.close()
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    log.info("backup.restored", key=key)
+    return key
+
+
+def register(sub: Any) -> None:
+    def run(fn: Any) -> Any:
+        def go(a: argparse.Namespace) -> int:
+            out = fn(a)
+            print(json.dumps(out, indent=2, default=str))
+            return 0
+        return go
+
+    p = sub.add_parser("backup", help="back up the database to storage now")
+    p.set_defaults(fn=run(lambda a: {"backup": backup()}))
+    p = sub.add_parser("restore", help="restore a backup (stop the service first)")
+    p.add_argument("which", nargs="?", default="latest")
+    p.set_defaults(fn=run(lambda a: {"restored": restore(a.which)}))
+    p = sub.add_parser("purge", help="apply the retention policy now")
+    p.set_defaults(fn=run(lambda a: purge()))
+    p = sub.add_parser("export-climber", help="export one climber's data as a zip")
+    p.add_argument("name")
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=run(lambda a: {"written": Path(a.out).write_bytes(export_climber(a.name)), "out": a.out}))
+    p = sub.add_parser("delete-climber", help="delete one climber's data completely")
+    p.add_argument("name")
+    p.set_defaults(fn=run(lambda a: {"deleted_analyses": delete_climber(a.name)}))

@@ -1,0 +1,83 @@
+"""Service level indicators from the analyses table (canary runs excluded).
+
+    python -m core sli [--json]
+
+availability = completed (degraded included) / (finished - failed for the user's input)
+quality      = completed without degradation / completed
+latency      = submit-to-completed p50 / p95
+error budget = 0.5% of eligible analyses (SLO 99.5%); burn rate = observed failure share / 0.5%
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from core import db as dbm
+from core.config import Settings, get_settings
+from core.errors import USER_CAUSED
+
+SLO_AVAILABILITY = 0.995
+SLO_P95_S = 120.0  # for a 30 s video (RCA 2025-10-23)
+WINDOWS = {"1h": 3600, "24h": 86400, "7d": 7 * 86400}
+
+
+def _since(seconds: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    k = (len(v) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
+    return round(v[lo] + (v[hi] - v[lo]) * (k - lo), 2)
+
+
+def window(db: Any, seconds: float) -> dict[str, Any]:
+    since = _since(seconds)
+    rows = list(db.query(
+        "select status, error_code, degraded, degraded_reason, duration_s from analyses "
+        "where coalesce(canary, 0) = 0 and status in ('completed', 'failed') and finished_at >= ?", [since]))
+    completed = [r for r in rows if r["status"] == "completed"]
+    failed = [r for r in rows if r["status"] == "failed"]
+    user = [r for r in failed if r["error_code"] in {c.value for c in USER_CAUSED}]
+    eligible = len(rows) - len(user)
+    bad = len(failed) - len(user)
+    by_code: dict[str, int] = {}
+    for r in failed:
+        by_code[r["error_code"] or "UNKNOWN"] = by_code.get(r["error_code"] or "UNKNOWN", 0) + 1
+    degraded: dict[str, int] = {}
+    for r in completed:
+        if r["degraded"]:
+            degraded[r["degraded_reason"] or "unknown"] = degraded.get(r["degraded_reason"] or "unknown", 0) + 1
+    lat = [float(r["duration_s"]) for r in completed if r["duration_s"] is not None]
+    availability = round(len(completed) / eligible, 5) if eligible else None
+    allowed = (1 - SLO_AVAILABILITY) * eligible
+    return {
+        "finished": len(rows), "completed": len(completed), "failed": len(failed), "failed_user_input": len(user),
+        "availability": availability,
+        "quality": round(1 - sum(degraded.values()) / len(completed), 5) if completed else None,
+        "latency_p50_s": percentile(lat, 0.5), "latency_p95_s": percentile(lat, 0.95),
+        "failures_by_code": by_code, "degraded_by_reason": degraded,
+        "error_budget_left": round(1 - bad / allowed, 4) if allowed > 0 else None,
+        "burn_rate": round((bad / eligible) / (1 - SLO_AVAILABILITY), 3) if eligible else None,
+    }
+
+
+def compute(settings: Settings | None = None) -> dict[str, Any]:
+    s = settings or get_settings()
+    db = dbm.connect(s.db_path)
+    queue = list(db.query("select count(*) n, min(queued_at) q from analyses where status='queued'"))[0]
+    oldest = round(time.time() - datetime.fromisoformat(queue["q"]).timestamp(), 1) if queue["q"] else None
+    spend = [dict(r) for r in db.query(
+        "select substr(at, 1, 10) day, sum(tokens_in) tokens_in, sum(tokens_out) tokens_out, round(sum(usd), 6) usd, "
+        "count(*) calls from vision_calls where at >= ? group by day order by day", [_since(7 * 86400)])]
+    return {
+        "slo": {"availability": SLO_AVAILABILITY, "latency_p95_s": SLO_P95_S},
+        "windows": {name: window(db, secs) for name, secs in WINDOWS.items()},
+        "queue": {"depth": queue["n"], "oldest_age_s": oldest},
+        "vision_spend_by_day": spend,
+        "at": dbm.now_iso(),
+    }
