@@ -103,14 +103,14 @@ def check_pose(s: Settings) -> tuple[str, str]:
 
     from core.analysis.pose import _Models, torso_visibility
 
-    models = _Models()
-    ref = health_dir(s) / "person.jpg"
-    if not ref.exists():
-        return "degraded", "model loaded; no reference image yet (saved after the first completed analysis)"
-    img = cv2.imread(str(ref))
-    lm = models.full_frame(img)
-    if lm is None:
-        lm = models.in_box(img, (0.0, 0.0, float(img.shape[1]), float(img.shape[0])), expand=1.0)
+    with _Models() as models:
+        ref = health_dir(s) / "person.jpg"
+        if not ref.exists():
+            return "degraded", "model loaded; no reference image yet (saved after the first completed analysis)"
+        img = cv2.imread(str(ref))
+        lm = models.full_frame(img)
+        if lm is None:
+            lm = models.in_box(img, (0.0, 0.0, float(img.shape[1]), float(img.shape[0])), expand=1.0)
     if lm is None or torso_visibility(lm) < 0.5:
         return "fail", "no person found on the reference image"
     return "ok", f"person found (torso visibility {torso_visibility(lm):.2f})"

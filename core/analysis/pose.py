@@ -94,6 +94,20 @@ class _Models:
         except Exception as exc:  # noqa: BLE001 - translated at the edge
             raise PipelineError(ErrorCode.POSE_MODEL_FAILED, f"{type(exc).__name__}: {exc}") from exc
 
+    def close(self) -> None:
+        """Free the graphs and their threads (long-lived workers run many analyses)."""
+        for m in (self.full, self.crop):
+            try:
+                m.close()
+            except Exception:  # noqa: BLE001 - closing twice or after a failed build
+                pass
+
+    def __enter__(self) -> "_Models":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @staticmethod
     def _run(model: Any, rgb: np.ndarray) -> np.ndarray | None:
         res = model.process(rgb)
@@ -167,7 +181,11 @@ def _consistent(lm: np.ndarray, last: np.ndarray | None, gap_s: float) -> bool:
 
 
 def _track_chunk(paths: list[str], times: list[float]) -> tuple[np.ndarray, list[str]]:
-    models = _Models()
+    with _Models() as models:
+        return _track(models, paths, times)
+
+
+def _track(models: _Models, paths: list[str], times: list[float]) -> tuple[np.ndarray, list[str]]:
     n = len(paths)
     out = np.full((n, 33, 3), np.nan)
     source = [""] * n
