@@ -23,6 +23,8 @@ from core.logs import get_logger
 
 log = get_logger("core.executor")
 POLL_S = 1.0
+#: analysis_id -> pid of the child running its current attempt (for operators and fault tests)
+ATTEMPT_PIDS: dict[str, int] = {}
 
 
 def _child_main(job: dict[str, Any], settings: Settings, conn: Connection, fresh: bool, parent: int) -> None:
@@ -31,6 +33,7 @@ def _child_main(job: dict[str, Any], settings: Settings, conn: Connection, fresh
 
     die_with_parent(parent)  # a kill -9 of the worker takes this attempt with it
     os.setpgrp()  # own process group: the supervisor can kill pose helpers with it
+    os.nice(5)  # analysis yields the CPU to the web server: the dashboard stays responsive under load
     try:
         import resource
 
@@ -81,6 +84,7 @@ def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str
     proc.start()
     send.close()
     aid = job["analysis_id"]
+    ATTEMPT_PIDS[aid] = proc.pid
     deadline = time.monotonic() + settings.job_timeout_s
     beat_every = max(1.0, settings.lease_s / 4)
     next_beat = 0.0
@@ -135,6 +139,7 @@ def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str
             return "completed" if done else "lost"
         return jobs.fail(aid, worker, PipelineError(ErrorCode(outcome[1]), outcome[2])) or "lost"
     finally:
+        ATTEMPT_PIDS.pop(aid, None)
         recv.close()
         proc.join(5)
         if proc.is_alive():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import streamlit as st
@@ -10,6 +11,14 @@ from core import api
 
 STATUS_ICON = {"queued": ":material/schedule:", "running": ":material/autorenew:", "completed": ":green[:material/check_circle:]",
                "failed": ":red[:material/error:]", "cancelled": ":material/block:"}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """User or model text, escaped so Markdown renders it literally (no links, images or HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", " ")
 
 
 def client_id() -> str:
@@ -44,7 +53,7 @@ def status_body(rec: dict[str, Any]) -> None:
         pos = rec.get("queue_position")
         st.progress(0.0, text=f"Waiting in the queue{f' · position {pos}' if pos else ''}")
         if rec.get("error_code"):
-            st.caption(f"Retrying after a temporary problem: {rec.get('user_message')}")
+            st.caption(f"Retrying after a temporary problem: {md(rec.get('user_message'))}")
     elif status == "running":
         p = float(rec.get("progress") or 0.0)
         st.progress(min(max(p, 0.02), 0.99), text=f"{rec['stage_label']} · {int(p * 100)}%")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import client_id, title_of
+from pages._widgets import client_id, md, title_of
 
 st.title("Admin")
 if not api.admin_configured():
@@ -58,7 +58,7 @@ with tab_failed:
         pick = st.selectbox("Analysis", [f["analysis_id"] for f in failed],
                             format_func=lambda a: f"{a[:8]} · {next(x['error_code'] for x in failed if x['analysis_id'] == a)}")
         rec = next(f for f in failed if f["analysis_id"] == pick)
-        st.markdown(f"**{title_of(rec)}** · `{rec['error_code']}` · {rec.get('user_message')}")
+        st.markdown(f"**{md(title_of(rec))}** · `{rec['error_code']}` · {md(rec.get('user_message'))}")
         if st.button("Retry this analysis", type="primary"):
             api.retry(pick)
             st.toast("Queued again")
@@ -73,7 +73,7 @@ with tab_degraded:
         st.success("No degraded results.")
     for d in deg:
         a, b = st.columns([3, 1])
-        a.markdown(f"**{title_of(d)}** · {d.get('degraded_reason')} · {d['analysis_id'][:8]}")
+        a.markdown(f"**{md(title_of(d))}** · {md(d.get('degraded_reason'))} · {d['analysis_id'][:8]}")
         if b.button("Re-run vision", key=f"rv-{d['analysis_id']}"):
             api.rerun_vision(d["analysis_id"])
             st.rerun()

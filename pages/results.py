@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import fmt_duration, live_status, score_text, title_of
+from pages._widgets import fmt_duration, live_status, md, score_text, title_of
 
 options = api.completed_options()
 aid = st.query_params.get("id")
@@ -27,7 +27,7 @@ rec = api.get(aid)
 if rec is None:
     st.warning("This analysis does not exist (any more).")
     st.stop()
-st.title(title_of(rec))
+st.title(md(title_of(rec)))
 st.caption(f"{rec.get('discipline') or ''} · {rec.get('attempt_or_send') or ''} · "
            f"{(rec.get('created_at') or '')[:16].replace('T', ' ')} UTC")
 if rec["status"] != "completed":
@@ -43,12 +43,12 @@ c[3].metric("Climb time", f"{m.get('duration_s', 0):.1f} s")
 st.caption("Analysed by: " + ", ".join(rec.get("analyzers_used") or ["offline"])
            + (f" · cost ${rec['cost']['usd']:.4f}" if (rec.get("cost") or {}).get("usd") else ""))
 if rec.get("degraded"):
-    st.warning(f"The coaching model was unavailable ({rec.get('degraded_reason')}); this is our measured feedback. "
+    st.warning(f"The coaching model was unavailable ({md(rec.get('degraded_reason'))}); this is our measured feedback. "
                "An admin can re-run the coaching later.")
 if rec.get("low_confidence"):
     st.warning("The climber was hard to see in parts of this video, so treat these numbers with care.")
 if rec.get("summary"):
-    st.markdown(f"> {rec['summary']}")
+    st.markdown(f"> {md(rec['summary'])}")
 
 def replay_panel(aid: str) -> None:
     """The replay appears by itself once rendered (it is made after the result is stored)."""
@@ -78,23 +78,23 @@ with tab_tech:
         if rec.get("strengths"):
             st.markdown("**Strengths**")
             for s in rec["strengths"]:
-                st.markdown(f"- {s}")
+                st.markdown(f"- {md(s)}")
         if rec.get("recommendations"):
             st.markdown("**What to work on**")
             for s in rec["recommendations"]:
-                st.markdown(f"- {s}")
+                st.markdown(f"- {md(s)}")
     with right:
         for p in rec.get("technique_points") or []:
             with st.container(border=True):
                 head, score = st.columns([3, 1])
-                head.markdown(f"#### {p.get('name') or p['area']}")
+                head.markdown(f"#### {md(p.get('name') or p['area'])}")
                 if p["assessed"]:
                     score.metric("score", f"{p['score']}", label_visibility="collapsed")
                     st.progress(p["score"] / 100)
                 else:
                     score.caption("not assessed")
-                st.write(p["feedback"])
-                st.markdown(f"**Drill:** {p['drill']}")
+                st.markdown(md(p["feedback"]))
+                st.markdown(f"**Drill:** {md(p['drill'])}")
                 ev = p.get("evidence") or []
                 if ev:
                     cols = st.columns(min(len(ev), 6))
@@ -112,7 +112,7 @@ with tab_route:
     st.plotly_chart(api.charts.timeline_figure(rec), width="stretch", key="timeline")
     segs = [s for s in ra.get("performance_segments", []) if s.get("issue")]
     if segs:
-        st.markdown("**Weakest stretches:** " + "; ".join(f"{s['time_start']:.1f}-{s['time_end']:.1f}s {s['issue']}" for s in segs))
+        st.markdown("**Weakest stretches:** " + md("; ".join(f"{s['time_start']:.1f}-{s['time_end']:.1f}s {s['issue']}" for s in segs)))
 
 with tab_frames:
     kf = rec.get("key_frames") or []

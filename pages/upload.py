@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import STATUS_ICON, client_id, fmt_duration, live_status, score_text, title_of
+from pages._widgets import STATUS_ICON, client_id, fmt_duration, live_status, md, score_text, title_of
 
 s = api.settings()
 st.title("Analyse a climb")
@@ -62,7 +62,7 @@ if not mine:
 for r in mine:
     with st.container(border=True):
         a, b = st.columns([3, 2])
-        a.markdown(f"{STATUS_ICON.get(r['status'], '')} **{title_of(r)}**")
+        a.markdown(f"{STATUS_ICON.get(r['status'], '')} **{md(title_of(r))}**")
         a.caption(f"{(r.get('created_at') or '')[:16].replace('T', ' ')} UTC · {r['status']}"
                   + (f" · {r['stage_label']}" if r["status"] == "running" else "")
                   + (f" · took {fmt_duration(r.get('elapsed_s'))}" if r["status"] == "completed" else ""))
@@ -70,4 +70,4 @@ for r in mine:
             b.page_link("pages/results.py", label=f"Score {score_text(r.get('performance_score'))}/100",
                         icon=":material/insights:", query_params={"id": r["analysis_id"]})
         elif r["status"] == "failed":
-            b.caption(r.get("user_message") or "")
+            b.caption(md(r.get("user_message")))

@@ -148,10 +148,21 @@ def test_admin_retries_a_failed_upload(browser, server, tmp_path):
     page.wait_for_selector("text=Analyse a climb", timeout=30000)
     page.set_input_files("input[type=file]", str(bad))
     page.wait_for_selector("[data-testid=stFileChip]", timeout=30000)
+    hostile = "<img src=x onerror=window.__pwned=1>**Bold** [x](javascript:window.__pwned=2)"
+    page.get_by_role("combobox", name="Climber").click()
+    page.keyboard.type(hostile)
+    page.keyboard.press("Enter")
     page.get_by_role("button", name="Analyse my climb").click()
     wait_for(lambda: "UNSUPPORTED_CONTAINER" in page.inner_text("body"), timeout=60, what="the coded error")
     body = page.inner_text("body")
     assert "Traceback" not in body and "not a video we can read" in body
+    # names are shown as typed, never as markup
+    page.reload()
+    page.wait_for_selector("text=Recent uploads", timeout=30000)
+    wait_for(lambda: "<img src=x onerror" in page.inner_text("body"), timeout=30, what="the literal name")
+    assert "**Bold**" in page.inner_text("body")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("a[href^='javascript']").count() == 0
     page.goto(server + "/admin")
     page.get_by_label("Admin password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,138 @@
+"""Security: names and fields from users never become paths, keys, markup or leaks."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core import api
+from core.config import get_settings, reset_settings
+from tests.conftest import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY_RE = re.compile(r"^videos/\d{4}/\d{2}/\d{2}/[0-9a-f]{32}\.(mp4|mov|webm|mkv|bin)$")
+SECRETS = {"OPENAI_API_KEY": "sk-secret-openai-7f3a9c1e", "PERFORMATE_ADMIN_PASSWORD": "admin-secret-p4ss",
+           "PERFORMATE_APP_PASSWORD": "app-secret-p4ss", "PERFORMATE_API_TOKEN": "api-secret-token-88",
+           "AWS_SECRET_ACCESS_KEY": "aws-secret-key-0000"}
+
+
+@pytest.mark.parametrize("name", ["../../../etc/passwd.mp4", "..\\..\\win.mp4", "/abs/path/clip.mp4", "clip\u202eexe.mp4",
+                                  "🧗 climb ÄÖÜ.MOV", "a" * 500 + ".mp4", "CON.mp4", "clip.mp4\x00.txt", "name with spaces.webm"])
+def test_upload_names_never_reach_paths_or_keys(name, clips):
+    if not name.lower().rsplit(".", 1)[-1] in api.ACCEPTED_TYPES:
+        with pytest.raises(api.PipelineError):
+            api.submit_upload(io.BytesIO(clips["h264"].read_bytes()), name, 10, {})
+        return
+    aid = api.submit_upload(io.BytesIO(clips["h264"].read_bytes()), name, clips["h264"].stat().st_size,
+                            {"climber": "<b>x</b>", "notes": "../../etc"})
+    rec = api.get(aid)
+    assert KEY_RE.match(rec["video_ref"]), rec["video_ref"]
+    blobs = get_settings().data_dir / "blobs"
+    stored = [p for p in blobs.rglob("*") if p.is_file()]
+    assert stored and all(blobs in p.parents for p in stored)
+    assert "/" not in rec["video_name"] and len(rec["video_name"]) <= 200
+
+
+def test_api_refs_cannot_name_local_files_or_other_buckets(monkeypatch):
+    with pytest.raises(api.PipelineError):
+        api.submit_ref("/etc/passwd", {})
+    with pytest.raises(api.PipelineError):
+        api.submit_ref("file:///etc/passwd", {})
+    with pytest.raises(api.PipelineError):
+        api.submit_ref("../../etc/passwd", {})
+    monkeypatch.setenv("PERFORMATE_S3_BUCKET", "ours")
+    reset_settings()
+    with pytest.raises(api.PipelineError) as e:
+        api.submit_ref("s3://someone-elses-bucket/videos/x.mp4", {})
+    assert e.value.code.value == "STORAGE_ACCESS_DENIED"
+
+
+def test_admin_page_shows_and_does_nothing_without_the_password(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PERFORMATE_ADMIN_PASSWORD", SECRETS["PERFORMATE_ADMIN_PASSWORD"])
+    reset_settings()
+    aid = api.jobs().submit_ref("videos/2026/01/01/x.mp4", {"climber": "victim"})
+    api.jobs().claim("w", aid)
+    api.jobs().fail(aid, "w", api.PipelineError(api.ErrorCode.VIDEO_CORRUPT))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/admin.py")
+    at.run()
+    assert not at.exception
+    text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(e.value) for e in at.text)
+    assert "VIDEO_CORRUPT" not in text and "victim" not in text
+    assert [b.label for b in at.button] == ["Sign in"]  # the sign-in form and nothing else
+    at.text_input[0].input("wrong")
+    at.button[0].click()
+    at.run()
+    assert any("Wrong password" in str(e.value) for e in at.error)
+    assert api.jobs().get(aid)["status"] == "failed"  # nothing was retried
+
+
+def test_no_secret_in_pages_logs_records_or_errors(short_climb, tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERFORMATE_")}
+    env.update(SECRETS)
+    env.update({"PERFORMATE_DATA_DIR": str(data), "PERFORMATE_ANALYZER": "offline", "PERFORMATE_ANALYSIS_FPS": "6",
+                "PERFORMATE_POSE_PROCESSES": "1", "PERFORMATE_SECRETS_FILE": str(data / "none.toml"),
+                "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "PERFORMATE_LOG_LEVEL": "DEBUG"})
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    seen: list[str] = []
+
+    def get(path: str, token: str | None = None, body: dict | None = None) -> str:
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body else None,
+                                     method="POST" if body else "GET", headers={"Content-Type": "application/json"})
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                text = r.read().decode(errors="replace")
+        except urllib.error.HTTPError as e:
+            text = e.read().decode(errors="replace")
+        seen.append(text)
+        return text
+
+    try:
+        wait_for(lambda: _up(base), timeout=60, what="server")
+        dst = data / "blobs" / "videos/2026/07/01/sec.mp4"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(short_climb.read_bytes())
+        get("/")
+        get("/api/analyses", token="wrong-token", body={"video_ref": "x"})
+        aid = json.loads(get("/api/analyses", token=SECRETS["PERFORMATE_API_TOKEN"],
+                             body={"video_ref": "videos/2026/07/01/sec.mp4", "climber": "S"}))["analysis_id"]
+        wait_for(lambda: json.loads(get(f"/api/analyses/{aid}", token=SECRETS["PERFORMATE_API_TOKEN"]))["status"]
+                 in ("completed", "failed"), timeout=180, interval=1, what="analysis")
+        wait_for(lambda: "checks" in get("/health/analysis-pipeline"), timeout=60, what="a health check")
+        get("/metrics")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+    dump = "\n".join(sqlite3.connect(data / "performate.db").iterdump())
+    outputs = {"server log": (tmp_path / "server.log").read_text(), "http responses": "\n".join(seen), "database": dump}
+    for where, text in outputs.items():
+        for name, secret in SECRETS.items():
+            assert secret not in text, f"{name} leaked into the {where}"
+    print(f"\nsecret scan: {len(SECRETS)} secrets, {sum(len(t) for t in outputs.values())} characters of logs, "
+          f"responses and records scanned, 0 found")
+
+
+def _up(base: str) -> bool:
+    try:
+        return urllib.request.urlopen(base + "/_stcore/health", timeout=2).status == 200
+    except OSError:
+        return False
