@@ -93,6 +93,7 @@ class CeleryExecutor:
         self.jobs = Jobs(self.settings)
         self.max_inflight = max_inflight or max(1, self.settings.workers) * 2
         self.inflight: dict[str, str] = {}  # analysis_id -> task id (= lease owner)
+        self.deadline: dict[str, float] = {}  # analysis_id -> monotonic deadline of its task
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="performate-celery", daemon=True)
@@ -131,12 +132,23 @@ class CeleryExecutor:
             job = {k: probe.get(k) for k in JOB_KEYS}
             analyze_task.apply_async(args=[job], task_id=task_id)
             self.inflight[aid] = task_id
+            self.deadline[aid] = time.monotonic() + self.settings.job_timeout_s
             log.info("celery.dispatched", analysis_id=aid, task_id=task_id)
 
     def _collect(self) -> None:
         for aid, task_id in list(self.inflight.items()):
             res = AsyncResult(task_id, app=app)
             state = res.state
+            if state not in ("SUCCESS", "FAILURE", "REVOKED") and \
+                    time.monotonic() > self.deadline.setdefault(aid, time.monotonic() + self.settings.job_timeout_s):
+                # a stuck task (hung worker, lost message): kill it and let the queue retry the job
+                app.control.revoke(task_id, terminate=True, signal="SIGKILL")
+                self.jobs.fail(aid, task_id, PipelineError(ErrorCode.TIMEOUT, f"celery task passed "
+                                                                               f"{self.settings.job_timeout_s:.0f}s ({state})"))
+                res.forget()
+                del self.inflight[aid]
+                self.deadline.pop(aid, None)
+                continue
             if state == "PROGRESS" and isinstance(res.info, dict):
                 ok = self.jobs.heartbeat(aid, task_id, stage=res.info.get("stage"), progress=res.info.get("progress"))
             elif state in ("PENDING", "STARTED", "RECEIVED", "RETRY", "PROGRESS"):
@@ -153,6 +165,7 @@ class CeleryExecutor:
                                                                 str(out.get("detail", ""))))
                 res.forget()
                 del self.inflight[aid]
+                self.deadline.pop(aid, None)
                 continue
             else:  # FAILURE, REVOKED: the task itself crashed (time limit, lost worker past redelivery)
                 detail = type(res.result).__name__ if res.result is not None else state
@@ -160,9 +173,11 @@ class CeleryExecutor:
                 self.jobs.fail(aid, task_id, PipelineError(code, f"celery task {state}: {detail}"))
                 res.forget()
                 del self.inflight[aid]
+                self.deadline.pop(aid, None)
                 continue
             if not ok:  # the lease is gone (admin action or expiry): stop following it
                 del self.inflight[aid]
+                self.deadline.pop(aid, None)
 
     def _loop(self) -> None:
         log.info("worker.started", worker="celery-dispatcher", broker=self.settings.broker_url.split("@")[-1])

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     analysis_fps: float = Field(8.0, gt=0, le=30, description="Frames per second sampled for pose analysis.")
     key_frames: int = Field(10, ge=2, le=24, description="Display key frames chosen by movement.")
     frame_max_side: int = Field(960, ge=160, le=2048, description="Sampled frames are downscaled to this many pixels on the long side.")
-    pose_processes: int = Field(0, ge=0, le=16, description="Processes running pose per analysis; 0 means one per core.")
+    pose_processes: int = Field(0, ge=0, le=16, description="Processes running pose per analysis; 0 shares the cores among the inline workers.")
     language: Literal["en", "de"] = Field("en", description="Default language of the coaching text (en or de).")
     # policy
     max_upload_mb: int = Field(120, gt=0, description="Largest accepted video in MB.")
@@ -147,7 +147,7 @@ class Settings(BaseSettings):
 
     @property
     def pose_workers(self) -> int:
-        return self.pose_processes or (os.cpu_count() or 1)
+        return self.pose_processes or max(1, (os.cpu_count() or 1) // max(1, self.workers))
 
     def secret_values(self) -> list[str]:
         """Configured secrets, for redaction."""

@@ -15,11 +15,13 @@ import hashlib
 import json
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import cv2
+import numpy as np
 
 from core.config import Settings
 from core.errors import ErrorCode, PipelineError
@@ -42,6 +44,15 @@ STAGE_LABELS = {
     "persist": "Saving the result", "done": "Done",
 }
 JPEG_QUALITY = 88
+#: Grey thumbnails of every sampled frame, kept from the sampling pass for the camera estimate.
+THUMBS = "thumbs.npy"
+THUMB_SIDE = 320
+
+
+def thumbnail(img: np.ndarray) -> np.ndarray:
+    s = THUMB_SIDE / max(img.shape[:2])
+    small = cv2.resize(img, (max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
 
 
 def stage_start(stage: str) -> float:
@@ -73,6 +84,10 @@ class Sampled:
 
     def image(self, i: int) -> Any:
         return cv2.imread(str(self.path(i)))
+
+    def thumbs(self) -> np.ndarray:
+        """(n, h, w) grey thumbnails, THUMB_SIDE on the long side."""
+        return np.load(self.dir / THUMBS)
 
 
 def work_dir(settings: Settings, analysis_id: str) -> Path:
@@ -106,7 +121,7 @@ def ingest(ref: str, dest: Path, settings: Settings, progress: Progress | None =
     want = {"fps": settings.analysis_fps, "max_side": settings.frame_max_side}
     if reuse and manifest.is_file():
         m = json.loads(manifest.read_text())
-        if m.get("params") == want and all((dest / f["file"]).is_file() for f in m["frames"]):
+        if m.get("params") == want and (dest / THUMBS).is_file() and all((dest / f["file"]).is_file() for f in m["frames"]):
             return Sampled(dest, VideoInfo(**m["info"]), m["video_sha256"], m["frames"], m["decoded"],
                            m["last_t"], m["width"], m["height"], reused=True)
     report("resolve", stage_start("resolve"))
@@ -125,15 +140,23 @@ def ingest(ref: str, dest: Path, settings: Settings, progress: Progress | None =
         dest.mkdir(parents=True)
         stats = framing.SampleStats()
         out: list[dict[str, Any]] = []
+        thumbs: list[np.ndarray] = []
         expected = max(1, int(info.duration_s * settings.analysis_fps))
         share = dict(STAGES)["sample"]
-        for fr in framing.sample(path, settings.analysis_fps, settings.frame_max_side, stats, info.fps):
-            name = f"f{fr.index:05d}.jpg"
-            if not cv2.imwrite(str(dest / name), fr.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]):
+        # JPEG encoding runs on helper threads (OpenCV releases the GIL), beside the decoding pass
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="jpeg") as writers:
+            pending = []
+            for fr in framing.sample(path, settings.analysis_fps, settings.frame_max_side, stats, info.fps):
+                name = f"f{fr.index:05d}.jpg"
+                pending.append(writers.submit(cv2.imwrite, str(dest / name), fr.image,
+                                              [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]))
+                thumbs.append(thumbnail(fr.image))
+                out.append({"i": fr.index, "t": fr.t, "frame_no": fr.frame_no, "motion": round(fr.motion, 3), "file": name})
+                if fr.index % 8 == 0:
+                    report("sample", stage_start("sample") + share * min(1.0, fr.index / expected))
+            if not all(f.result() for f in pending):
                 raise PipelineError(ErrorCode.STORAGE_FULL, "could not write a sampled frame")
-            out.append({"i": fr.index, "t": fr.t, "frame_no": fr.frame_no, "motion": round(fr.motion, 3), "file": name})
-            if fr.index % 8 == 0:
-                report("sample", stage_start("sample") + share * min(1.0, fr.index / expected))
+        np.save(dest / THUMBS, np.stack(thumbs))
     result = Sampled(dest, info, sha, out, stats.decoded, round(stats.last_t, 3), stats.width, stats.height)
     manifest.write_text(json.dumps({
         "params": want, "info": info.to_dict(), "video_sha256": sha, "frames": out, "decoded": stats.decoded,

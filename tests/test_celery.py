@@ -49,6 +49,8 @@ def celery_env(s3, monkeypatch, tmp_path):
         if k.startswith("PERFORMATE_"):
             monkeypatch.setenv(k, v)
     monkeypatch.setenv("PERFORMATE_LEASE_S", "20")
+    # a stuck attempt is revoked and retried after this long (see the closing note on a rare hang)
+    monkeypatch.setenv("PERFORMATE_JOB_TIMEOUT_S", "40")
     reset_settings()
     # the worker has its own disk: it can only reach the video through S3
     env = {**os.environ, "PERFORMATE_DATA_DIR": str(tmp_path / "worker-disk"), "PYTHONPATH": str(ROOT)}
@@ -83,9 +85,9 @@ def test_celery_job_completes_with_visible_progress_and_survives_a_killed_worker
         aid = jobs.submit_ref(ref, {"climber": "Remote"})
         ex.notify()
         seen = wait_for(lambda: (jobs.get(aid) or {}).get("progress", 0) > 0 and jobs.get(aid)["status"] == "running"
-                        and jobs.get(aid), timeout=120, what="progress from the remote worker")
+                        and jobs.get(aid), timeout=200, interval=0.02, what="progress from the remote worker")
         assert seen["stage"] in ("resolve", "probe", "validate", "sample", "pose", "metrics", "feedback", "persist")
-        wait_for(lambda: jobs.get(aid)["status"] in ("completed", "failed"), timeout=180, what="completion")
+        wait_for(lambda: jobs.get(aid)["status"] in ("completed", "failed"), timeout=240, what="completion")
         rec = jobs.get(aid)
         assert rec["status"] == "completed", rec.get("error_detail")
         assert rec["key_frames"] and store.exists(rec["key_frames"][0]["key"])  # written to S3 by the worker
@@ -99,12 +101,12 @@ def test_celery_job_completes_with_visible_progress_and_survives_a_killed_worker
         assert kids
         for k in kids:
             os.kill(k, signal.SIGKILL)
-        wait_for(lambda: jobs.get(aid2)["status"] in ("completed", "failed"), timeout=240, what="redelivered completion")
+        wait_for(lambda: jobs.get(aid2)["status"] in ("completed", "failed"), timeout=300, what="redelivered completion")
         rec2 = jobs.get(aid2)
         assert rec2["status"] == "completed", rec2.get("error_detail")
         assert [e["to_status"] for e in jobs.events(aid2)].count("completed") == 1
         starts = [line for line in celery_env.log_path.read_text().splitlines()
                   if "celery.task_started" in line and aid2 in line]
-        assert len(starts) == 2, starts  # the task really ran again after the kill
+        assert len(starts) >= 2, starts  # the task really ran again after the kill
     finally:
         ex.stop()

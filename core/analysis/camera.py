@@ -8,14 +8,11 @@ unreliable and the analysis lowers its confidence instead of reporting wrong flu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 import cv2
 import numpy as np
 
 from core.analysis.pose import bbox
 
-WORK_SIDE = 480  # features are tracked on frames shrunk to this long side
 MIN_INLIERS = 12
 #: Camera counts as moving when the background shifts by more than this share of the frame diagonal.
 MOVING_SHIFT = 0.03
@@ -43,52 +40,42 @@ def _compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (A @ B)[:2]
 
 
-def estimate(paths: list[Path], landmarks: np.ndarray) -> CameraMotion:
-    n = len(paths)
+def estimate(thumbs: np.ndarray, landmarks: np.ndarray, frame_w: int) -> CameraMotion:
+    """Camera motion from grey thumbnails (n, h, w) of the sampled frames; ``frame_w`` is the
+    width of the frames the landmarks are in (pixels), so transforms come out in those pixels."""
+    n = len(thumbs)
     eye = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     transforms = np.repeat(eye[None], n, axis=0)
     if n < 2:
         return CameraMotion(transforms, False, True, 0.0, 0.0)
-    prev_g = None
-    scale = 1.0
+    scale = thumbs.shape[2] / float(frame_w)  # thumbnail pixels per frame pixel
+    diag = float(np.hypot(thumbs.shape[1], thumbs.shape[2])) / scale
     failed = 0
-    diag = 1.0
-    for i, p in enumerate(paths):
-        img = cv2.imread(str(p), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            failed += 1
-            transforms[i] = transforms[i - 1] if i else eye
-            continue
-        scale = min(1.0, WORK_SIDE / max(img.shape))
-        g = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else img
-        diag = float(np.hypot(*img.shape[:2]))
-        if prev_g is None or prev_g.shape != g.shape:
-            prev_g = g
-            continue
+    for i in range(1, n):
+        prev_g, g = thumbs[i - 1], thumbs[i]
         mask = np.full(prev_g.shape, 255, np.uint8)
         lm = landmarks[i - 1]
         if not np.isnan(lm[0, 0]):
             x0, y0, x1, y1 = (np.array(bbox(lm)) * scale).astype(int)
             pad = int(0.15 * max(x1 - x0, y1 - y0))
             mask[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad] = 0
-        pts = cv2.goodFeaturesToTrack(prev_g, maxCorners=300, qualityLevel=0.01, minDistance=8, mask=mask)
+        pts = cv2.goodFeaturesToTrack(prev_g, maxCorners=200, qualityLevel=0.01, minDistance=6, mask=mask)
         m = None
         if pts is not None and len(pts) >= MIN_INLIERS:
-            nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev_g, g, pts, None, winSize=(21, 21), maxLevel=3)
+            nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev_g, g, pts, None, winSize=(15, 15), maxLevel=3)
             good = st.ravel() == 1
             if good.sum() >= MIN_INLIERS:
-                m, inl = cv2.estimateAffinePartial2D(nxt[good], pts[good], method=cv2.RANSAC, ransacReprojThreshold=2.0)
+                m, inl = cv2.estimateAffinePartial2D(nxt[good], pts[good], method=cv2.RANSAC, ransacReprojThreshold=1.5)
                 if m is None or inl is None or int(inl.sum()) < MIN_INLIERS:
                     m = None
         if m is None:
             failed += 1
             transforms[i] = transforms[i - 1]
         else:
-            # m maps frame i -> frame i-1 in shrunk pixels; express in full pixels and chain to frame 0
+            # m maps frame i -> frame i-1 in thumbnail pixels; express in frame pixels and chain to frame 0
             m = m.copy()
             m[:, 2] /= scale
             transforms[i] = _compose(transforms[i - 1], m)
-        prev_g = g
     shifts = np.hypot(transforms[:, 0, 2], transforms[:, 1, 2]) / max(diag, 1.0)
     zoom = np.abs(np.hypot(transforms[:, 0, 0], transforms[:, 1, 0]) - 1.0)
     max_shift = float(max(shifts.max(), zoom.max()))

@@ -13,6 +13,7 @@ chunks, one per process (``settings.pose_workers``); each process builds its mod
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import sys
@@ -20,12 +21,16 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-import cv2
-import numpy as np
+# MediaPipe/TFLite write C++ warnings straight to stderr; keep the JSON logs clean
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from core.errors import ErrorCode, PipelineError
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from core.errors import ErrorCode, PipelineError  # noqa: E402
 
 # MediaPipe Pose landmark indices
 NOSE, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 0, 11, 12, 13, 14, 15, 16
@@ -180,8 +185,23 @@ def _consistent(lm: np.ndarray, last: np.ndarray | None, gap_s: float) -> bool:
     return d <= tl * (MAX_JUMP_TORSOS + MAX_DRIFT_TORSOS_PER_S * gap_s)
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """MediaPipe's C++ (absl) warnings go straight to fd 2 and would break the JSON-lines logs; pose
+    tracking logs nothing of ours, so fd 2 is pointed at /dev/null while it runs."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _track_chunk(paths: list[str], times: list[float]) -> tuple[np.ndarray, list[str]]:
-    with _Models() as models:
+    with _quiet_stderr(), _Models() as models:
         return _track(models, paths, times)
 
 

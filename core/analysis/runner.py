@@ -1,6 +1,7 @@
 """The analysis stages after sampling: pose -> metrics -> feedback [-> vision]; key frames stored."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -81,11 +82,13 @@ def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.
 def run_analysis(job: dict[str, Any], sampled: Sampled, settings: Settings, report: Progress, wd: Path) -> dict[str, Any]:
     lang = job.get("language") or settings.language
     report("pose", stage_start("pose"))
+    t_pose = time.perf_counter()
     pose = _pose(wd, sampled, settings, report)
+    t_pose = time.perf_counter() - t_pose
 
     report("metrics", stage_start("metrics"))
-    paths = [sampled.path(i) for i in range(len(sampled.frames))]
-    cam = camera.estimate(paths, pose.landmarks)
+    t_rest = time.perf_counter()
+    cam = camera.estimate(sampled.thumbs(), pose.landmarks, sampled.width)
     track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
     trim = job.get("trim") or {}
     m = M.compute(track, (trim.get("start"), trim.get("end")) if trim else None)
@@ -102,6 +105,9 @@ def run_analysis(job: dict[str, Any], sampled: Sampled, settings: Settings, repo
     record["metrics"]["analysis_fps"] = settings.analysis_fps
     record["language"] = lang
     record["cost"] = {"tokens_in": 0, "tokens_out": 0, "usd": 0.0}
+    record["metrics"]["timings_s"] = {"pose": round(t_pose, 3), "metrics_feedback": round(time.perf_counter() - t_rest, 3),
+                                      "pose_ms_per_frame": round(1000 * t_pose / max(1, len(sampled.frames)), 1),
+                                      "pose_processes": settings.pose_workers, "frames_reused": sampled.reused}
 
     analyzer = choose(settings, job.get("analyzer"))
     measured = Measured(record, jpegs)
