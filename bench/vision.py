@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from bench.common import ROOT, real_clips, table
 from tests.openai_stub import Stub

@@ -16,12 +16,17 @@ import time
 from typing import Any
 
 from celery import Celery
-from celery.result import AsyncResult
 
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
 from core.jobs import Jobs
-from core.logs import get_logger
+from core.logs import get_logger, setup_logging
+
+# Import the pipeline before billiard forks the pool, so every pool child starts its first task
+# without import latency. MediaPipe stays lazy: it must not run before a fork.
+import core.analysis.runner  # noqa: E402,F401
+import core.pipeline  # noqa: E402
+import core.replay  # noqa: E402
 
 log = get_logger("core.celery")
 _s = get_settings()
@@ -50,10 +55,11 @@ JOB_KEYS = ("analysis_id", "video_ref", "climber", "route_name", "grade", "disci
 
 @app.task(bind=True, name=TASK)
 def analyze_task(self: Any, job: dict[str, Any]) -> dict[str, Any]:
-    """The worker side: the pure pipeline, progress through update_state, a JSON-safe outcome."""
-    from core.logs import setup_logging
-    from core.pipeline import analyze
+    """The worker side: the pure pipeline, progress and the outcome through update_state.
 
+    Tasks are sent with ``ignore_result``: the outcome is stored as a custom ``DONE`` state, so the
+    web process reads every state with a plain GET of the backend key and stays out of Celery's
+    pubsub result consumer (redis-py pubsub is not safe for concurrent use)."""
     setup_logging()
     settings = get_settings()
     log.info("celery.task_started", analysis_id=job["analysis_id"], task_id=self.request.id,
@@ -66,16 +72,19 @@ def analyze_task(self: Any, job: dict[str, Any]) -> dict[str, Any]:
             last[0] = time.monotonic()
 
     try:
-        result = analyze(job, settings, progress, fresh=bool(job.get("canary")))
+        result = core.pipeline.analyze(job, settings, progress, fresh=bool(job.get("canary")))
+        try:
+            result["replay_ref"] = core.replay.render(job["analysis_id"], settings)
+        except Exception as exc:  # noqa: BLE001 - no replay is not a failed analysis
+            log.warning("replay.failed", analysis_id=job["analysis_id"], detail=type(exc).__name__)
+        outcome = {"ok": True, "result": json.loads(json.dumps(result, default=float))}
     except PipelineError as exc:
-        return {"ok": False, "error_code": exc.code.value, "detail": exc.detail}
-    try:
-        from core.replay import render
-
-        result["replay_ref"] = render(job["analysis_id"], settings)
-    except Exception as exc:  # noqa: BLE001 - no replay is not a failed analysis
-        log.warning("replay.failed", analysis_id=job["analysis_id"], detail=type(exc).__name__)
-    return {"ok": True, "result": json.loads(json.dumps(result, default=float))}
+        outcome = {"ok": False, "error_code": exc.code.value, "detail": exc.detail}
+    except Exception as exc:  # noqa: BLE001 - time limits and bugs still end coded
+        code = ErrorCode.TIMEOUT if "TimeLimit" in type(exc).__name__ else ErrorCode.INTERNAL
+        outcome = {"ok": False, "error_code": code.value, "detail": type(exc).__name__}
+    self.update_state(state="DONE", meta=outcome)
+    return outcome
 
 
 class CeleryExecutor:
@@ -130,54 +139,44 @@ class CeleryExecutor:
             self.jobs.db.conn.execute("update analyses set lease_owner=? where analysis_id=? and status='running'",
                                       (task_id, aid))
             job = {k: probe.get(k) for k in JOB_KEYS}
-            analyze_task.apply_async(args=[job], task_id=task_id)
+            analyze_task.apply_async(args=[job], task_id=task_id, ignore_result=True)
             self.inflight[aid] = task_id
             self.deadline[aid] = time.monotonic() + self.settings.job_timeout_s
             log.info("celery.dispatched", analysis_id=aid, task_id=task_id)
 
     def _collect(self) -> None:
         for aid, task_id in list(self.inflight.items()):
-            res = AsyncResult(task_id, app=app)
-            state = res.state
-            if state not in ("SUCCESS", "FAILURE", "REVOKED") and \
-                    time.monotonic() > self.deadline.setdefault(aid, time.monotonic() + self.settings.job_timeout_s):
+            meta = app.backend.get_task_meta(task_id)  # a plain GET; PENDING when no state yet
+            state, info = meta.get("status", "PENDING"), meta.get("result")
+            if state != "DONE" and time.monotonic() > self.deadline.setdefault(aid, time.monotonic() + self.settings.job_timeout_s):
                 # a stuck task (hung worker, lost message): kill it and let the queue retry the job
                 app.control.revoke(task_id, terminate=True, signal="SIGKILL")
-                self.jobs.fail(aid, task_id, PipelineError(ErrorCode.TIMEOUT, f"celery task passed "
-                                                                               f"{self.settings.job_timeout_s:.0f}s ({state})"))
-                res.forget()
-                del self.inflight[aid]
-                self.deadline.pop(aid, None)
+                self.jobs.fail(aid, task_id, PipelineError(
+                    ErrorCode.TIMEOUT, f"celery task passed {self.settings.job_timeout_s:.0f}s ({state})"))
+                self._drop(aid, task_id)
                 continue
-            if state == "PROGRESS" and isinstance(res.info, dict):
-                ok = self.jobs.heartbeat(aid, task_id, stage=res.info.get("stage"), progress=res.info.get("progress"))
-            elif state in ("PENDING", "STARTED", "RECEIVED", "RETRY", "PROGRESS"):
-                ok = self.jobs.heartbeat(aid, task_id)
-            elif state == "SUCCESS":
-                out = res.result or {}
-                if out.get("ok"):
-                    result = out["result"]
+            if state == "DONE" and isinstance(info, dict):
+                if info.get("ok"):
+                    result = info["result"]
                     replay = result.pop("replay_ref", None)
                     if self.jobs.complete(aid, task_id, result) and replay:
                         self.jobs.set_replay(aid, replay)
                 else:
-                    self.jobs.fail(aid, task_id, PipelineError(ErrorCode(out.get("error_code", "INTERNAL")),
-                                                                str(out.get("detail", ""))))
-                res.forget()
-                del self.inflight[aid]
-                self.deadline.pop(aid, None)
+                    self.jobs.fail(aid, task_id, PipelineError(ErrorCode(info.get("error_code", "INTERNAL")),
+                                                               str(info.get("detail", ""))))
+                self._drop(aid, task_id)
                 continue
-            else:  # FAILURE, REVOKED: the task itself crashed (time limit, lost worker past redelivery)
-                detail = type(res.result).__name__ if res.result is not None else state
-                code = ErrorCode.TIMEOUT if "TimeLimit" in detail else ErrorCode.WORKER_CRASHED
-                self.jobs.fail(aid, task_id, PipelineError(code, f"celery task {state}: {detail}"))
-                res.forget()
-                del self.inflight[aid]
-                self.deadline.pop(aid, None)
-                continue
+            if state == "PROGRESS" and isinstance(info, dict):
+                ok = self.jobs.heartbeat(aid, task_id, stage=info.get("stage"), progress=info.get("progress"))
+            else:
+                ok = self.jobs.heartbeat(aid, task_id)
             if not ok:  # the lease is gone (admin action or expiry): stop following it
-                del self.inflight[aid]
-                self.deadline.pop(aid, None)
+                self._drop(aid, task_id)
+
+    def _drop(self, aid: str, task_id: str) -> None:
+        app.backend.forget(task_id)
+        self.inflight.pop(aid, None)
+        self.deadline.pop(aid, None)
 
     def _loop(self) -> None:
         log.info("worker.started", worker="celery-dispatcher", broker=self.settings.broker_url.split("@")[-1])

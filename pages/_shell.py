@@ -9,17 +9,10 @@ from core import api
 def _gate() -> bool:
     if not api.app_gate_required() or st.session_state.get("app_ok"):
         return True
-    from pages._widgets import client_id
+    from pages._widgets import password_gate
 
     st.title("Performate")
-    with st.form("app-login"):
-        pw = st.text_input("Password", type="password")
-        if st.form_submit_button("Enter"):
-            if api.app_login(pw, client_id()):
-                st.session_state["app_ok"] = True
-                st.rerun()
-            st.error("Wrong password.")
-    return False
+    return password_gate("app_ok", "Password", "Enter", api.app_login)
 
 
 def main() -> None:

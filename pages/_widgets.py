@@ -30,6 +30,20 @@ def client_id() -> str:
     return hashlib.sha256(sid.encode()).hexdigest()[:16]
 
 
+def password_gate(flag: str, label: str, button: str, check: Any) -> bool:
+    """True once this session has signed in; otherwise shows the form (``check(pw, client)``)."""
+    if st.session_state.get(flag):
+        return True
+    with st.form(f"{flag}-form"):
+        pw = st.text_input(label, type="password")
+        if st.form_submit_button(button):
+            if check(pw, client_id()):
+                st.session_state[flag] = True
+                st.rerun()
+            st.error("Wrong password.")
+    return False
+
+
 def fmt_duration(s: float | None) -> str:
     if s is None:
         return "-"

@@ -4,21 +4,14 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import client_id, md, title_of
+from pages._widgets import md, password_gate, title_of
 
 st.title("Admin")
 if not api.admin_configured():
     st.info("The admin console is off. Set `PERFORMATE_ADMIN_PASSWORD` (environment or "
             "`.streamlit/secrets.toml`) and restart to enable it.")
     st.stop()
-if not st.session_state.get("admin_ok"):
-    with st.form("admin-login"):
-        pw = st.text_input("Admin password", type="password")
-        if st.form_submit_button("Sign in"):
-            if api.admin_login(pw, client_id()):
-                st.session_state["admin_ok"] = True
-                st.rerun()
-            st.error("Wrong password.")
+if not password_gate("admin_ok", "Admin password", "Sign in", api.admin_login):
     st.stop()
 
 q = api.queue_overview()

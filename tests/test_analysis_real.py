@@ -1,7 +1,6 @@
 """The offline analysis on the real clips in ../shared/videos and on a generated empty wall."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np

@@ -2,18 +2,15 @@
 in the old system). Debian chromium driven by Playwright. Screenshots go to docs/screenshots/."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import boto3
 import pytest
 
-from tests.conftest import free_port, need, wait_for
+from tests.conftest import need, wait_for
+from tests.serve import serve
 from tests.media import REAL_FIXED, REAL_HANDHELD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,37 +26,13 @@ def server(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     need("chromium", Path(CHROMIUM).exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
     bucket = "browser-test"
     boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1").create_bucket(Bucket=bucket)
-    port = free_port()
     data = tmp_path_factory.mktemp("browser-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERFORMATE_")}
-    env.update({"PERFORMATE_DATA_DIR": str(data), "PERFORMATE_S3_BUCKET": bucket, "PERFORMATE_S3_ENDPOINT_URL": moto_server,
-                "PERFORMATE_ADMIN_PASSWORD": ADMIN_PW, "PERFORMATE_ANALYZER": "offline", "PERFORMATE_WORKERS": "1",
-                "PERFORMATE_SECRETS_FILE": str(data / "none.toml"), "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing-secret-key", "AWS_DEFAULT_REGION": "us-east-1"})
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(up, timeout=60, what="streamlit to serve")
+    env = {"PERFORMATE_S3_BUCKET": bucket, "PERFORMATE_S3_ENDPOINT_URL": moto_server, "PERFORMATE_ADMIN_PASSWORD": ADMIN_PW,
+           "PERFORMATE_ANALYZER": "offline", "PERFORMATE_WORKERS": "1"}
+    with serve(data, env) as (url, log):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        text = (data / "server.log").read_text()
-        assert "Traceback" not in text, text[-3000:]
+    text = log.read_text()
+    assert "Traceback" not in text, text[-3000:]
 
 
 @pytest.fixture(scope="module")

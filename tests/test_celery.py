@@ -15,6 +15,7 @@ from core.errors import PipelineError
 from core.jobs import Jobs
 from core.storage import get_store
 from tests.conftest import job_env, need, wait_for
+from tests.media import REAL_FIXED
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER = "redis://127.0.0.1:6379/13"
@@ -49,8 +50,7 @@ def celery_env(s3, monkeypatch, tmp_path):
         if k.startswith("PERFORMATE_"):
             monkeypatch.setenv(k, v)
     monkeypatch.setenv("PERFORMATE_LEASE_S", "20")
-    # a stuck attempt is revoked and retried after this long (see the closing note on a rare hang)
-    monkeypatch.setenv("PERFORMATE_JOB_TIMEOUT_S", "40")
+    monkeypatch.setenv("PERFORMATE_JOB_TIMEOUT_S", "120")
     reset_settings()
     # the worker has its own disk: it can only reach the video through S3
     env = {**os.environ, "PERFORMATE_DATA_DIR": str(tmp_path / "worker-disk"), "PYTHONPATH": str(ROOT)}
@@ -72,7 +72,7 @@ def _pool_children(pid: int) -> list[int]:
     return [int(x) for x in out.split()]
 
 
-def test_celery_job_completes_with_visible_progress_and_survives_a_killed_worker(celery_env, short_climb):
+def test_celery_job_completes_with_visible_progress_and_survives_a_killed_worker(celery_env):
     from core.celery_app import CeleryExecutor
 
     s = get_settings()
@@ -81,7 +81,8 @@ def test_celery_job_completes_with_visible_progress_and_survives_a_killed_worker
     ex = CeleryExecutor(s)
     ex.start()
     try:
-        ref = store.put(short_climb, "videos/2026/04/01/celery.mp4")
+        # the 15 s clip runs long enough for the collector (0.5 s polls) to see progress every time
+        ref = store.put(REAL_FIXED, "videos/2026/04/01/celery.mp4")
         aid = jobs.submit_ref(ref, {"climber": "Remote"})
         ex.notify()
         seen = wait_for(lambda: (jobs.get(aid) or {}).get("progress", 0) > 0 and jobs.get(aid)["status"] == "running"
@@ -93,10 +94,12 @@ def test_celery_job_completes_with_visible_progress_and_survives_a_killed_worker
         assert rec["key_frames"] and store.exists(rec["key_frames"][0]["key"])  # written to S3 by the worker
         assert rec["replay_ref"] and rec["replay_ref"].startswith("s3://")
 
-        # a worker killed mid-task: its task goes back on the queue and is redelivered
+        # a worker killed mid-task: its task goes back on the queue and is redelivered (the 15 s clip
+        # keeps the task busy long enough that the kill lands while it runs)
         aid2 = jobs.submit_ref(ref, {"climber": "Remote2"})
         ex.notify()
-        wait_for(lambda: jobs.get(aid2)["stage"] in ("sample", "pose", "metrics"), timeout=120, what="task running")
+        wait_for(lambda: jobs.get(aid2)["stage"] in ("sample", "pose") and jobs.get(aid2)["progress"] < 0.6,
+                 timeout=120, interval=0.02, what="task running")
         kids = _pool_children(celery_env.pid)
         assert kids
         for k in kids:

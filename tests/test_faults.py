@@ -11,7 +11,6 @@ from collections import Counter
 from pathlib import Path
 
 import boto3
-import pytest
 
 from core import executor
 from core.config import reset_settings

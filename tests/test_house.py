@@ -1,15 +1,11 @@
 """House rules: core never imports streamlit, settings are documented, error codes are complete."""
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-import core
 from core.config import Settings, env_name
 from core.errors import SPECS, ErrorCode, PipelineError
 

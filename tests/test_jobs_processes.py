@@ -6,11 +6,9 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import boto3
-import pytest
 
 from core.config import reset_settings
 from core.executor import InlineExecutor

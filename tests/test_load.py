@@ -3,7 +3,6 @@ times the dashboard. All complete; p95 latency and UI response times are printed
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -12,7 +11,8 @@ import urllib.request
 from pathlib import Path
 
 from core.sli import percentile
-from tests.conftest import free_port, wait_for
+from tests.conftest import wait_for
+from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "load-test-token-1234"
@@ -30,48 +30,38 @@ def test_fifty_submissions_ten_threads_two_workers(short_climb, tmp_path):
     key = "videos/2026/08/01/load.mp4"
     (data / "blobs" / key).parent.mkdir(parents=True)
     (data / "blobs" / key).write_bytes(short_climb.read_bytes())
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERFORMATE_")}
-    env.update({"PERFORMATE_DATA_DIR": str(data), "PERFORMATE_API_TOKEN": TOKEN, "PERFORMATE_WORKERS": "2",
-                "PERFORMATE_ANALYZER": "offline", "PERFORMATE_ANALYSIS_FPS": "6", "PERFORMATE_POSE_PROCESSES": "1",
-                "PERFORMATE_KEY_FRAMES": "4", "PERFORMATE_SECRETS_FILE": str(data / "none.toml")})
-    log = open(tmp_path / "server.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    env = {"PERFORMATE_API_TOKEN": TOKEN, "PERFORMATE_WORKERS": "2", "PERFORMATE_ANALYZER": "offline",
+           "PERFORMATE_ANALYSIS_FPS": "6", "PERFORMATE_POSE_PROCESSES": "1", "PERFORMATE_KEY_FRAMES": "4"}
     stop = tmp_path / "stop"
-    try:
-        wait_for(lambda: _up(base), timeout=60, what="server")
+    with serve(data, env) as (base, _log):
         probe = subprocess.Popen([sys.executable, str(ROOT / "tests" / "load_probe.py"), base, str(stop)],
                                  stdout=subprocess.PIPE, text=True)
-        ids: list[str] = []
-        errors: list[BaseException] = []
-        lock = threading.Lock()
-        t0 = time.monotonic()
+        try:
+            ids: list[str] = []
+            errors: list[BaseException] = []
+            lock = threading.Lock()
+            t0 = time.monotonic()
 
-        def submit(n: int) -> None:
-            try:
-                for i in range(5):
-                    aid = call(base, "POST", "/api/analyses", {"video_ref": key, "climber": f"load{n}", "notes": str(i)})["analysis_id"]
-                    with lock:
-                        ids.append(aid)
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
+            def submit(n: int) -> None:
+                try:
+                    for i in range(5):
+                        aid = call(base, "POST", "/api/analyses",
+                                   {"video_ref": key, "climber": f"load{n}", "notes": str(i)})["analysis_id"]
+                        with lock:
+                            ids.append(aid)
+                except BaseException as exc:  # noqa: BLE001
+                    errors.append(exc)
 
-        threads = [threading.Thread(target=submit, args=(n,)) for n in range(10)]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-        assert not errors and len(set(ids)) == 50
-        wait_for(lambda: all(call(base, "GET", f"/api/analyses/{a}")["status"] in ("completed", "failed") for a in ids),
-                 timeout=900, interval=2, what="50 analyses")
-        wall = time.monotonic() - t0
-        stop.write_text("stop")
-        ui = json.loads(probe.communicate(timeout=60)[0])
-    finally:
-        stop.write_text("stop")
-        server.terminate()
-        server.wait(30)
-        log.close()
+            threads = [threading.Thread(target=submit, args=(n,)) for n in range(10)]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+            assert not errors and len(set(ids)) == 50
+            wait_for(lambda: all(call(base, "GET", f"/api/analyses/{a}")["status"] in ("completed", "failed")
+                                 for a in ids), timeout=900, interval=2, what="50 analyses")
+            wall = time.monotonic() - t0
+        finally:
+            stop.write_text("stop")
+            ui = json.loads(probe.communicate(timeout=60)[0])
     recs = [call_offline(data, a) for a in ids]
     lat = [r["duration_s"] for r in recs]
     print(f"\nload: 50 analyses from 10 threads on 2 workers in {wall:.0f}s ({50 / wall * 60:.1f}/min); "
@@ -91,9 +81,3 @@ def call_offline(data: Path, aid: str) -> dict:
     con.row_factory = sqlite3.Row
     return dict(con.execute("select status, error_code, duration_s from analyses where analysis_id=?", (aid,)).fetchone())
 
-
-def _up(base: str) -> bool:
-    try:
-        return urllib.request.urlopen(base + "/_stcore/health", timeout=2).status == 200
-    except OSError:
-        return False

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from core import api
 from core.config import get_settings, reset_settings
 from tests.conftest import free_port, wait_for
+from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_RE = re.compile(r"^videos/\d{4}/\d{2}/\d{2}/[0-9a-f]{32}\.(mp4|mov|webm|mkv|bin)$")
@@ -80,33 +79,23 @@ def test_admin_page_shows_and_does_nothing_without_the_password(monkeypatch):
 
 def test_no_secret_in_pages_logs_records_or_errors(short_climb, tmp_path):
     data = tmp_path / "data"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERFORMATE_")}
-    env.update(SECRETS)
-    env.update({"PERFORMATE_DATA_DIR": str(data), "PERFORMATE_ANALYZER": "offline", "PERFORMATE_ANALYSIS_FPS": "6",
-                "PERFORMATE_POSE_PROCESSES": "1", "PERFORMATE_SECRETS_FILE": str(data / "none.toml"),
-                "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "PERFORMATE_LOG_LEVEL": "DEBUG"})
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    env = {**SECRETS, "PERFORMATE_ANALYZER": "offline", "PERFORMATE_ANALYSIS_FPS": "6", "PERFORMATE_POSE_PROCESSES": "1",
+           "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "PERFORMATE_LOG_LEVEL": "DEBUG"}
     seen: list[str] = []
+    with serve(data, env) as (base, log_path):
+        def get(path: str, token: str | None = None, body: dict | None = None) -> str:
+            req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body else None,
+                                         method="POST" if body else "GET", headers={"Content-Type": "application/json"})
+            if token:
+                req.add_header("Authorization", f"Bearer {token}")
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    text = r.read().decode(errors="replace")
+            except urllib.error.HTTPError as e:
+                text = e.read().decode(errors="replace")
+            seen.append(text)
+            return text
 
-    def get(path: str, token: str | None = None, body: dict | None = None) -> str:
-        req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body else None,
-                                     method="POST" if body else "GET", headers={"Content-Type": "application/json"})
-        if token:
-            req.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                text = r.read().decode(errors="replace")
-        except urllib.error.HTTPError as e:
-            text = e.read().decode(errors="replace")
-        seen.append(text)
-        return text
-
-    try:
-        wait_for(lambda: _up(base), timeout=60, what="server")
         dst = data / "blobs" / "videos/2026/07/01/sec.mp4"
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_bytes(short_climb.read_bytes())
@@ -118,21 +107,11 @@ def test_no_secret_in_pages_logs_records_or_errors(short_climb, tmp_path):
                  in ("completed", "failed"), timeout=180, interval=1, what="analysis")
         wait_for(lambda: "checks" in get("/health/analysis-pipeline"), timeout=60, what="a health check")
         get("/metrics")
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
     dump = "\n".join(sqlite3.connect(data / "performate.db").iterdump())
-    outputs = {"server log": (tmp_path / "server.log").read_text(), "http responses": "\n".join(seen), "database": dump}
+    outputs = {"server log": log_path.read_text(), "http responses": "\n".join(seen), "database": dump}
     for where, text in outputs.items():
         for name, secret in SECRETS.items():
             assert secret not in text, f"{name} leaked into the {where}"
     print(f"\nsecret scan: {len(SECRETS)} secrets, {sum(len(t) for t in outputs.values())} characters of logs, "
           f"responses and records scanned, 0 found")
 
-
-def _up(base: str) -> bool:
-    try:
-        return urllib.request.urlopen(base + "/_stcore/health", timeout=2).status == 200
-    except OSError:
-        return False

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,7 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import wait_for
+from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "api-token-for-tests-123456"
@@ -43,31 +42,13 @@ def http(method: str, url: str, body: dict | None = None, token: str | None = No
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory, short_climb: Path) -> Iterator[dict]:
     data = tmp_path_factory.mktemp("service")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERFORMATE_")}
-    env.update({"PORT": str(port), "PERFORMATE_DATA_DIR": str(data), "PERFORMATE_API_TOKEN": TOKEN,
-                "PERFORMATE_ANALYZER": "offline", "PERFORMATE_ANALYSIS_FPS": "6", "PERFORMATE_POSE_PROCESSES": "1",
-                "PERFORMATE_SECRETS_FILE": str(data / "none.toml")})
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen(["bash", "-c", start_command()], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return urllib.request.urlopen(base + "/_stcore/health", timeout=2).status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(up, timeout=90, what="the render.yaml start command to serve")
+    env = {"PERFORMATE_API_TOKEN": TOKEN, "PERFORMATE_ANALYZER": "offline", "PERFORMATE_ANALYSIS_FPS": "6",
+           "PERFORMATE_POSE_PROCESSES": "1"}
+    with serve(data, env, command=start_command()) as (base, log):
         yield {"base": base, "data": data, "short": short_climb}
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
-        text = (data / "server.log").read_text()
-        assert "service.stopped" in text  # lifespan ran its shutdown on SIGTERM
-        assert TOKEN not in text
+    text = log.read_text()
+    assert "service.stopped" in text  # lifespan ran its shutdown on SIGTERM
+    assert TOKEN not in text
 
 
 def test_liveness_and_real_routes(service):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 
 from core.analysis.base import Measured
 from core.analysis.vision import VisionAnalyzer, breaker_open, gate
-from core.config import Settings, reset_settings
+from core.config import Settings
 from core.jobs import Jobs
 from core.logs import setup_logging
 from core.pipeline import analyze
