@@ -170,3 +170,17 @@ def test_resolve_memory_stays_flat_from_20_to_200_mb(s3):
     print(f"resolve peak RSS: 20 MB object -> {peaks[20]:.0f} MB, 200 MB object -> {peaks[200]:.0f} MB")
     assert peaks[200] - peaks[20] < 40, peaks
     assert tmp_files() == []
+
+
+def test_cli_analyze_on_a_bare_s3_key_completes_end_to_end(s3, short_climb):
+    """The report's failing path, whole: a bare key in the bucket, analysed by the CLI."""
+    get_store().put(short_climb, SEED_KEY)
+    env = {**os.environ, "PERFORMATE_ANALYSIS_FPS": "6", "PERFORMATE_POSE_PROCESSES": "1"}
+    r = subprocess.run([sys.executable, "-m", "core", "analyze", SEED_KEY, "--climber", "Ana"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    rec = json.loads(r.stdout)
+    assert rec["status"] == "completed" and rec["performance_score"] is not None
+    assert rec["key_frames"][0]["ref"].startswith(f"s3://{s3['bucket']}/frames/")
+    assert rec["replay_ref"].startswith(f"s3://{s3['bucket']}/replays/")
+    assert tmp_files() == []
