@@ -34,7 +34,6 @@ log = get_logger("core.jobs")
 MAX_BACKOFF_S = 600.0
 META_FIELDS = ("climber", "discipline", "route_name", "grade", "attempt_or_send", "notes", "trim", "consent",
                "language", "analyzer", "canary", "video_name")
-ACTIVE = ("queued", "running")
 
 
 def backoff(attempt: int, base: float, rng: random.Random | None = None) -> float:

@@ -136,3 +136,19 @@ def fast_settings(**kw: object) -> Settings:
     base = dict(analysis_fps=6, pose_processes=1, key_frames=4, lease_s=4, retry_base_s=0.2, analyzer="offline")
     base.update(kw)
     return Settings(**base)  # data dir from the per-test environment
+
+
+_REPORTS: list[str] = []
+
+
+def report(text: str) -> None:
+    """Counts and figures a suite wants in the CI output (shown in the terminal summary)."""
+    print(text)
+    _REPORTS.append(text.strip("\n"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
+    if _REPORTS:
+        terminalreporter.section("suite counts")
+        for line in _REPORTS:
+            terminalreporter.write_line(line)

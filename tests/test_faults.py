@@ -17,7 +17,7 @@ from core.config import reset_settings
 from core.executor import InlineExecutor
 from core.jobs import Jobs
 from core.storage import get_store
-from tests.conftest import fast_settings, free_port, job_env, need, wait_for
+from tests.conftest import report, fast_settings, free_port, job_env, need, wait_for
 from tests.openai_stub import Stub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def test_faults_during_a_batch(short_climb, monkeypatch):
         stub.stop()
     counts = summarise(jobs, ids)
     codes = Counter(e["error_code"] for a in ids for e in jobs.events(a) if e["error_code"])
-    print(f"\nfaults: {'; '.join(events)}\n  outcomes {dict(counts)}\n  codes seen on the way {dict(codes)}"
+    report(f"\nfaults: {'; '.join(events)}\n  outcomes {dict(counts)}\n  codes seen on the way {dict(codes)}"
           f"\n  vision requests {len(stub.chat_requests())}")
     assert sum(counts.values()) == len(ids)  # none lost
     for a in ids:
@@ -133,7 +133,7 @@ def test_full_disk_fails_with_storage_full_then_completes_after_space_is_freed(s
             wait_for(lambda: jobs.get(aid)["status"] == "completed", timeout=120, what="completion after freeing space")
         finally:
             ex.stop()
-        print(f"\ndisk full: STORAGE_FULL after 2 attempts, completed after the admin retry; events "
+        report(f"\ndisk full: STORAGE_FULL after 2 attempts, completed after the admin retry; events "
               f"{[e['to_status'] for e in jobs.events(aid)]}")
     finally:
         subprocess.run(["umount", "-l", str(blobs)], capture_output=True)

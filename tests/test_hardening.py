@@ -16,7 +16,7 @@ from core import api
 from core.config import get_settings
 from core.executor import InlineExecutor
 from core.jobs import Jobs
-from tests.conftest import fast_settings, wait_for
+from tests.conftest import report, fast_settings, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_MB = 3072
@@ -69,9 +69,9 @@ def test_hostile_inputs_each_end_coded_or_completed(hostile, tmp_path):
         r = res[i]
         by_kind.setdefault(kind, Counter())[r.get("code") or r["outcome"]] += 1
     total = Counter(r.get("code") or r["outcome"] for r in res.values())
-    print(f"\nhostile input: {len(hostile)} files in {time.monotonic() - t0:.0f}s -> {dict(total)}")
+    report(f"\nhostile input: {len(hostile)} files in {time.monotonic() - t0:.0f}s -> {dict(total)}")
     for kind, c in sorted(by_kind.items()):
-        print(f"  {kind:<14} {dict(c)}")
+        report(f"  {kind:<14} {dict(c)}")
     uncoded = [(hostile[i][1].name, r.get("detail")) for i, r in res.items() if r["outcome"] == "uncoded"]
     assert not uncoded, uncoded
     for i, (kind, p) in enumerate(hostile):
@@ -80,7 +80,7 @@ def test_hostile_inputs_each_end_coded_or_completed(hostile, tmp_path):
         if kind == "wrong_ext":  # a valid video is judged by its bytes, not its name
             assert res[i]["outcome"] == "completed" or res[i]["code"] == "NO_CLIMBER_DETECTED", (p.name, res[i])
     peaks = [r["peak_mb"] for r in res.values() if "peak_mb" in r]
-    print(f"  peak RSS of the child: {max(peaks):.0f} MB (limit {MEMORY_MB} MB)")
+    report(f"  peak RSS of the child: {max(peaks):.0f} MB (limit {MEMORY_MB} MB)")
     assert max(peaks) < MEMORY_MB
     assert not list((data / "tmp").glob("*")) if (data / "tmp").exists() else True
 
@@ -90,7 +90,7 @@ def test_fuzz_probe_and_sampler_with_hypothesis(clips):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     summary = json.loads(r.stdout.strip().splitlines()[-1])
-    print(f"\nfuzz: {summary}")
+    report(f"\nfuzz: {summary}")
     assert summary["examples"] >= 100
     assert summary["outcomes"].get("decoded", 0) > 0  # some mutations still decode
     assert len(summary["outcomes"]) >= 3
@@ -138,7 +138,7 @@ def test_hostile_uploads_through_the_queue_while_it_keeps_serving(hostile):
     assert all(r["status"] == "completed" or r["error_code"] for r in recs)
     assert all(s_.is_alive() is False for s_ in ex.supervisors)  # stopped cleanly, not crashed
     counts = Counter(r["error_code"] or "completed" for r in recs)
-    print(f"\nhostile uploads through the queue: {len(recs)} -> {dict(counts)}; dashboard max {max(slow) * 1000:.0f} ms")
+    report(f"\nhostile uploads through the queue: {len(recs)} -> {dict(counts)}; dashboard max {max(slow) * 1000:.0f} ms")
     assert max(slow) < 1.0
     for r in recs:  # the upload is kept so the job can be retried
         assert get_settings().data_dir.joinpath("blobs", r["video_ref"]).exists()

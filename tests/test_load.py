@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from core.sli import percentile
-from tests.conftest import wait_for
+from tests.conftest import report, wait_for
 from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,10 +64,10 @@ def test_fifty_submissions_ten_threads_two_workers(short_climb, tmp_path):
             ui = json.loads(probe.communicate(timeout=60)[0])
     recs = [call_offline(data, a) for a in ids]
     lat = [r["duration_s"] for r in recs]
-    print(f"\nload: 50 analyses from 10 threads on 2 workers in {wall:.0f}s ({50 / wall * 60:.1f}/min); "
+    report(f"\nload: 50 analyses from 10 threads on 2 workers in {wall:.0f}s ({50 / wall * 60:.1f}/min); "
           f"submit-to-completed p50 {percentile(lat, 0.5)}s p95 {percentile(lat, 0.95)}s")
     for p, v in ui["paths"].items():
-        print(f"  UI {p:<28} n={v['n']:<4} p50 {v['p50'] * 1000:.0f} ms  p95 {v['p95'] * 1000:.0f} ms  max {v['max'] * 1000:.0f} ms")
+        report(f"  UI {p:<28} n={v['n']:<4} p50 {v['p50'] * 1000:.0f} ms  p95 {v['p95'] * 1000:.0f} ms  max {v['max'] * 1000:.0f} ms")
     assert all(r["status"] == "completed" for r in recs), {r["status"] + str(r["error_code"]) for r in recs}
     assert ui["errors"] == 0
     for p, v in ui["paths"].items():

@@ -15,7 +15,7 @@ from core.config import get_settings, reset_settings
 from core.errors import ErrorCode, PipelineError
 from core.pipeline import ingest
 from core.storage import get_store, redact_url, resolve, split_ref
-from tests.conftest import free_port
+from tests.conftest import report, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_KEY = "videos/2025/10/09/abc-123.mp4"  # the key from the report
@@ -167,7 +167,7 @@ def test_resolve_memory_stays_flat_from_20_to_200_mb(s3):
         assert res["size"] == mb * 1024 * 1024
         peaks[mb] = res["maxrss_kb"] / 1024
         store.delete(key)
-    print(f"resolve peak RSS: 20 MB object -> {peaks[20]:.0f} MB, 200 MB object -> {peaks[200]:.0f} MB")
+    report(f"resolve peak RSS: 20 MB object -> {peaks[20]:.0f} MB, 200 MB object -> {peaks[200]:.0f} MB")
     assert peaks[200] - peaks[20] < 40, peaks
     assert tmp_files() == []
 

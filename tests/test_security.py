@@ -13,7 +13,7 @@ import pytest
 
 from core import api
 from core.config import get_settings, reset_settings
-from tests.conftest import free_port, wait_for
+from tests.conftest import report, free_port, wait_for
 from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +112,6 @@ def test_no_secret_in_pages_logs_records_or_errors(short_climb, tmp_path):
     for where, text in outputs.items():
         for name, secret in SECRETS.items():
             assert secret not in text, f"{name} leaked into the {where}"
-    print(f"\nsecret scan: {len(SECRETS)} secrets, {sum(len(t) for t in outputs.values())} characters of logs, "
+    report(f"\nsecret scan: {len(SECRETS)} secrets, {sum(len(t) for t in outputs.values())} characters of logs, "
           f"responses and records scanned, 0 found")
 

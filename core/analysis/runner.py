@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import cv2
 import numpy as np
 
 from core.analysis import camera
@@ -131,11 +130,3 @@ def _keep_health_reference(sampled: Sampled, pose: P.PoseResult, settings: Setti
         return
     vis = [P.torso_visibility(pose.landmarks[i]) if pose.found[i] else 0.0 for i in range(len(pose.found))]
     save_reference_person(settings, sampled.path(int(np.argmax(vis))))
-
-
-def overlay_frame(sampled: Sampled, pose: P.PoseResult, i: int) -> np.ndarray:
-    img = sampled.image(i)
-    return draw_pose(img, pose.landmarks[i]) if img is not None else np.zeros((8, 8, 3), np.uint8)
-
-
-__all__ = ["run_analysis", "cv2"]
