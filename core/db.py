@@ -103,7 +103,6 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     Path(key).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(key, timeout=30, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     db = sqlite_utils.Database(conn)
@@ -111,6 +110,9 @@ def connect(path: Path | str) -> sqlite_utils.Database:
         if key not in _migrated:
             for attempt in range(5):
                 try:
+                    # WAL is stored in the file: set it once per process, not per connection (changing
+                    # the journal mode does not wait on busy_timeout and fails under concurrent writers)
+                    conn.execute("PRAGMA journal_mode = WAL")
                     migrations.apply(db)
                     break
                 except sqlite3.OperationalError:
