@@ -165,6 +165,12 @@ def blob(ref_or_key: str | None) -> bytes | None:
         return None
 
 
+def replay_ready(aid: str) -> bool:
+    """Cheap check (no storage read): has the replay been rendered?"""
+    rec = jobs().get(aid)
+    return bool(rec and rec.get("replay_ref"))
+
+
 def replay(aid: str) -> str | bytes | None:
     """A URL (S3, presigned) or the bytes (local) of the annotated replay, once rendered."""
     rec = jobs().get(aid)

@@ -132,5 +132,10 @@ st.subheader("Climber data")
 names = api.climbers()
 if names:
     who_x = st.selectbox("Export a climber's data (JSON, CSV, key frames)", names, key="export-who")
-    st.download_button("Download export (zip)", api.export_climber(who_x), file_name=f"performate-{who_x}.zip",
-                       mime="application/zip")
+    # the zip holds every key frame: build it on request, not on every render of this page
+    if st.button("Prepare export"):
+        st.session_state["export"] = (who_x, api.export_climber(who_x))
+    prepared = st.session_state.get("export")
+    if prepared and prepared[0] == who_x:
+        st.download_button("Download export (zip)", prepared[1], file_name=f"performate-{who_x}.zip",
+                           mime="application/zip")

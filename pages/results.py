@@ -52,16 +52,19 @@ if rec.get("summary"):
 
 def replay_panel(aid: str) -> None:
     """The replay appears by itself once rendered (it is made after the result is stored)."""
-    ready = api.replay(aid) is not None
+    ready = api.replay_ready(aid)
 
     @st.fragment(run_every=None if ready else 2.0)
     def panel() -> None:
-        replay = api.replay(aid)
-        if replay is None:
+        if not api.replay_ready(aid):
             st.info("The annotated replay is being prepared…")
             return
         if not ready:
             st.rerun()
+        replay = api.replay(aid)
+        if replay is None:
+            st.warning("The replay could not be loaded from storage.")
+            return
         st.video(replay, start_time=int(st.session_state.get(f"t-{aid}", 0)))
         st.caption("Replay with skeleton and hip trail. Click a time on a card to jump there.")
 
