@@ -13,6 +13,6 @@ from core.web import lifespan, routes
 app = st.App("app.py", routes=routes(), lifespan=lifespan)
 
 if get_script_run_ctx(suppress_warning=True) is not None:
-    from pages._shell import main
+    from ui.shell import main
 
     main()

@@ -1,6 +1,7 @@
 """SQLite through sqlite-utils: WAL, a busy timeout, named migrations, JSON columns.
 
-The analyses table is both the record of every analysis and the job queue (core/jobs.py).
+The schema lives here; the analyses, events and workers tables are owned by ``core.jobs`` (every
+query on them is there).
 Connections are per thread (sqlite3 objects must not cross threads); each waits up to 30 s on a
 lock instead of failing with "database is locked".
 """
@@ -12,7 +13,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -78,6 +79,13 @@ def m003_kv(db: sqlite_utils.Database) -> None:
 def m004_video_purged(db: sqlite_utils.Database) -> None:
     db["analyses"].add_column("video_purged_at", str)
     db["analyses"].create_index(["status", "finished_at"])
+
+
+@migrations()
+def m005_workers(db: sqlite_utils.Database) -> None:
+    # worker heartbeats: health judges the workers from here, whichever process asks
+    db["workers"].create({"worker": str, "kind": str, "host": str, "pid": int, "started_at": float, "beat_at": float,
+                          "current": str, "stopped_at": float}, pk="worker")
 
 
 def now_iso() -> str:
@@ -157,26 +165,3 @@ def decode_row(row: dict[str, Any] | None) -> dict[str, Any] | None:
         if k in out and out[k] is not None:
             out[k] = bool(out[k])
     return out
-
-
-def get_analysis(db: sqlite_utils.Database, analysis_id: str) -> dict[str, Any] | None:
-    rows = list(db.query("select * from analyses where analysis_id = ?", [analysis_id]))
-    return decode_row(rows[0]) if rows else None
-
-
-def update_analysis(db: sqlite_utils.Database, analysis_id: str, **values: Any) -> None:
-    values["updated_at"] = now_iso()
-    db["analyses"].update(analysis_id, encode(values))
-
-
-def add_event(db: sqlite_utils.Database, analysis_id: str, from_status: str | None, to_status: str,
-              *, stage: str | None = None, error_code: str | None = None, attempt: int | None = None,
-              detail: str | None = None) -> None:
-    db["events"].insert({
-        "analysis_id": analysis_id, "at": now_iso(), "from_status": from_status, "to_status": to_status,
-        "stage": stage, "error_code": error_code, "attempt": attempt, "detail": detail,
-    })
-
-
-def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-    return [r for r in (decode_row(x) for x in db.query(sql, list(params))) if r is not None]

@@ -14,16 +14,19 @@ from __future__ import annotations
 import hmac
 from typing import Any, Iterator
 
+import anyio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from core import db as dbm
+from core import api
 from core.config import get_settings
-from core.errors import PipelineError
+from core.errors import ErrorCode, PipelineError
+from core.jobs import Jobs
 from core.logs import get_logger
+from core.ops.health import latest
 
 log = get_logger("core.http")
 BUCKETS = (5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600)
@@ -35,8 +38,6 @@ PUBLIC_FIELDS = ("analysis_id", "status", "stage", "progress", "error_code", "at
 
 
 def health(request: Request) -> JSONResponse:
-    from core.health import latest
-
     rep = latest()
     if rep is None:
         return JSONResponse({"status": "unknown", "detail": "no health check has run yet"}, status_code=503)
@@ -47,46 +48,41 @@ class DbCollector:
     """Counters read from the analyses table, so they agree across processes and restarts."""
 
     def collect(self) -> Iterator[Any]:
-        db = dbm.connect(get_settings().db_path)
-        q = lambda sql, p=(): list(db.query(sql, list(p)))  # noqa: E731
-        user = "coalesce(canary,0)=0"
+        jobs = Jobs()
+        t = jobs.totals()
         started = CounterMetricFamily("analysis_started", "Analyses that started at least one attempt")
-        started.add_metric([], q(f"select count(*) n from analyses where {user} and started_at is not null")[0]["n"])
+        started.add_metric([], t["started"])
         yield started
         done = CounterMetricFamily("analysis_completed", "Analyses completed (degraded included)")
-        done.add_metric([], q(f"select count(*) n from analyses where {user} and status='completed'")[0]["n"])
+        done.add_metric([], t["completed"])
         yield done
         failed = CounterMetricFamily("analysis_failed", "Analyses failed, by error code", labels=["error_code"])
-        for r in q(f"select error_code, count(*) n from analyses where {user} and status='failed' group by error_code"):
-            failed.add_metric([r["error_code"] or "UNKNOWN"], r["n"])
+        for code, n in t["failed_by_code"].items():
+            failed.add_metric([code], n)
         yield failed
         deg = CounterMetricFamily("analysis_degraded", "Completed analyses without vision coaching, by reason",
                                   labels=["reason"])
-        for r in q(f"select degraded_reason, count(*) n from analyses where {user} and status='completed' and degraded=1 "
-                   "group by degraded_reason"):
-            deg.add_metric([r["degraded_reason"] or "unknown"], r["n"])
+        for reason, n in t["degraded_by_reason"].items():
+            deg.add_metric([reason], n)
         yield deg
-        lat = [r["duration_s"] for r in q(f"select duration_s from analyses where {user} and status='completed' "
-                                          "and duration_s is not null")]
+        lat = t["durations_s"]
         buckets = [(str(b), sum(1 for v in lat if v <= b)) for b in BUCKETS] + [("+Inf", len(lat))]
         hist = HistogramMetricFamily("analysis_duration_seconds", "Submit-to-completed latency")
         hist.add_metric([], buckets, sum_value=float(sum(lat)))
         yield hist
         depth = GaugeMetricFamily("analysis_queue_depth", "Queued analyses")
-        depth.add_metric([], q("select count(*) n from analyses where status='queued'")[0]["n"])
+        depth.add_metric([], t["queued"])
         yield depth
-        from core.jobs import Jobs
-
         age = GaugeMetricFamily("analysis_queue_oldest_age_seconds", "Age of the oldest queued analysis")
-        age.add_metric([], Jobs().oldest_queued_age_s() or 0.0)
+        age.add_metric([], jobs.oldest_queued_age_s() or 0.0)
         yield age
+        v = jobs.vision_totals()
         tok = CounterMetricFamily("vision_tokens", "Vision tokens used", labels=["direction"])
-        t = q("select coalesce(sum(tokens_in),0) i, coalesce(sum(tokens_out),0) o from vision_calls")[0]
-        tok.add_metric(["in"], t["i"])
-        tok.add_metric(["out"], t["o"])
+        tok.add_metric(["in"], v["tokens_in"])
+        tok.add_metric(["out"], v["tokens_out"])
         yield tok
         cost = CounterMetricFamily("vision_cost_usd", "Estimated vision spend in USD")
-        cost.add_metric([], float(q("select coalesce(sum(usd),0) u from vision_calls")[0]["u"]))
+        cost.add_metric([], v["usd"])
         yield cost
 
 
@@ -111,8 +107,6 @@ def _authorised(request: Request) -> JSONResponse | None:
 
 
 def _public(rec: dict[str, Any]) -> dict[str, Any]:
-    from core.errors import ErrorCode
-
     out = {k: rec.get(k) for k in PUBLIC_FIELDS}
     if rec.get("error_code") in ErrorCode.__members__:
         out["message"] = ErrorCode(rec["error_code"]).spec.user_message
@@ -128,10 +122,6 @@ async def submit(request: Request) -> JSONResponse:
         return JSONResponse({"error": "body must be JSON"}, status_code=400)
     if not isinstance(body, dict) or not isinstance(body.get("video_ref"), str):
         return JSONResponse({"error": "video_ref (a storage reference) is required"}, status_code=400)
-    import anyio
-
-    from core import api
-
     try:
         aid = await anyio.to_thread.run_sync(lambda: api.submit_ref(body["video_ref"], body, body.get("client_key")))
     except PipelineError as exc:
@@ -142,19 +132,15 @@ async def submit(request: Request) -> JSONResponse:
 def get_one(request: Request) -> JSONResponse:
     if (denied := _authorised(request)) is not None:
         return denied
-    from core.jobs import Jobs
-
     rec = Jobs().get(request.path_params["aid"])
     if rec is None:
         return JSONResponse({"error": "not found"}, status_code=404)
-    return JSONResponse(_public(rec))
+    return JSONResponse(_public(dict(rec)))
 
 
 def retry(request: Request) -> JSONResponse:
     if (denied := _authorised(request)) is not None:
         return denied
-    from core import api
-
     aid = request.path_params["aid"]
     if api.get(aid) is None:
         return JSONResponse({"error": "not found"}, status_code=404)

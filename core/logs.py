@@ -14,14 +14,14 @@ import sys
 import time
 from typing import Any
 
+from core.config import get_settings
+
 _URL_QUERY = re.compile(r"(https?://[^\s?\"']+)\?[^\s\"']*")
 _KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,})\b")
 _configured = False
 
 
 def redact(text: str) -> str:
-    from core.config import get_settings
-
     try:
         secrets = get_settings().secret_values()
     except Exception:  # noqa: BLE001 - settings may be invalid while reporting that
@@ -81,8 +81,6 @@ def setup_logging(level: str | None = None, stream: Any = None) -> None:
     global _configured
     if _configured and stream is None:
         return
-    from core.config import get_settings
-
     lvl = level or get_settings().log_level
     root = logging.getLogger("core")
     for h in list(root.handlers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import md, password_gate, title_of
+from ui.widgets import md, password_gate, title_of
 
 st.title("Admin")
 if not api.admin_configured():

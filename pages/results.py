@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import fmt_duration, live_status, md, score_text, title_of
+from ui.widgets import fmt_duration, live_status, md, score_text, title_of
 
 options = api.completed_options()
 aid = st.query_params.get("id")

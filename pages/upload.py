@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
-from pages._widgets import STATUS_ICON, client_id, fmt_duration, live_status, md, score_text, title_of
+from ui.widgets import STATUS_ICON, client_id, fmt_duration, live_status, md, score_text, title_of
 
 s = api.settings()
 st.title("Analyse a climb")

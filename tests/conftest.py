@@ -55,6 +55,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
             monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("PERFORMATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PERFORMATE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("PERFORMATE_RAISE_ERRORS", "1")  # the CLI lets unexpected errors raise under test
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

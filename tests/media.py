@@ -7,9 +7,10 @@ from pathlib import Path
 import imageio_ffmpeg
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "videos"
-REAL_FIXED = SHARED / "boulder_gym_fixed_camera_single_climber.mp4"
-REAL_HANDHELD = SHARED / "boulder_overhang_handheld_camera_h264_10bit.mp4"
+DATA = Path(__file__).resolve().parent / "data"
+VIDEOS = DATA / "videos"  # the two real clips travel with the repo (attribution: VIDEOS / "SOURCES.md")
+REAL_FIXED = VIDEOS / "boulder_gym_fixed_camera_single_climber.mp4"
+REAL_HANDHELD = VIDEOS / "boulder_overhang_handheld_camera_h264_10bit.mp4"
 
 
 def ffmpeg(*args: str) -> None:

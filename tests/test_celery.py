@@ -31,7 +31,7 @@ def redis_up() -> bool:
 
 
 def test_celery_executor_refuses_local_storage():
-    from core.celery_app import CeleryExecutor
+    from core.runtime.celery_app import CeleryExecutor
 
     with pytest.raises(PipelineError) as e:
         CeleryExecutor(get_settings())
@@ -55,7 +55,7 @@ def celery_env(s3, monkeypatch, tmp_path):
     # the worker has its own disk: it can only reach the video through S3
     env = {**os.environ, "PERFORMATE_DATA_DIR": str(tmp_path / "worker-disk"), "PYTHONPATH": str(ROOT)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "core.celery_app", "worker", "--concurrency", "1", "--pool", "prefork",
+        [sys.executable, "-m", "celery", "-A", "core.runtime.celery_app", "worker", "--concurrency", "1", "--pool", "prefork",
          "-l", "warning", "-n", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "w"), start_new_session=True)
     worker.log_path = tmp_path / "worker.log"  # type: ignore[attr-defined]
@@ -73,7 +73,7 @@ def _pool_children(pid: int) -> list[int]:
 
 
 def test_celery_job_completes_with_visible_progress_and_survives_a_killed_worker(celery_env):
-    from core.celery_app import CeleryExecutor
+    from core.runtime.celery_app import CeleryExecutor
 
     s = get_settings()
     store = get_store(s)

@@ -8,7 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from core import api, db as dbm, lifecycle
+from core import api, db as dbm
+from core.ops import lifecycle
 from core.config import get_settings, reset_settings
 from core.jobs import Jobs
 from core.pipeline import analyze

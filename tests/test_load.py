@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from core.sli import percentile
+from core.ops.sli import percentile
 from tests.conftest import report, wait_for
 from tests.serve import serve
 

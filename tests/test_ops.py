@@ -17,11 +17,12 @@ from typing import Iterator
 import boto3
 import pytest
 
-from core import alerts, db as dbm, health, sli
+from core import db as dbm
+from core.ops import alerts, health, sli
 from core.config import get_settings, reset_settings
-from core.executor import InlineExecutor
+from core.runtime.inline import InlineExecutor
 from core.storage.local import LocalStore
-from tests.conftest import free_port
+from tests.conftest import free_port, need
 from tests.openai_stub import Stub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,31 +32,17 @@ def statuses(rep: dict) -> dict[str, str]:
     return {c["name"]: c["status"] for c in rep["checks"]}
 
 
-@pytest.fixture
-def person(tmp_path) -> None:
-    """A real frame with a climber as the pose check's reference image."""
-    import cv2
-
-    from tests.media import REAL_FIXED
-
-    cap = cv2.VideoCapture(str(REAL_FIXED))
-    for _ in range(201):
-        ok, frame = cap.read()
-    d = health.health_dir(get_settings())
-    cv2.imwrite(str(d / "person.jpg"), cv2.resize(frame, (540, 720)))
-
-
-def test_all_checks_pass_on_a_working_local_setup(person):
+def test_all_checks_pass_on_a_working_local_setup():
     ex = InlineExecutor(get_settings(), workers=1)
-    from core import executor
+    from core.runtime import executors
 
-    executor._EXECUTOR = ex
+    executors._EXECUTOR = ex
     ex.start()
     try:
         rep = health.run_checks()
     finally:
         ex.stop()
-        executor._EXECUTOR = None
+        executors._EXECUTOR = None
     st = statuses(rep)
     assert rep["status"] == "healthy", rep
     assert st["database"] == st["storage"] == st["decode"] == st["pose"] == st["workers"] == "ok"
@@ -63,7 +50,7 @@ def test_all_checks_pass_on_a_working_local_setup(person):
     assert health.latest()["at"] == rep["at"]  # kept in the history
 
 
-def test_s3_stopped_makes_storage_fail_and_the_service_unhealthy(person, monkeypatch):
+def test_s3_stopped_makes_storage_fail_and_the_service_unhealthy(monkeypatch):
     from moto.server import ThreadedMotoServer
 
     port = free_port()
@@ -80,20 +67,28 @@ def test_s3_stopped_makes_storage_fail_and_the_service_unhealthy(person, monkeyp
     assert rep["status"] == "unhealthy"
 
 
-class FullDisk(LocalStore):
-    def put(self, src, key, *, content_type=None):  # type: ignore[override]
-        raise_full = OSError(errno.ENOSPC, "No space left on device")
-        try:
-            raise raise_full
-        except OSError as exc:
-            from core.errors import ErrorCode, PipelineError
+@pytest.fixture
+def full_disk(tmp_path) -> Iterator[Path]:
+    """A real 96 KB filesystem, filled up: writes there fail with ENOSPC from the kernel."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mnt)], capture_output=True, text=True)
+    need("tmpfs mount", r.returncode == 0, f"cannot mount a small filesystem: {r.stderr.strip()}")
+    try:
+        with open(mnt / "filler", "wb") as f:
+            try:
+                f.write(b"\0" * (200 * 1024))
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
-            raise PipelineError(ErrorCode.STORAGE_FULL, "no space left writing " + key) from exc
 
-
-def test_full_disk_at_the_storage_layer_fails_storage(person):
-    rep = health.run_checks(store=FullDisk(get_settings().data_dir / "blobs"))
-    assert statuses(rep)["storage"] == "fail" and "STORAGE_FULL" in json.dumps(rep)
+def test_full_disk_at_the_storage_layer_fails_storage(full_disk):
+    rep = health.run_checks(store=LocalStore(full_disk / "blobs"))
+    storage = next(c for c in rep["checks"] if c["name"] == "storage")
+    assert storage["status"] == "fail" and storage["detail"].startswith("STORAGE_FULL"), storage
     assert rep["status"] == "unhealthy"
 
 
@@ -104,14 +99,35 @@ def test_corrupt_decode_clip_fails_decode():
     assert statuses(rep)["decode"] == "fail" and rep["status"] == "unhealthy"
 
 
-def test_no_workers_fails_workers():
-    from core import executor
+def test_fresh_install_is_healthy_from_the_cli(capsys):
+    """No worker has run and nothing waits: `python -m core health` exits 0 with the pose check
+    passing on the reference frame kept in the repo."""
+    from core.cli import main
 
-    executor._EXECUTOR = InlineExecutor(get_settings(), workers=0)
-    try:
-        assert statuses(health.run_checks(record=False))["workers"] == "fail"
-    finally:
-        executor._EXECUTOR = None
+    assert main(["health", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    st = statuses(rep)
+    assert rep["status"] == "healthy" and st["pose"] == "ok" and st["workers"] == "ok", rep
+
+
+def test_workers_are_judged_from_their_heartbeats_in_the_database():
+    from core.jobs import Jobs
+
+    jobs = Jobs(get_settings())
+    db = jobs.db
+    jobs.worker_beat("w-live", "inline")
+    assert statuses(health.run_checks(record=False))["workers"] == "ok"
+    jobs.worker_beat("w-stale", "inline")
+    db.conn.execute("update workers set beat_at = beat_at - 300 where worker = 'w-stale'")
+    assert statuses(health.run_checks(record=False))["workers"] == "degraded"
+    jobs.worker_stopped("w-live")
+    assert statuses(health.run_checks(record=False))["workers"] == "fail"  # the only one left stopped beating
+    db.conn.execute("update workers set beat_at = beat_at - 7200 where worker = 'w-stale'")  # long gone
+    assert statuses(health.run_checks(record=False))["workers"] == "ok"  # idle, nothing waiting
+    aid = jobs.submit_ref("videos/2026/01/01/x.mp4", {})
+    db.conn.execute("update analyses set queued_at = '2000-01-01T00:00:00+00:00' where analysis_id = ?", [aid])
+    check = next(c for c in health.run_checks(record=False)["checks"] if c["name"] == "workers")
+    assert check["status"] == "fail" and "waited" in check["detail"]
 
 
 def test_broken_database_fails_database(tmp_path, monkeypatch):
@@ -123,7 +139,7 @@ def test_broken_database_fails_database(tmp_path, monkeypatch):
     assert statuses(rep)["database"] == "fail" and rep["status"] == "unhealthy"
 
 
-def test_corrupted_pose_model_fails_pose(person, tmp_path):
+def test_corrupted_pose_model_fails_pose(tmp_path):
     """A mediapipe install whose pose model file is corrupted (the package found first on the path)."""
     import mediapipe
 
@@ -148,7 +164,7 @@ def test_corrupted_pose_model_fails_pose(person, tmp_path):
     assert r.returncode == 2 and rep["status"] == "unhealthy"
 
 
-def test_vision_down_fails_the_vision_check_but_only_degrades(person, monkeypatch):
+def test_vision_down_fails_the_vision_check_but_only_degrades(monkeypatch):
     stub = Stub().start()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-health-check-key")
     monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)

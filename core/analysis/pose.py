@@ -8,8 +8,9 @@ Per frame, in order:
    landmarks are mapped back.
 
 Landmarks are returned as an array ``(n_frames, 33, 3)``: x and y in pixels of the sampled frame,
-visibility in [0, 1]; NaN rows where no confident pose was found. Frames are split into contiguous
-chunks, one per process (``settings.pose_workers``); each process builds its models once.
+visibility in [0, 1]; NaN rows where no confident pose was found. Frames are streamed to the pose
+workers while decoding goes on (``PoseStream``): blocks of consecutive frames are dealt to the
+processes in turn; each process builds its models once and keeps following the climber.
 """
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ import multiprocessing as mp
 import os
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import resource_tracker, shared_memory
+from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 # MediaPipe/TFLite write C++ warnings straight to stderr; keep the JSON logs clean
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -31,6 +32,13 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from core.errors import ErrorCode, PipelineError  # noqa: E402
+
+# A process that forks pose workers must never start OpenCV's own thread pool: a fork while one of
+# its threads holds the pool's lock leaves the lock held in the child, whose first parallel OpenCV
+# call then waits forever (seen with a reused process: a Celery pool child, a batch runner). Set at
+# import, before any OpenCV work; the cores are kept busy by the pose processes instead.
+cv2.setNumThreads(1)
+from core.proc import die_with_parent  # noqa: E402
 
 # MediaPipe Pose landmark indices
 NOSE, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 0, 11, 12, 13, 14, 15, 16
@@ -84,7 +92,7 @@ def bbox(lm: np.ndarray, min_vis: float = 0.3) -> tuple[float, float, float, flo
     return float(x0), float(y0), float(x1), float(y1)
 
 
-class _Models:
+class Models:
     """The two Pose models of one process: video-mode full frame and static-mode crops."""
 
     def __init__(self) -> None:
@@ -107,7 +115,7 @@ class _Models:
             except Exception:  # noqa: BLE001 - closing twice or after a failed build
                 pass
 
-    def __enter__(self) -> "_Models":
+    def __enter__(self) -> "Models":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -200,91 +208,238 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
-def _track_chunk(paths: list[str], times: list[float]) -> tuple[np.ndarray, list[str]]:
-    with _quiet_stderr(), _Models() as models:
-        return _track(models, paths, times)
+class Tracker:
+    """Follows one climber over consecutive frames. Keeps its state between calls, so a worker
+    can be fed block after block (frames in time order within a block)."""
+
+    def __init__(self, models: Models) -> None:
+        self.models = models
+        self.last: np.ndarray | None = None
+        self.last_t = -1e9
+        self.seen = 0
+
+    def _ok(self, cand: np.ndarray | None, gap: float) -> bool:
+        return cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY and _consistent(cand, self.last, gap)
+
+    def run(self, frames: list[np.ndarray], times: list[float]) -> tuple[np.ndarray, list[str]]:
+        """Landmarks (len(frames), 33, 3) and their sources for one block of frames."""
+        n = len(frames)
+        out = np.full((n, 33, 3), np.nan)
+        source = [""] * n
+        models = self.models
+        for i, frame in enumerate(frames):
+            gap = times[i] - self.last_t
+            cand, src = models.full_frame(frame), "full"
+            ok = self._ok(cand, gap)
+            if not ok and self.last is not None and gap <= 3.0:
+                cand, src = models.in_box(frame, bbox(self.last)), "crop-last"
+                ok = self._ok(cand, gap)
+            if not ok:
+                box = moving_box(frames[i - 1] if i > 0 else None, frame, frames[i + 1] if i + 1 < n else None)
+                if box is not None:
+                    cand, src = models.in_box(frame, box, expand=1.4), "crop-motion"
+                    ok = self._ok(cand, gap)
+            if not ok and self.last is None and self.seen % 4 == 0:
+                h, w = frame.shape[:2]
+                for tb in tiles(w, h):
+                    cand, src = models.in_box(frame, tb, expand=1.0), "tile"
+                    if cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY:
+                        ok = True
+                        break
+            self.seen += 1
+            if ok and cand is not None:
+                out[i] = cand
+                source[i] = src
+                self.last, self.last_t = cand, times[i]
+        return out, source
 
 
-def _track(models: _Models, paths: list[str], times: list[float]) -> tuple[np.ndarray, list[str]]:
-    n = len(paths)
-    out = np.full((n, 33, 3), np.nan)
-    source = [""] * n
-    last: np.ndarray | None = None
-    last_t = -1e9
-    imgs: dict[int, np.ndarray] = {}
-
-    def img(i: int) -> np.ndarray | None:
-        if i < 0 or i >= n:
-            return None
-        if i not in imgs:
-            imgs[i] = cv2.imread(paths[i])
-        return imgs[i]
-
-    for i in range(n):
-        for k in [k for k in imgs if k < i - 1]:
-            del imgs[k]
-        frame = img(i)
-        if frame is None:
-            continue
-        gap = times[i] - last_t
-        cand = models.full_frame(frame)
-        src = "full"
-        ok = cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY and _consistent(cand, last, gap)
-        if not ok and last is not None and gap <= 3.0:
-            cand, src = models.in_box(frame, bbox(last)), "crop-last"
-            ok = cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY and _consistent(cand, last, gap)
-        if not ok:
-            box = moving_box(img(i - 1), frame, img(i + 1))
-            if box is not None:
-                cand, src = models.in_box(frame, box, expand=1.4), "crop-motion"
-                ok = cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY and _consistent(cand, last, gap)
-        if not ok and last is None and i % 4 == 0:
-            h, w = frame.shape[:2]
-            for tb in tiles(w, h):
-                cand, src = models.in_box(frame, tb, expand=1.0), "tile"
-                if cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY:
-                    ok = True
-                    break
-        if ok and cand is not None:
-            out[i] = cand
-            source[i] = src
-            last, last_t = cand, times[i]
-    return out, source
+#: Frames per block handed to one pose worker: long enough for MediaPipe's video-mode tracking to
+#: pay off, short enough that both workers start within a second of decoding.
+BLOCK = 16
+#: Blocks waiting per worker: bounds memory (decoding pauses when pose falls behind).
+QUEUE_BLOCKS = 2
 
 
-def _chunk_worker(args: tuple[list[str], list[float]]) -> tuple[np.ndarray, list[str]]:
-    return _track_chunk(*args)
-
-
-def _pool_init(parent: int) -> None:
-    from core.proc import die_with_parent
-
+def _worker_main(parent: int, conn: Connection, own_tracker: bool) -> None:
+    """A pose worker process: build the models once, then track every block sent to it."""
     die_with_parent(parent)
+    with _quiet_stderr():
+        try:
+            models = Models()
+        except PipelineError as exc:
+            conn.send(("error", exc.code.value, exc.detail))
+            return
+        with models:
+            tracker = Tracker(models)
+            while (item := conn.recv()) is not None:
+                k, times, shapes, name = item
+                shm = _attach(name, own_tracker)
+                try:
+                    frames, offset = [], 0
+                    for shape in shapes:
+                        frames.append(np.ndarray(shape, np.uint8, shm.buf, offset))
+                        offset += int(np.prod(shape))
+                    lm, src = tracker.run(frames, times)
+                    del frames
+                finally:
+                    shm.close()
+                conn.send(("block", k, lm, src))
+    conn.send(("done",))
 
 
-def estimate(paths: list[Path], times: list[float], processes: int = 1,
-             progress: Callable[[float], None] | None = None) -> PoseResult:
-    """Pose for every frame path (in time order), using ``processes`` contiguous chunks."""
-    n = len(paths)
-    if n == 0:
-        return PoseResult(np.full((0, 33, 3), np.nan), [])
-    processes = max(1, min(processes, n // 12 or 1))
-    chunks = np.array_split(np.arange(n), processes)
-    jobs = [([str(paths[i]) for i in c], [times[i] for i in c]) for c in chunks if len(c)]
-    if processes == 1:
-        lm, src = _track_chunk(*jobs[0])
-        if progress:
-            progress(1.0)
-        return PoseResult(lm, src)
-    # fork is cheap, but only safe before this process started MediaPipe (its graphs own native
-    # threads) and while it runs no other Python threads; otherwise pay for spawn.
-    safe = "mediapipe" not in sys.modules and threading.active_count() == 1 and os.name == "posix"
-    ctx = mp.get_context("fork" if safe else "spawn")
-    results: list[tuple[np.ndarray, list[str]]] = []
-    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_pool_init,
-                             initargs=(os.getpid(),)) as pool:
-        for k, res in enumerate(pool.map(_chunk_worker, jobs)):
-            results.append(res)
-            if progress:
-                progress((k + 1) / len(jobs))
-    return PoseResult(np.concatenate([r[0] for r in results]), [s for r in results for s in r[1]])
+def _attach(name: str, own_tracker: bool) -> shared_memory.SharedMemory:
+    """Open the parent's segment. The parent owns it and unlinks it: a spawned worker has a resource
+    tracker of its own, which Python 3.11 would let unlink the segment again when the worker exits,
+    so the worker takes it back from there (a forked worker shares the parent's tracker)."""
+    shm = shared_memory.SharedMemory(name=name)
+    if not own_tracker:
+        return shm
+    try:
+        resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - tracker internals differ across versions; a warning at worst
+        pass
+    return shm
+
+
+class PoseStream:
+    """Pose estimation fed frame by frame while the video is still being decoded.
+
+    ``processes`` workers each own a MediaPipe graph; frames are grouped in blocks of ``BLOCK``
+    and dealt to the workers in turn, so each worker sees runs of consecutive frames (video-mode
+    tracking) and every core works while decoding goes on. Pixels travel through one shared-memory
+    segment per block; each worker has its own pipe (no helper threads in this process, so later
+    forks stay safe). At most ``QUEUE_BLOCKS`` blocks wait per worker: decoding pauses when pose
+    falls behind, which keeps memory flat whatever the video's length. Use as a context manager::
+
+        with PoseStream(2) as ps:
+            for frame in frames: ps.put(frame.t, frame.image)
+            result = ps.finish()
+    """
+
+    def __init__(self, processes: int = 1, progress: Callable[[int], None] | None = None) -> None:
+        self.n = max(1, processes)
+        self.progress = progress
+        # fork is cheap, but only safe before this process started MediaPipe (its graphs own native
+        # threads) and while it runs no other Python threads; otherwise pay for spawn.
+        safe = "mediapipe" not in sys.modules and threading.active_count() == 1 and os.name == "posix"
+        ctx = mp.get_context("fork" if safe else "spawn")
+        own_tracker = not safe
+        self.conns: list[Connection] = []
+        self.procs = []
+        # a Celery prefork child is daemonic, and multiprocessing refuses children to daemonic
+        # processes (they could be orphaned). Ours cannot: each asks the kernel to kill it when its
+        # parent dies (PR_SET_PDEATHSIG), so the flag is lifted while they start.
+        me = mp.current_process()
+        daemonic = me._config.get("daemon")  # type: ignore[attr-defined]
+        me._config["daemon"] = False  # type: ignore[attr-defined]
+        try:
+            for k in range(self.n):
+                mine, theirs = ctx.Pipe(duplex=True)
+                proc = ctx.Process(target=_worker_main, args=(os.getpid(), theirs, own_tracker), daemon=True, name=f"pose-{k}")
+                proc.start()
+                theirs.close()
+                self.conns.append(mine)
+                self.procs.append(proc)
+        finally:
+            me._config["daemon"] = daemonic  # type: ignore[attr-defined]
+        self.inflight = [0] * self.n
+        self.blocks: dict[int, tuple[np.ndarray, list[str]]] = {}
+        self.segments: dict[int, shared_memory.SharedMemory] = {}
+        self.pending_t: list[float] = []
+        self.pending_img: list[np.ndarray] = []
+        self.sent = 0
+        self.frames = 0
+        self.done = [False] * self.n
+
+    def __enter__(self) -> "PoseStream":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def put(self, t: float, image: np.ndarray) -> None:
+        self.pending_t.append(t)
+        self.pending_img.append(image)
+        if len(self.pending_t) >= BLOCK:
+            self._send()
+
+    def _send(self) -> None:
+        if not self.pending_t:
+            return
+        k = self.sent
+        w = k % self.n
+        while self.inflight[w] >= QUEUE_BLOCKS:
+            self._receive(timeout=1.0)
+        shm = shared_memory.SharedMemory(create=True, size=max(1, sum(im.nbytes for im in self.pending_img)))
+        offset = 0
+        for im in self.pending_img:
+            shm.buf[offset:offset + im.nbytes] = np.ascontiguousarray(im, np.uint8).reshape(-1)
+            offset += im.nbytes
+        self.segments[k] = shm
+        self.conns[w].send((k, self.pending_t, [im.shape for im in self.pending_img], shm.name))
+        self.inflight[w] += 1
+        self.frames += len(self.pending_t)
+        self.sent += 1
+        self.pending_t, self.pending_img = [], []
+
+    def _receive(self, timeout: float) -> None:
+        """Handle what the workers have sent; raise if one died or failed."""
+        ready = wait([c for c, d in zip(self.conns, self.done) if not d], timeout)
+        if not ready:
+            if any(p.exitcode not in (None, 0) for p in self.procs):
+                raise PipelineError(ErrorCode.POSE_MODEL_FAILED, "a pose worker died")
+            return
+        for conn in ready:
+            w = self.conns.index(conn)  # type: ignore[arg-type]
+            try:
+                msg = conn.recv()  # type: ignore[union-attr]
+            except EOFError:
+                raise PipelineError(ErrorCode.POSE_MODEL_FAILED, "a pose worker died") from None
+            if msg[0] == "block":
+                self.blocks[msg[1]] = (msg[2], msg[3])
+                self.inflight[w] -= 1
+                self._release(msg[1])
+                if self.progress:
+                    self.progress(sum(len(b[1]) for b in self.blocks.values()))
+            elif msg[0] == "error":
+                raise PipelineError(ErrorCode(msg[1]), msg[2])
+            elif msg[0] == "done":
+                self.done[w] = True
+
+    def _release(self, k: int) -> None:
+        shm = self.segments.pop(k, None)
+        if shm is not None:
+            shm.close()
+            shm.unlink()
+
+    def finish(self) -> PoseResult:
+        """Send the last block, wait for every worker and return the landmarks in frame order."""
+        self._send()
+        for conn in self.conns:
+            conn.send(None)
+        while not all(self.done):
+            self._receive(timeout=1.0)
+        if self.sent == 0:
+            return PoseResult(np.full((0, 33, 3), np.nan), [])
+        ordered = [self.blocks[k] for k in range(self.sent)]
+        return PoseResult(np.concatenate([b[0] for b in ordered]), [s for b in ordered for s in b[1]])
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.is_alive():
+                p.kill()
+            p.join(5)
+        for conn in self.conns:
+            conn.close()
+        for k in list(self.segments):
+            self._release(k)
+
+
+def estimate(frames: Iterable[np.ndarray], times: list[float], processes: int = 1,
+             progress: Callable[[int], None] | None = None) -> PoseResult:
+    """Pose for frames in time order (an iterable of BGR images), through a PoseStream."""
+    with PoseStream(processes, progress) as ps:
+        for t, img in zip(times, frames):
+            ps.put(t, img)
+        return ps.finish()

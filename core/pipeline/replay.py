@@ -13,11 +13,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.analysis.drawing import draw_pose
 from core.analysis.pose import hip_centre
 from core.config import Settings
 from core.errors import ErrorCode, PipelineError
-from core.media.render import draw_pose
-from core.pipeline import work_dir
+from core.pipeline.analyse import POSES
+from core.pipeline.ingest import MANIFEST, work_dir
 from core.storage import get_store
 
 TRAIL_S = 3.0
@@ -28,8 +29,8 @@ def render(analysis_id: str, settings: Settings) -> str:
     import imageio_ffmpeg
 
     wd = work_dir(settings, analysis_id)
-    manifest = json.loads((wd / "frames" / "manifest.json").read_text())
-    poses = np.load(wd / "poses.npz")["landmarks"]
+    manifest = json.loads((wd / "frames" / MANIFEST).read_text())
+    poses = np.load(wd / POSES)["landmarks"]
     frames = manifest["frames"]
     if not frames:
         raise PipelineError(ErrorCode.FRAME_EXTRACTION_FAILED, "no frames to render")

@@ -1,13 +1,9 @@
-"""The analysis pipeline, top to bottom.
+"""Ingest: resolve -> probe -> validate -> sample, in one sequential decode pass.
 
-    resolve -> probe -> validate -> sample -> pose -> metrics -> feedback [-> vision] -> persist
-
-``analyze(job, settings, progress)`` is pure with respect to the database: it takes the job's
-inputs (a dict with analysis_id, video_ref and the climber's details), writes frames and key
-frames under the analysis id (work dir and store), and returns the result fields of the record.
-It raises PipelineError. The caller (CLI, inline worker, Celery task) records progress and result,
-so remote workers never write SQLite. Stages are idempotent per analysis id: sampled frames and
-poses already in the work dir are reused, so a retry does not download or decode again.
+Each sampled frame is handed to ``on_frame`` as soon as it is decoded (the analysis streams it to
+the pose workers), and written as JPEG on helper threads for what needs it later: the annotated
+replay and the key frames. A manifest makes the stage idempotent per analysis: a retry with the
+same parameters reuses the frames without downloading or decoding again.
 """
 from __future__ import annotations
 
@@ -28,40 +24,20 @@ from core.errors import ErrorCode, PipelineError
 from core.media import frames as framing
 from core.media.policy import check_size, validate
 from core.media.probe import VideoInfo, probe
+from core.pipeline.stages import SHARE, Progress, no_progress, stage_start
 from core.storage import resolve, split_ref, store_for_ref
 
-Progress = Callable[[str, float], None]
-
-#: (stage, share of the whole run) - progress is reported as the sum of finished shares.
-STAGES: list[tuple[str, float]] = [
-    ("resolve", 0.05), ("probe", 0.02), ("validate", 0.01), ("sample", 0.20),
-    ("pose", 0.52), ("metrics", 0.04), ("feedback", 0.04), ("vision", 0.10), ("persist", 0.02),
-]
-STAGE_LABELS = {
-    "queued": "Waiting in the queue", "resolve": "Fetching your video", "probe": "Reading the video",
-    "validate": "Checking the video", "sample": "Extracting frames", "pose": "Tracking your body",
-    "metrics": "Measuring your movement", "feedback": "Writing your feedback", "vision": "Asking the coach model",
-    "persist": "Saving the result", "done": "Done",
-}
-JPEG_QUALITY = 88
+JPEG_QUALITY = 85
 #: Grey thumbnails of every sampled frame, kept from the sampling pass for the camera estimate.
 THUMBS = "thumbs.npy"
 THUMB_SIDE = 320
+MANIFEST = "manifest.json"
 
 
 def thumbnail(img: np.ndarray) -> np.ndarray:
     s = THUMB_SIDE / max(img.shape[:2])
     small = cv2.resize(img, (max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-
-
-def stage_start(stage: str) -> float:
-    total = 0.0
-    for name, share in STAGES:
-        if name == stage:
-            return round(total, 4)
-        total += share
-    return 1.0
 
 
 @dataclass
@@ -113,17 +89,30 @@ def _remote_size(ref: str, settings: Settings) -> int | None:
     return None
 
 
-def ingest(ref: str, dest: Path, settings: Settings, progress: Progress | None = None,
-           *, from_user: bool = False, reuse: bool = True) -> Sampled:
-    """resolve -> probe -> validate -> sample into ``dest`` (frames as JPEG + manifest.json)."""
-    report = progress or (lambda stage, p: None)
-    manifest = dest / "manifest.json"
+def reusable(dest: Path, settings: Settings) -> Sampled | None:
+    """The frames already sampled into ``dest`` with today's parameters, if complete."""
+    manifest = dest / MANIFEST
+    if not manifest.is_file():
+        return None
+    m = json.loads(manifest.read_text())
     want = {"fps": settings.analysis_fps, "max_side": settings.frame_max_side}
-    if reuse and manifest.is_file():
-        m = json.loads(manifest.read_text())
-        if m.get("params") == want and (dest / THUMBS).is_file() and all((dest / f["file"]).is_file() for f in m["frames"]):
-            return Sampled(dest, VideoInfo(**m["info"]), m["video_sha256"], m["frames"], m["decoded"],
-                           m["last_t"], m["width"], m["height"], reused=True)
+    if m.get("params") != want or not (dest / THUMBS).is_file() or not all((dest / f["file"]).is_file() for f in m["frames"]):
+        return None
+    return Sampled(dest, VideoInfo(**m["info"]), m["video_sha256"], m["frames"], m["decoded"],
+                   m["last_t"], m["width"], m["height"], reused=True)
+
+
+def ingest(ref: str, dest: Path, settings: Settings, progress: Progress | None = None,
+           *, from_user: bool = False, reuse: bool = True,
+           on_frame: Callable[[framing.Frame], None] | None = None) -> Sampled:
+    """resolve -> probe -> validate -> sample into ``dest`` (frames as JPEG + manifest.json).
+
+    ``on_frame`` receives every sampled frame (downscaled BGR) as it is decoded. With ``reuse``,
+    frames already in ``dest`` are returned as they are and ``on_frame`` is not called."""
+    report = progress or no_progress
+    if reuse and (done := reusable(dest, settings)) is not None:
+        return done
+    want = {"fps": settings.analysis_fps, "max_side": settings.frame_max_side}
     report("resolve", stage_start("resolve"))
     size = _remote_size(ref, settings)
     if size is not None:
@@ -142,9 +131,10 @@ def ingest(ref: str, dest: Path, settings: Settings, progress: Progress | None =
         out: list[dict[str, Any]] = []
         thumbs: list[np.ndarray] = []
         expected = max(1, int(info.duration_s * settings.analysis_fps))
-        share = dict(STAGES)["sample"]
-        # JPEG encoding runs on helper threads (OpenCV releases the GIL), beside the decoding pass
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="jpeg") as writers:
+        share = SHARE["sample"]
+        # JPEG encoding runs on a helper thread (OpenCV releases the GIL), beside the decoding pass;
+        # the pose workers get the decoded frame itself, never the JPEG
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jpeg") as writers:
             pending = []
             for fr in framing.sample(path, settings.analysis_fps, settings.frame_max_side, stats, info.fps):
                 name = f"f{fr.index:05d}.jpg"
@@ -152,28 +142,16 @@ def ingest(ref: str, dest: Path, settings: Settings, progress: Progress | None =
                                               [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]))
                 thumbs.append(thumbnail(fr.image))
                 out.append({"i": fr.index, "t": fr.t, "frame_no": fr.frame_no, "motion": round(fr.motion, 3), "file": name})
+                if on_frame is not None:
+                    on_frame(fr)
                 if fr.index % 8 == 0:
                     report("sample", stage_start("sample") + share * min(1.0, fr.index / expected))
             if not all(f.result() for f in pending):
                 raise PipelineError(ErrorCode.STORAGE_FULL, "could not write a sampled frame")
         np.save(dest / THUMBS, np.stack(thumbs))
     result = Sampled(dest, info, sha, out, stats.decoded, round(stats.last_t, 3), stats.width, stats.height)
-    manifest.write_text(json.dumps({
+    (dest / MANIFEST).write_text(json.dumps({
         "params": want, "info": info.to_dict(), "video_sha256": sha, "frames": out, "decoded": stats.decoded,
         "last_t": result.last_t, "width": stats.width, "height": stats.height, "created": time.time(),
     }))
     return result
-
-
-def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None = None,
-            *, fresh: bool = False) -> dict[str, Any]:
-    """Run every stage for ``job`` and return the record's result fields. Raises PipelineError."""
-    report = progress or (lambda stage, p: None)
-    analysis_id = job["analysis_id"]
-    wd = work_dir(settings, analysis_id)
-    if fresh and wd.exists():
-        shutil.rmtree(wd)
-    sampled = ingest(job["video_ref"], wd / "frames", settings, report, reuse=not fresh)
-    from core.analysis.runner import run_analysis  # heavy imports (mediapipe) only when analysing
-
-    return run_analysis(job, sampled, settings, report, wd)

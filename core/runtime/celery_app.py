@@ -1,6 +1,6 @@
 """Scale-out: Celery workers on other machines run the same pure pipeline against S3.
 
-    celery -A core.celery_app worker --concurrency 1
+    celery -A core.runtime.celery_app worker --concurrency 1
 
 The web process stays the only SQLite writer and the SQLite lease stays the truth: a dispatcher
 thread claims jobs and sends tasks (task id = lease owner), a collector thread heart-beats the
@@ -19,14 +19,12 @@ from celery import Celery
 
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
-from core.jobs import Jobs
+from core.jobs import Jobs, worker_id
 from core.logs import get_logger, setup_logging
 
-# Import the pipeline before billiard forks the pool, so every pool child starts its first task
-# without import latency. MediaPipe stays lazy: it must not run before a fork.
-import core.analysis.runner  # noqa: E402,F401
-import core.pipeline  # noqa: E402
-import core.replay  # noqa: E402
+# The pipeline is imported here, before billiard forks the pool, so every pool child starts its
+# first task without import latency. MediaPipe stays lazy: it must not run before a fork.
+from core.pipeline import Outcome, run_attempt
 
 log = get_logger("core.celery")
 _s = get_settings()
@@ -50,7 +48,20 @@ app.conf.update(
 
 TASK = "performate.analyze"
 JOB_KEYS = ("analysis_id", "video_ref", "climber", "route_name", "grade", "discipline", "language", "analyzer",
-            "trim", "canary", "attempts")
+            "trim", "canary", "attempts", "vision_gate")
+
+
+class _TaskReporter:
+    """Progress through the result backend; the outcome goes there too, once, at the end."""
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+
+    def progress(self, stage: str, p: float) -> None:
+        self.task.update_state(state="PROGRESS", meta={"stage": stage, "progress": round(p, 4)})
+
+    def analysed(self, result: dict[str, Any]) -> None:
+        pass  # the collector stores the result with the replay, from the DONE state
 
 
 @app.task(bind=True, name=TASK)
@@ -64,27 +75,11 @@ def analyze_task(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     settings = get_settings()
     log.info("celery.task_started", analysis_id=job["analysis_id"], task_id=self.request.id,
              redelivered=bool((self.request.delivery_info or {}).get("redelivered")))
-    last = [0.0]
-
-    def progress(stage: str, p: float) -> None:
-        if time.monotonic() - last[0] > 0.5:
-            self.update_state(state="PROGRESS", meta={"stage": stage, "progress": round(p, 4)})
-            last[0] = time.monotonic()
-
-    try:
-        result = core.pipeline.analyze(job, settings, progress, fresh=bool(job.get("canary")))
-        try:
-            result["replay_ref"] = core.replay.render(job["analysis_id"], settings)
-        except Exception as exc:  # noqa: BLE001 - no replay is not a failed analysis
-            log.warning("replay.failed", analysis_id=job["analysis_id"], detail=type(exc).__name__)
-        outcome = {"ok": True, "result": json.loads(json.dumps(result, default=float))}
-    except PipelineError as exc:
-        outcome = {"ok": False, "error_code": exc.code.value, "detail": exc.detail}
-    except Exception as exc:  # noqa: BLE001 - time limits and bugs still end coded
-        code = ErrorCode.TIMEOUT if "TimeLimit" in type(exc).__name__ else ErrorCode.INTERNAL
-        outcome = {"ok": False, "error_code": code.value, "detail": type(exc).__name__}
-    self.update_state(state="DONE", meta=outcome)
-    return outcome
+    outcome = run_attempt(job, settings, _TaskReporter(self))
+    if outcome.result is not None:
+        outcome.result = json.loads(json.dumps(outcome.result, default=float))
+    self.update_state(state="DONE", meta=outcome.to_dict())
+    return outcome.to_dict()
 
 
 class CeleryExecutor:
@@ -107,12 +102,11 @@ class CeleryExecutor:
         self.wake = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="performate-celery", daemon=True)
         self.last_beat = time.time()
+        self.worker = worker_id("celery-dispatcher")
 
     def start(self) -> None:
         # re-attach to tasks sent before a restart: their task id is the lease owner
-        for r in self.jobs.db.query("select analysis_id, lease_owner from analyses where status='running' "
-                                    "and lease_owner like 'celery:%'"):
-            self.inflight[r["analysis_id"]] = r["lease_owner"]
+        self.inflight.update(self.jobs.leased_to("celery:"))
         self.thread.start()
 
     def notify(self) -> None:
@@ -130,14 +124,13 @@ class CeleryExecutor:
     def _dispatch(self) -> None:
         while len(self.inflight) < self.max_inflight:
             # the task id is chosen before the claim so it can be the lease owner
-            probe = self.jobs.claim(f"celery:pending:{time.time_ns()}")
+            claimer = f"celery:pending:{time.time_ns()}"
+            probe = self.jobs.claim(claimer)
             if probe is None:
                 return
             aid = probe["analysis_id"]
             task_id = f"celery:{aid}:{probe['attempts']}"
-            # hand the lease to the task id (we own it: just claimed)
-            self.jobs.db.conn.execute("update analyses set lease_owner=? where analysis_id=? and status='running'",
-                                      (task_id, aid))
+            self.jobs.hand_over(aid, claimer, task_id)  # we own it: just claimed
             job = {k: probe.get(k) for k in JOB_KEYS}
             analyze_task.apply_async(args=[job], task_id=task_id, ignore_result=True)
             self.inflight[aid] = task_id
@@ -156,14 +149,12 @@ class CeleryExecutor:
                 self._drop(aid, task_id)
                 continue
             if state == "DONE" and isinstance(info, dict):
-                if info.get("ok"):
-                    result = info["result"]
-                    replay = result.pop("replay_ref", None)
-                    if self.jobs.complete(aid, task_id, result) and replay:
-                        self.jobs.set_replay(aid, replay)
+                outcome = Outcome.from_dict(info)
+                if outcome.ok and outcome.result is not None:
+                    if self.jobs.complete(aid, task_id, outcome.result) and outcome.replay_ref:
+                        self.jobs.set_replay(aid, outcome.replay_ref)
                 else:
-                    self.jobs.fail(aid, task_id, PipelineError(ErrorCode(info.get("error_code", "INTERNAL")),
-                                                               str(info.get("detail", ""))))
+                    self.jobs.fail(aid, task_id, outcome.error())
                 self._drop(aid, task_id)
                 continue
             if state == "PROGRESS" and isinstance(info, dict):
@@ -180,8 +171,12 @@ class CeleryExecutor:
 
     def _loop(self) -> None:
         log.info("worker.started", worker="celery-dispatcher", broker=self.settings.broker_url.split("@")[-1])
+        beat_at = 0.0
         while not self.stop_event.is_set():
             self.last_beat = time.time()
+            if self.last_beat - beat_at >= 10:
+                self.jobs.worker_beat(self.worker, "celery-dispatcher", f"{len(self.inflight)} in flight")
+                beat_at = self.last_beat
             try:
                 self._dispatch()
                 self._collect()
@@ -189,4 +184,5 @@ class CeleryExecutor:
                 log.error("celery.loop_error", exc_info=True)
             self.wake.wait(0.5)
             self.wake.clear()
+        self.jobs.worker_stopped(self.worker)
         log.info("worker.stopped", worker="celery-dispatcher")

@@ -8,7 +8,8 @@
 
 Every transition is one transaction and writes an events row. Only the lease owner can move a
 running job, so a duplicated or redelivered task can never complete a job twice. Retries are
-decided here, from ``PipelineError.retryable``, and nowhere else.
+decided here, from ``PipelineError.retryable``, and nowhere else. Every write to the analyses,
+events and workers tables is in this module; reads are in ``core.jobs.reads``.
 """
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ import sqlite3
 import time
 import uuid
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import sqlite_utils
+from typing import Any, BinaryIO, Callable
 
 from core import db as dbm
-from core.config import Settings, get_settings
+from core.analysis.base import choose
+from core.analysis.vision import gate
 from core.errors import ErrorCode, PipelineError
+from core.jobs.model import Status
+from core.jobs.reads import JobReads, iso_ts
 from core.logs import get_logger
 from core.storage import get_store, new_key
 
 log = get_logger("core.jobs")
+QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = (Status.QUEUED, Status.RUNNING, Status.COMPLETED, Status.FAILED,
+                                                Status.CANCELLED)
 
 MAX_BACKOFF_S = 600.0
 META_FIELDS = ("climber", "discipline", "route_name", "grade", "attempt_or_send", "notes", "trim", "consent",
@@ -57,18 +61,11 @@ def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Jobs:
-    """The queue API over one SQLite file. Cheap to construct; connections are per thread."""
-
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        return dbm.connect(self.settings.db_path)
+class Jobs(JobReads):
+    """The queue: every state change of an analysis. Reads come from ``JobReads``."""
 
     # -- transactions ---------------------------------------------------------------------------
-    def _tx(self, fn: Any, *args: Any) -> Any:
+    def _tx(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(conn, *args)`` in BEGIN IMMEDIATE; retry briefly if SQLite is busy."""
         conn = self.db.conn
         for attempt in range(50):
@@ -95,10 +92,6 @@ class Jobs:
             "values (?, ?, ?, ?, ?, ?, ?, ?)", (aid, dbm.now_iso(), frm, to, stage, code, attempt, detail))
 
     # -- submit ---------------------------------------------------------------------------------
-    def find_by_client_key(self, client_key: str) -> str | None:
-        rows = list(self.db.query("select analysis_id from analyses where client_key = ?", [client_key]))
-        return rows[0]["analysis_id"] if rows else None
-
     def submit_upload(self, src: BinaryIO | Path, filename: str, meta: dict[str, Any], *,
                       client_key: str | None = None) -> str:
         """Store the video first (streamed), then queue the job. Idempotent on ``client_key``."""
@@ -109,7 +102,7 @@ class Jobs:
         ref = get_store(self.settings).put(src, key)
         meta = {**meta, "video_name": Path(filename or "").name[:200]}
         aid = self.submit_ref(ref, meta, client_key=client_key)
-        if self.get(aid).get("video_ref") != ref:  # type: ignore[union-attr]
+        if (self.get(aid) or {}).get("video_ref") != ref:
             get_store(self.settings).delete(key)  # lost a double-click race: keep one video
         return aid
 
@@ -119,7 +112,7 @@ class Jobs:
             return existing
         aid = uuid.uuid4().hex
         now = dbm.now_iso()
-        row = {"analysis_id": aid, "status": "queued", "stage": "queued", "progress": 0.0, "attempts": 0,
+        row = {"analysis_id": aid, "status": Status.QUEUED.value, "stage": QUEUED, "progress": 0.0, "attempts": 0,
                "client_key": client_key, "created_at": now, "queued_at": now, "updated_at": now,
                "video_ref": video_ref, "next_run_at": 0.0, **_clean_meta(meta)}
 
@@ -127,7 +120,7 @@ class Jobs:
             enc = dbm.encode(row)
             cols = ", ".join(enc)
             conn.execute(f"insert into analyses ({cols}) values ({', '.join('?' * len(enc))})", list(enc.values()))
-            self._event(conn, aid, None, "queued", stage="submit")
+            self._event(conn, aid, None, Status.QUEUED, stage="submit")
 
         try:
             self._tx(tx)
@@ -152,28 +145,28 @@ class Jobs:
             only = "analysis_id = ? and " if analysis_id else ""
             cur = conn.execute(
                 f"select analysis_id, status, attempts, lease_owner from analyses where {only}"
-                "((status = 'queued' and coalesce(next_run_at, 0) <= ?) or (status = 'running' and lease_until < ?)) "
-                "order by (status = 'running') desc, created_at limit 1", ([analysis_id] if analysis_id else []) + [now, now])
+                f"((status = '{QUEUED}' and coalesce(next_run_at, 0) <= ?) or (status = '{RUNNING}' and lease_until < ?)) "
+                f"order by (status = '{RUNNING}') desc, created_at limit 1", ([analysis_id] if analysis_id else []) + [now, now])
             r = cur.fetchone()
             if r is None:
                 return None
             aid, status, attempts, owner = r
-            if status == "running":
+            if status == RUNNING:
                 # the previous owner died mid-attempt: that attempt counts as crashed
-                self._event(conn, aid, "running", "running", code=ErrorCode.WORKER_CRASHED.value, attempt=attempts,
+                self._event(conn, aid, RUNNING, RUNNING, code=ErrorCode.WORKER_CRASHED.value, attempt=attempts,
                             detail=f"lease of {owner} expired; reclaimed")
                 if attempts >= self.settings.max_attempts:
-                    conn.execute("update analyses set status='failed', error_code=?, error_detail=?, finished_at=?, "
+                    conn.execute(f"update analyses set status='{FAILED}', error_code=?, error_detail=?, finished_at=?, "
                                  "lease_owner=null, lease_until=null, updated_at=? where analysis_id=?",
                                  (ErrorCode.WORKER_CRASHED.value, "lease expired on the last attempt", dbm.now_iso(),
                                   dbm.now_iso(), aid))
-                    self._event(conn, aid, "running", "failed", code=ErrorCode.WORKER_CRASHED.value, attempt=attempts)
+                    self._event(conn, aid, RUNNING, FAILED, code=ErrorCode.WORKER_CRASHED.value, attempt=attempts)
                     return None
             conn.execute(
-                "update analyses set status='running', stage='resolve', progress=0, lease_owner=?, lease_until=?, "
+                f"update analyses set status='{RUNNING}', stage='resolve', progress=0, lease_owner=?, lease_until=?, "
                 "attempts=attempts+1, started_at=coalesce(started_at, ?), updated_at=? where analysis_id=?",
                 (worker, now + lease, dbm.now_iso(), dbm.now_iso(), aid))
-            self._event(conn, aid, status, "running", attempt=attempts + 1, detail=worker)
+            self._event(conn, aid, status, RUNNING, attempt=attempts + 1, detail=worker)
             row = conn.execute("select * from analyses where analysis_id=?", (aid,))
             cols = [d[0] for d in row.description]
             return dbm.decode_row(dict(zip(cols, row.fetchone())))
@@ -186,12 +179,8 @@ class Jobs:
 
     def _vision_gate(self, job: dict[str, Any]) -> str | None:
         """Decided here, from SQLite, so workers (inline or remote) stay pure."""
-        from core.analysis.base import choose
-
         if choose(self.settings, job.get("analyzer")) != "vision":
             return None
-        from core.analysis.vision import gate
-
         return gate(self.db, self.settings, self.get_flag("vision_paused"))
 
     def heartbeat(self, aid: str, worker: str, stage: str | None = None, progress: float | None = None) -> bool:
@@ -205,23 +194,23 @@ class Jobs:
             sets.append("progress = max(coalesce(progress, 0), ?)")
             params.append(round(float(progress), 4))
         cur = self.db.conn.execute(
-            f"update analyses set {', '.join(sets)} where analysis_id = ? and status = 'running' and lease_owner = ?",
+            f"update analyses set {', '.join(sets)} where analysis_id = ? and status = '{RUNNING}' and lease_owner = ?",
             [*params, aid, worker])
         return cur.rowcount == 1
 
     def complete(self, aid: str, worker: str, result: dict[str, Any]) -> bool:
         """Store the result if ``worker`` still owns the job. False means someone else finished it."""
         fields = {k: v for k, v in result.items() if k in self.db["analyses"].columns_dict}
-        fields.update(status="completed", stage="done", progress=1.0, finished_at=dbm.now_iso(),
+        fields.update(status=COMPLETED, stage="done", progress=1.0, finished_at=dbm.now_iso(),
                       error_code=None, error_detail=None, lease_owner=None, lease_until=None)
         enc = dbm.encode(fields)
 
         def tx(conn: sqlite3.Connection) -> bool:
             r = conn.execute("select status, lease_owner, attempts, created_at from analyses where analysis_id=?",
                              (aid,)).fetchone()
-            if r is None or r[0] != "running" or r[1] != worker:
+            if r is None or r[0] != RUNNING or r[1] != worker:
                 return False
-            enc["duration_s"] = round(time.time() - _iso_ts(r[3]), 3)
+            enc["duration_s"] = round(time.time() - iso_ts(r[3]), 3)
             sets = ", ".join(f"{k} = ?" for k in enc)
             conn.execute(f"update analyses set {sets}, updated_at=? where analysis_id=?", [*enc.values(), dbm.now_iso(), aid])
             vc = result.get("vision_call")
@@ -230,7 +219,7 @@ class Jobs:
                              "values (?, ?, ?, ?, ?, ?, ?, ?)",
                              (dbm.now_iso(), aid, vc.get("model"), vc.get("tokens_in", 0), vc.get("tokens_out", 0),
                               vc.get("usd", 0.0), int(vc.get("outcome") == "cached"), vc.get("outcome")))
-            self._event(conn, aid, "running", "completed", attempt=r[2],
+            self._event(conn, aid, RUNNING, COMPLETED, attempt=r[2],
                         detail=("degraded: " + str(result.get("degraded_reason"))) if result.get("degraded") else None)
             return True
 
@@ -247,38 +236,38 @@ class Jobs:
         else failed. Returns the new status, or None when the lease was not ours."""
         def tx(conn: sqlite3.Connection) -> str | None:
             r = conn.execute("select status, lease_owner, attempts from analyses where analysis_id=?", (aid,)).fetchone()
-            if r is None or r[0] != "running" or (worker is not None and r[1] != worker):
+            if r is None or r[0] != RUNNING or (worker is not None and r[1] != worker):
                 return None
             attempts = int(r[2])
             detail = (err.detail or "")[:1000]
             if err.retryable and attempts < self.settings.max_attempts:
                 delay = backoff(attempts, self.settings.retry_base_s)
-                conn.execute("update analyses set status='queued', stage='queued', error_code=?, error_detail=?, "
+                conn.execute(f"update analyses set status='{QUEUED}', stage='{QUEUED}', error_code=?, error_detail=?, "
                              "next_run_at=?, lease_owner=null, lease_until=null, updated_at=? where analysis_id=?",
                              (err.code.value, detail, time.time() + delay, dbm.now_iso(), aid))
-                self._event(conn, aid, "running", "queued", stage=err.stage, code=err.code.value, attempt=attempts,
+                self._event(conn, aid, RUNNING, QUEUED, stage=err.stage, code=err.code.value, attempt=attempts,
                             detail=f"retry in {delay:.1f}s: {detail}")
-                return "queued"
-            conn.execute("update analyses set status='failed', error_code=?, error_detail=?, finished_at=?, "
+                return QUEUED
+            conn.execute(f"update analyses set status='{FAILED}', error_code=?, error_detail=?, finished_at=?, "
                          "lease_owner=null, lease_until=null, updated_at=? where analysis_id=?",
                          (err.code.value, detail, dbm.now_iso(), dbm.now_iso(), aid))
-            self._event(conn, aid, "running", "failed", stage=err.stage, code=err.code.value, attempt=attempts, detail=detail)
-            return "failed"
+            self._event(conn, aid, RUNNING, FAILED, stage=err.stage, code=err.code.value, attempt=attempts, detail=detail)
+            return FAILED
 
         status = self._tx(tx)
         if status:
-            log.warning("analysis.failed" if status == "failed" else "analysis.retry_scheduled", analysis_id=aid,
+            log.warning("analysis.failed" if status == FAILED else "analysis.retry_scheduled", analysis_id=aid,
                         stage=err.stage, error_code=err.code.value, retryable=err.retryable)
         return status
 
     def release(self, aid: str, worker: str, reason: str = "worker stopping") -> bool:
         """Give a running job back to the queue without counting the attempt (clean shutdown)."""
         def tx(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute("update analyses set status='queued', stage='queued', attempts=max(0, attempts-1), "
+            cur = conn.execute(f"update analyses set status='{QUEUED}', stage='{QUEUED}', attempts=max(0, attempts-1), "
                                "lease_owner=null, lease_until=null, next_run_at=0, updated_at=? "
-                               "where analysis_id=? and status='running' and lease_owner=?", (dbm.now_iso(), aid, worker))
+                               f"where analysis_id=? and status='{RUNNING}' and lease_owner=?", (dbm.now_iso(), aid, worker))
             if cur.rowcount:
-                self._event(conn, aid, "running", "queued", detail=f"released: {reason}")
+                self._event(conn, aid, RUNNING, QUEUED, detail=f"released: {reason}")
             return bool(cur.rowcount)
 
         return bool(self._tx(tx))
@@ -289,11 +278,11 @@ class Jobs:
     # -- admin actions --------------------------------------------------------------------------
     def cancel(self, aid: str) -> bool:
         def tx(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute("update analyses set status='cancelled', error_code=?, finished_at=?, updated_at=? "
-                               "where analysis_id=? and status='queued'",
+            cur = conn.execute(f"update analyses set status='{CANCELLED}', error_code=?, finished_at=?, updated_at=? "
+                               f"where analysis_id=? and status='{QUEUED}'",
                                (ErrorCode.CANCELLED.value, dbm.now_iso(), dbm.now_iso(), aid))
             if cur.rowcount:
-                self._event(conn, aid, "queued", "cancelled", code=ErrorCode.CANCELLED.value)
+                self._event(conn, aid, QUEUED, CANCELLED, code=ErrorCode.CANCELLED.value)
             return bool(cur.rowcount)
 
         return bool(self._tx(tx))
@@ -301,17 +290,17 @@ class Jobs:
     def retry(self, aid: str, *, vision_only: bool = False) -> bool:
         """Queue a failed or cancelled job again with fresh attempts; with ``vision_only`` re-run a
         completed (degraded) one, reusing its frames and poses so only the vision call is new."""
-        allowed = ("completed",) if vision_only else ("failed", "cancelled")
+        allowed = (COMPLETED,) if vision_only else (FAILED, CANCELLED)
 
         def tx(conn: sqlite3.Connection) -> bool:
             r = conn.execute("select status from analyses where analysis_id=?", (aid,)).fetchone()
             if r is None or r[0] not in allowed:
                 return False
             extra = ", analyzer='vision'" if vision_only else ""
-            conn.execute("update analyses set status='queued', stage='queued', progress=0, attempts=0, next_run_at=0, "
+            conn.execute(f"update analyses set status='{QUEUED}', stage='{QUEUED}', progress=0, attempts=0, next_run_at=0, "
                          f"error_code=null, error_detail=null, finished_at=null, lease_owner=null, lease_until=null{extra}, "
                          "queued_at=?, updated_at=? where analysis_id=?", (dbm.now_iso(), dbm.now_iso(), aid))
-            self._event(conn, aid, r[0], "queued", detail="retry: vision only" if vision_only else "retry")
+            self._event(conn, aid, r[0], QUEUED, detail="retry: vision only" if vision_only else "retry")
             return True
 
         ok = bool(self._tx(tx))
@@ -320,42 +309,52 @@ class Jobs:
         return ok
 
     def retry_failed(self, code: str | None = None) -> list[str]:
-        sql = "select analysis_id from analyses where status='failed'" + (" and error_code=?" if code else "")
+        sql = f"select analysis_id from analyses where status='{FAILED}'" + (" and error_code=?" if code else "")
         ids = [r["analysis_id"] for r in self.db.query(sql, [code] if code else [])]
         return [aid for aid in ids if self.retry(aid)]
 
     def set_flag(self, name: str, on: bool) -> None:
         self.db["kv"].upsert({"key": name, "value": "1" if on else "0", "updated_at": dbm.now_iso()}, pk="key")
 
-    def get_flag(self, name: str) -> bool:
-        rows = list(self.db.query("select value from kv where key=?", [name]))
-        return bool(rows) and rows[0]["value"] == "1"
+    def hand_over(self, aid: str, old_owner: str, new_owner: str) -> bool:
+        """Move a running job's lease to another owner (Celery: from the claim to the task id)."""
+        cur = self.db.conn.execute("update analyses set lease_owner=?, updated_at=? where analysis_id=? and status=? "
+                                   "and lease_owner=?", (new_owner, dbm.now_iso(), aid, Status.RUNNING.value, old_owner))
+        return cur.rowcount == 1
 
-    # -- reads ----------------------------------------------------------------------------------
-    def get(self, aid: str) -> dict[str, Any] | None:
-        return dbm.get_analysis(self.db, aid)
+    # -- data lifecycle -------------------------------------------------------------------------
+    def delete(self, aid: str) -> dict[str, Any] | None:
+        """Delete a finished (or queued) analysis and its events in one transaction; returns the row
+        that was deleted (the caller removes its files), None when it is running or unknown."""
+        def tx(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            cur = conn.execute("select * from analyses where analysis_id=?", (aid,))
+            r = cur.fetchone()
+            if r is None:
+                return None
+            row = dbm.decode_row(dict(zip([d[0] for d in cur.description], r)))
+            if row is None or row["status"] == Status.RUNNING:
+                return None
+            conn.execute("delete from events where analysis_id=?", (aid,))
+            conn.execute("delete from analyses where analysis_id=?", (aid,))
+            return row
 
-    def events(self, aid: str) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from events where analysis_id=? order by id", [aid]))
+        row = self._tx(tx)
+        if row:
+            log.info("analysis.deleted", analysis_id=aid)
+        return row
 
-    def queue_position(self, aid: str) -> int | None:
-        row = self.get(aid)
-        if not row or row["status"] != "queued":
-            return None
-        r = list(self.db.query("select count(*) n from analyses where status='queued' and created_at < ?",
-                               [row["created_at"]]))
-        return int(r[0]["n"]) + 1
+    def mark_video_purged(self, aid: str) -> None:
+        self.db.conn.execute("update analyses set video_purged_at=?, updated_at=? where analysis_id=?",
+                             (dbm.now_iso(), dbm.now_iso(), aid))
 
-    def counts(self) -> dict[str, int]:
-        return {r["status"]: r["n"] for r in self.db.query("select status, count(*) n from analyses group by status")}
+    # -- workers --------------------------------------------------------------------------------
+    def worker_beat(self, worker: str, kind: str, current: str | None = None) -> None:
+        """A worker says it is alive (health judges workers from these rows, in any process)."""
+        now = time.time()
+        self.db.conn.execute(
+            "insert into workers (worker, kind, host, pid, started_at, beat_at, current, stopped_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, null) on conflict(worker) do update set beat_at=excluded.beat_at, "
+            "current=excluded.current, stopped_at=null", (worker, kind, socket.gethostname(), os.getpid(), now, now, current))
 
-    def oldest_queued_age_s(self) -> float | None:
-        r = list(self.db.query("select min(queued_at) q from analyses where status='queued'"))
-        q = r[0]["q"] if r else None
-        return round(time.time() - _iso_ts(q), 1) if q else None
-
-
-def _iso_ts(iso: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).timestamp()
+    def worker_stopped(self, worker: str) -> None:
+        self.db.conn.execute("update workers set stopped_at=?, current=null where worker=?", (time.time(), worker))

@@ -9,7 +9,7 @@ from core import api
 def _gate() -> bool:
     if not api.app_gate_required() or st.session_state.get("app_ok"):
         return True
-    from pages._widgets import password_gate
+    from ui.widgets import password_gate
 
     st.title("Performate")
     return password_gate("app_ok", "Password", "Enter", api.app_login)

@@ -9,13 +9,13 @@ error budget = 0.5% of eligible analyses (SLO 99.5%); burn rate = observed failu
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from core import db as dbm
 from core.config import Settings, get_settings
 from core.errors import USER_CAUSED
+from core.jobs import Jobs, Status
 
 SLO_AVAILABILITY = 0.995
 SLO_P95_S = 120.0  # for a 30 s video (RCA 2025-10-23)
@@ -35,13 +35,10 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(v[lo] + (v[hi] - v[lo]) * (k - lo), 2)
 
 
-def window(db: Any, seconds: float) -> dict[str, Any]:
-    since = _since(seconds)
-    rows = list(db.query(
-        "select status, error_code, degraded, degraded_reason, duration_s from analyses "
-        "where coalesce(canary, 0) = 0 and status in ('completed', 'failed') and finished_at >= ?", [since]))
-    completed = [r for r in rows if r["status"] == "completed"]
-    failed = [r for r in rows if r["status"] == "failed"]
+def window(jobs: Jobs, seconds: float) -> dict[str, Any]:
+    rows = jobs.finished_since(_since(seconds))
+    completed = [r for r in rows if r["status"] == Status.COMPLETED]
+    failed = [r for r in rows if r["status"] == Status.FAILED]
     user = [r for r in failed if r["error_code"] in {c.value for c in USER_CAUSED}]
     eligible = len(rows) - len(user)
     bad = len(failed) - len(user)
@@ -68,16 +65,15 @@ def window(db: Any, seconds: float) -> dict[str, Any]:
 
 def compute(settings: Settings | None = None) -> dict[str, Any]:
     s = settings or get_settings()
+    jobs = Jobs(s)
     db = dbm.connect(s.db_path)
-    queue = list(db.query("select count(*) n, min(queued_at) q from analyses where status='queued'"))[0]
-    oldest = round(time.time() - datetime.fromisoformat(queue["q"]).timestamp(), 1) if queue["q"] else None
     spend = [dict(r) for r in db.query(
         "select substr(at, 1, 10) day, sum(tokens_in) tokens_in, sum(tokens_out) tokens_out, round(sum(usd), 6) usd, "
         "count(*) calls from vision_calls where at >= ? group by day order by day", [_since(7 * 86400)])]
     return {
         "slo": {"availability": SLO_AVAILABILITY, "latency_p95_s": SLO_P95_S},
-        "windows": {name: window(db, secs) for name, secs in WINDOWS.items()},
-        "queue": {"depth": queue["n"], "oldest_age_s": oldest},
+        "windows": {name: window(jobs, secs) for name, secs in WINDOWS.items()},
+        "queue": {"depth": jobs.counts().get(Status.QUEUED, 0), "oldest_age_s": jobs.oldest_queued_age_s()},
         "vision_spend_by_day": spend,
         "at": dbm.now_iso(),
     }

@@ -1,5 +1,4 @@
-"""Executors: who runs queued jobs. ``inline`` (default) runs supervisor threads in this process;
-``celery`` (core/celery_app.py) hands jobs to remote workers. Both keep SQLite as the truth.
+"""The inline executor (default): supervisor threads in this process, one child process per attempt.
 
 Inline: each supervisor thread claims a job (lease), runs the attempt in a child process with an
 address-space limit and a deadline, heart-beats the lease while it runs, and records progress and
@@ -10,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import resource
 import signal
 import threading
 import time
@@ -18,59 +18,50 @@ from typing import Any
 
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
-from core.jobs import Jobs, worker_id
-from core.logs import get_logger
+from core.jobs import Jobs, Status, worker_id
+from core.logs import get_logger, setup_logging
+from core.pipeline import run_attempt
+from core.proc import die_with_parent
 
-log = get_logger("core.executor")
+log = get_logger("core.runtime.inline")
 POLL_S = 1.0
+#: How often a busy worker renews its row in the workers table (health calls it stale after 120 s).
+WORKER_BEAT_S = 10.0
 #: analysis_id -> pid of the child running its current attempt (for operators and fault tests)
 ATTEMPT_PIDS: dict[str, int] = {}
 
 
-def _child_main(job: dict[str, Any], settings: Settings, conn: Connection, fresh: bool) -> None:
-    """Runs in the child: limits, then the pure pipeline; reports over ``conn``."""
-    from core.proc import die_with_parent
+class _PipeReporter:
+    """The child's side of the pipe: progress, then the result, then the replay."""
 
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def progress(self, stage: str, p: float) -> None:
+        self.conn.send(("progress", stage, p))
+
+    def analysed(self, result: dict[str, Any]) -> None:
+        self.conn.send(("ok", result))  # stored at once: the replay never delays the result
+
+
+def _child_main(job: dict[str, Any], settings: Settings, conn: Connection) -> None:
+    """Runs in the child: limits, then the one attempt runner; reports over ``conn``."""
     # the forkserver is our parent and dies with the worker: a kill -9 of the worker takes this attempt with it
     die_with_parent()
     os.setpgrp()  # own process group: the supervisor can kill pose helpers with it
     os.nice(5)  # analysis yields the CPU to the web server: the dashboard stays responsive under load
     try:
-        import resource
-
         limit = settings.job_memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):
+    except (ValueError, OSError):
         pass
-    from core.logs import setup_logging
-    from core.pipeline import analyze
-
     setup_logging()
-    last = [0.0]
-
-    def progress(stage: str, p: float) -> None:
-        now = time.monotonic()
-        if now - last[0] > 0.3 or stage != getattr(progress, "stage", None):
-            conn.send(("progress", stage, p))
-            last[0] = now
-            progress.stage = stage  # type: ignore[attr-defined]
-
     try:
-        result = analyze(job, settings, progress, fresh=fresh)
-        conn.send(("ok", result))
-        # the replay is made after the result is stored: it never delays the result
-        try:
-            from core.replay import render
-
-            conn.send(("replay", render(job["analysis_id"], settings)))
-        except Exception as exc:  # noqa: BLE001 - a missing replay is not a failed analysis
-            conn.send(("replay_failed", f"{type(exc).__name__}"))
-    except PipelineError as exc:
-        conn.send(("error", exc.code.value, exc.detail))
-    except MemoryError:
-        conn.send(("error", ErrorCode.WORKER_CRASHED.value, f"out of memory (limit {settings.job_memory_mb} MB)"))
-    except Exception as exc:  # noqa: BLE001 - reported as INTERNAL with its type only
-        conn.send(("error", ErrorCode.INTERNAL.value, f"{type(exc).__name__}: {str(exc)[:300]}"))
+        outcome = run_attempt(job, settings, _PipeReporter(conn))
+        if outcome.ok:
+            conn.send(("replay", outcome.replay_ref) if outcome.replay_ref else ("replay_failed", outcome.replay_error))
+        else:
+            conn.send(("error", outcome.error_code, outcome.detail))
     finally:
         conn.close()
 
@@ -88,18 +79,16 @@ def _context() -> Any:
         if _CTX is None:
             os.environ.setdefault("GLOG_minloglevel", "2")
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["core.pipeline", "core.media.frames", "core.media.probe", "core.storage",
-                                        "core.analysis.metrics", "core.analysis.technique", "core.replay", "cv2", "av"])
+            ctx.set_forkserver_preload(["core.pipeline", "cv2", "av"])
             _CTX = ctx
         return _CTX
 
 
-def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str, stop: threading.Event) -> str:
+def supervise(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str, stop: threading.Event) -> str:
     """Run one claimed attempt in a child process and record its outcome. Returns the new status."""
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)
-    fresh = bool(job.get("canary"))
-    proc = ctx.Process(target=_child_main, args=(job, settings, send, fresh), daemon=False,
+    proc = ctx.Process(target=_child_main, args=(job, settings, send), daemon=False,
                        name=f"analysis-{job['analysis_id'][:8]}")
     proc.start()
     send.close()
@@ -108,6 +97,7 @@ def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str
     deadline = time.monotonic() + settings.job_timeout_s
     beat_every = max(1.0, settings.lease_s / 4)
     next_beat = 0.0
+    next_worker_beat = time.monotonic() + WORKER_BEAT_S
     outcome: tuple[Any, ...] | None = None
 
     def kill() -> None:
@@ -134,13 +124,16 @@ def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str
             if stop.is_set():
                 kill()
                 jobs.release(aid, worker, "worker stopping")
-                return "queued"
+                return Status.QUEUED
             if time.monotonic() > deadline:
                 kill()
                 return jobs.fail(aid, worker, PipelineError(
                     ErrorCode.TIMEOUT, f"attempt passed {settings.job_timeout_s:.0f}s")) or "lost"
             if not proc.is_alive() and not recv.poll(0.1):
                 break
+            if time.monotonic() >= next_worker_beat:
+                jobs.worker_beat(worker, "inline", aid)
+                next_worker_beat = time.monotonic() + WORKER_BEAT_S
             if time.monotonic() >= next_beat:
                 if not jobs.heartbeat(aid, worker):
                     kill()  # lease lost (e.g. an admin action): stop working on it
@@ -156,7 +149,7 @@ def run_attempt(job: dict[str, Any], settings: Settings, jobs: Jobs, worker: str
             done = jobs.complete(aid, worker, outcome[1])
             if done:
                 _collect_replay(recv, aid, jobs)
-            return "completed" if done else "lost"
+            return Status.COMPLETED if done else "lost"
         return jobs.fail(aid, worker, PipelineError(ErrorCode(outcome[1]), outcome[2])) or "lost"
     finally:
         ATTEMPT_PIDS.pop(aid, None)
@@ -191,10 +184,17 @@ class Supervisor(threading.Thread):
         self.last_beat = time.time()
         self.current: str | None = None
 
+    def beat(self) -> None:
+        self.last_beat = time.time()
+        try:
+            self.jobs.worker_beat(self.worker, "inline", self.current)
+        except Exception:  # noqa: BLE001 - a busy database must not stop the worker
+            log.warning("worker.beat_failed", worker=self.worker)
+
     def run(self) -> None:
         log.info("worker.started", worker=self.worker)
         while not self.stop_event.is_set():
-            self.last_beat = time.time()
+            self.beat()
             try:
                 job = self.jobs.claim(self.worker)
             except Exception:  # noqa: BLE001 - keep serving; the next loop retries
@@ -205,14 +205,16 @@ class Supervisor(threading.Thread):
                 self.wake.clear()
                 continue
             self.current = job["analysis_id"]
+            self.beat()
             try:
-                status = run_attempt(job, self.settings, self.jobs, self.worker, self.stop_event)
+                status = supervise(job, self.settings, self.jobs, self.worker, self.stop_event)
                 log.info("worker.attempt_done", worker=self.worker, analysis_id=self.current, status=status)
             except Exception:  # noqa: BLE001
                 log.error("worker.attempt_crashed", exc_info=True, analysis_id=self.current)
                 self.jobs.fail(self.current, self.worker, PipelineError(ErrorCode.INTERNAL, "supervisor error"))
             finally:
                 self.current = None
+        self.jobs.worker_stopped(self.worker)
         log.info("worker.stopped", worker=self.worker)
 
 
@@ -244,34 +246,3 @@ class InlineExecutor:
     def alive(self) -> list[dict[str, Any]]:
         return [{"worker": s.worker, "alive": s.is_alive(), "heartbeat_age_s": round(time.time() - s.last_beat, 1),
                  "current": s.current} for s in self.supervisors]
-
-
-_EXECUTOR: Any = None
-_LOCK = threading.Lock()
-
-
-def get_executor(settings: Settings | None = None) -> Any:
-    """The process-wide executor (started by the app's lifespan or the worker command)."""
-    global _EXECUTOR
-    with _LOCK:
-        if _EXECUTOR is None:
-            s = settings or get_settings()
-            if s.executor == "celery":
-                from core.celery_app import CeleryExecutor
-
-                _EXECUTOR = CeleryExecutor(s)
-            else:
-                _EXECUTOR = InlineExecutor(s)
-        return _EXECUTOR
-
-
-def current_executor() -> Any:
-    return _EXECUTOR
-
-
-def stop_executor() -> None:
-    global _EXECUTOR
-    with _LOCK:
-        if _EXECUTOR is not None:
-            _EXECUTOR.stop()
-            _EXECUTOR = None

@@ -1,9 +1,18 @@
-"""The analysis stages after sampling: pose -> metrics -> feedback [-> vision]; key frames stored."""
+"""One analysis, top to bottom: ingest with pose streamed alongside, then measure, coach and store.
+
+``analyze(job, settings, progress)`` is pure with respect to the database: it takes the job's
+inputs (a dict with analysis_id, video_ref and the climber's details), writes frames, poses and key
+frames under the analysis id (work dir and store) and returns the record's result fields. It raises
+PipelineError. The caller (see ``core.pipeline.attempt``) records progress and the outcome, so
+remote workers never write SQLite. Stages are idempotent per analysis id: frames and poses already
+in the work dir are reused, so a retry does not download, decode or track again.
+"""
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -11,29 +20,54 @@ from core.analysis import camera
 from core.analysis import metrics as M
 from core.analysis import pose as P
 from core.analysis.base import Measured, choose
+from core.analysis.drawing import draw_pose, encode_jpeg
 from core.analysis.offline import OfflineAnalyzer, build_record
+from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
 from core.media.frames import pick_key_frames
-from core.media.render import draw_pose, encode_jpeg
-from core.pipeline import STAGES, Sampled, stage_start
+from core.pipeline.ingest import Sampled, ingest, reusable, work_dir
+from core.pipeline.stages import SHARE, Progress, no_progress, stage_start
 from core.storage import get_store
 
-Progress = Callable[[str, float], None]
+POSES = "poses.npz"
 
 
-def _pose(wd: Path, sampled: Sampled, settings: Settings, report: Progress) -> P.PoseResult:
-    cache = wd / "poses.npz"
-    n = len(sampled.frames)
-    if cache.is_file():
-        data = np.load(cache, allow_pickle=False)
-        if data["landmarks"].shape[0] == n:
-            return P.PoseResult(data["landmarks"], [str(s) for s in data["source"]])
-    share = dict(STAGES)["pose"]
-    start = stage_start("pose")
-    res = P.estimate([sampled.path(i) for i in range(n)], [f["t"] for f in sampled.frames], settings.pose_workers,
-                     progress=lambda f: report("pose", start + share * f))
-    np.savez(cache, landmarks=res.landmarks, source=np.array(res.source))
-    return res
+def _load_poses(wd: Path, n: int) -> P.PoseResult | None:
+    cache = wd / POSES
+    if not cache.is_file():
+        return None
+    data = np.load(cache, allow_pickle=False)
+    if data["landmarks"].shape[0] != n:
+        return None
+    return P.PoseResult(data["landmarks"], [str(s) for s in data["source"]])
+
+
+def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, wd: Path) -> tuple[Sampled, P.PoseResult]:
+    """Decode once: every sampled frame goes to the pose workers as it comes out of the decoder."""
+    frames_dir = wd / "frames"
+    done = reusable(frames_dir, settings)
+    if done is not None and (pose := _load_poses(wd, len(done.frames))) is not None:
+        return done, pose
+    expected = [1]
+    start, share = stage_start("pose"), SHARE["pose"]
+
+    def tracked(n: int) -> None:
+        report("pose", start + share * min(1.0, n / max(expected[0], 1)))
+
+    # the workers start (and load their models) before decoding begins, so they are ready for frame 1
+    with P.PoseStream(settings.pose_workers, tracked) as stream:
+        if done is not None:  # frames kept from an earlier attempt, poses not: track from the JPEGs
+            sampled = done
+            expected[0] = len(done.frames)
+            for i, f in enumerate(done.frames):
+                stream.put(f["t"], done.image(i))
+        else:
+            sampled = ingest(job["video_ref"], frames_dir, settings, report, reuse=False,
+                             on_frame=lambda fr: stream.put(fr.t, fr.image))
+            expected[0] = len(sampled.frames)
+        pose = stream.finish()
+    np.savez(wd / POSES, landmarks=pose.landmarks, source=np.array(pose.source))
+    return sampled, pose
 
 
 def movement_signal(track: M.Track, fallback: list[float]) -> list[float]:
@@ -44,8 +78,7 @@ def movement_signal(track: M.Track, fallback: list[float]) -> list[float]:
         p = track.norm(track.point(idx))
         v = np.linalg.norm(np.gradient(np.nan_to_num(p), t, axis=0), axis=1) if len(t) > 1 else np.zeros(len(t))
         total += np.where(np.isnan(p[:, 0]), 0, v)
-    out = [float(x) if track.found[i] else float(fallback[i]) / 10 for i, x in enumerate(total)]
-    return out
+    return [float(x) if track.found[i] else float(fallback[i]) / 10 for i, x in enumerate(total)]
 
 
 def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.Track, m: M.Metrics,
@@ -64,8 +97,7 @@ def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.
         if img is None:
             continue
         lo = max(0, i - 24)
-        drawn = draw_pose(img, pose.landmarks[i], hips[lo:i + 1])
-        data = encode_jpeg(drawn)
+        data = encode_jpeg(draw_pose(img, pose.landmarks[i], hips[lo:i + 1]))
         key = f"frames/{analysis_id}/key_{n:02d}.jpg"
         out.append({"time": times[i], "ref": store.put_bytes(data, key, content_type="image/jpeg"), "key": key,
                     "overlay": True, "movement": round(move[i], 3)})
@@ -78,11 +110,16 @@ def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.
     return out, jpegs, {"time": times[w_i], "ref": wall_ref, "key": wall_key}
 
 
-def run_analysis(job: dict[str, Any], sampled: Sampled, settings: Settings, report: Progress, wd: Path) -> dict[str, Any]:
+def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None = None,
+            *, fresh: bool = False) -> dict[str, Any]:
+    """Run every stage for ``job`` and return the record's result fields. Raises PipelineError."""
+    report = progress or no_progress
+    wd = work_dir(settings, job["analysis_id"])
+    if fresh and wd.exists():
+        shutil.rmtree(wd)
     lang = job.get("language") or settings.language
-    report("pose", stage_start("pose"))
     t_pose = time.perf_counter()
-    pose = _pose(wd, sampled, settings, report)
+    sampled, pose = sample_and_track(job, settings, report, wd)
     t_pose = time.perf_counter() - t_pose
 
     report("metrics", stage_start("metrics"))
@@ -104,29 +141,15 @@ def run_analysis(job: dict[str, Any], sampled: Sampled, settings: Settings, repo
     record["metrics"]["analysis_fps"] = settings.analysis_fps
     record["language"] = lang
     record["cost"] = {"tokens_in": 0, "tokens_out": 0, "usd": 0.0}
-    record["metrics"]["timings_s"] = {"pose": round(t_pose, 3), "metrics_feedback": round(time.perf_counter() - t_rest, 3),
-                                      "pose_ms_per_frame": round(1000 * t_pose / max(1, len(sampled.frames)), 1),
+    record["metrics"]["timings_s"] = {"sample_and_pose": round(t_pose, 3),
+                                      "metrics_feedback": round(time.perf_counter() - t_rest, 3),
                                       "pose_processes": settings.pose_workers, "frames_reused": sampled.reused}
 
-    analyzer = choose(settings, job.get("analyzer"))
     measured = Measured(record, jpegs)
-    if analyzer == "vision":
+    if choose(settings, job.get("analyzer")) == "vision":
         report("vision", stage_start("vision"))
-        from core.analysis.vision import VisionAnalyzer
-
         record = VisionAnalyzer().coach(measured, job, settings)
     else:
         record = OfflineAnalyzer().coach(measured, job, settings)
     report("persist", stage_start("persist"))
-    _keep_health_reference(sampled, pose, settings)
     return record
-
-
-def _keep_health_reference(sampled: Sampled, pose: P.PoseResult, settings: Settings) -> None:
-    """The pose health check needs a real frame with a person: keep the clearest one we saw."""
-    from core.health import health_dir, save_reference_person
-
-    if (health_dir(settings) / "person.jpg").exists() or not pose.found.any():
-        return
-    vis = [P.torso_visibility(pose.landmarks[i]) if pose.found[i] else 0.0 for i in range(len(pose.found))]
-    save_reference_person(settings, sampled.path(int(np.argmax(vis))))

@@ -14,9 +14,11 @@ from typing import Any, Callable
 from core import db as dbm
 from core.config import Settings, get_settings
 from core.errors import USER_CAUSED
+from core.jobs import Jobs, Status
 from core.logs import get_logger
+from core.ops.health import disk_usage, latest
 
-log = get_logger("core.alerts")
+log = get_logger("core.ops.alerts")
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,18 @@ class Rule:
 
 
 def _finished(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if r["status"] in ("completed", "failed")]
+    return [r for r in rows if r["status"] in (Status.COMPLETED, Status.FAILED)]
 
 
 def _fail_share(rows: list[dict[str, Any]], _: dict[str, Any]) -> tuple[float, int]:
-    fin = [r for r in _finished(rows) if r["error_code"] not in {c.value for c in USER_CAUSED} or r["status"] == "completed"]
-    bad = sum(1 for r in fin if r["status"] == "failed")
+    fin = [r for r in _finished(rows) if r["error_code"] not in {c.value for c in USER_CAUSED} or r["status"] == Status.COMPLETED]
+    bad = sum(1 for r in fin if r["status"] == Status.FAILED)
     return (bad / len(fin) if fin else 0.0), len(fin)
 
 
 def _count(code: str) -> Callable[[list[dict[str, Any]], dict[str, Any]], tuple[float, int]]:
     def m(rows: list[dict[str, Any]], _: dict[str, Any]) -> tuple[float, int]:
-        n = sum(1 for r in rows if r["status"] == "failed" and r["error_code"] == code)
+        n = sum(1 for r in rows if r["status"] == Status.FAILED and r["error_code"] == code)
         return float(n), n
     return m
 
@@ -57,7 +59,7 @@ def _code_share(code: str) -> Callable[[list[dict[str, Any]], dict[str, Any]], t
 
 
 def _degraded_share(rows: list[dict[str, Any]], _: dict[str, Any]) -> tuple[float, int]:
-    done = [r for r in rows if r["status"] == "completed"]
+    done = [r for r in rows if r["status"] == Status.COMPLETED]
     return (sum(1 for r in done if r["degraded"]) / len(done) if done else 0.0), len(done)
 
 
@@ -91,9 +93,6 @@ RULES: list[Rule] = [
 
 
 def context(settings: Settings) -> dict[str, Any]:
-    from core.health import disk_usage, latest
-    from core.jobs import Jobs
-
     rep = latest(settings) or {}
     canary = next((c for c in rep.get("checks", []) if c["name"] == "canary"), None)
     return {"oldest_queued_age_s": Jobs(settings).oldest_queued_age_s(), "disk_used": disk_usage(settings),
@@ -109,9 +108,7 @@ def evaluate(settings: Settings | None = None, ctx: dict[str, Any] | None = None
     post = post or _post
     longest = max(r.window_s for r in RULES)
     since = (datetime.now(timezone.utc) - timedelta(seconds=longest)).isoformat(timespec="milliseconds")
-    rows = [dict(r) for r in db.query(
-        "select status, error_code, degraded, finished_at from analyses where coalesce(canary,0)=0 and finished_at >= ?",
-        [since])]
+    rows = Jobs(s).finished_since(since)
     states = []
     for rule in RULES:
         cut = (datetime.now(timezone.utc) - timedelta(seconds=rule.window_s)).isoformat(timespec="milliseconds")

@@ -3,8 +3,9 @@
     python -m core health [--json] [--canary]      exit 0 healthy, 1 degraded, 2 unhealthy
 
 Checks: database writable, storage round trip (put, resolve, delete a probe object), decode of a
-generated clip, pose model loads and finds a person, vision endpoint reachable and authorised (when
-configured, with the cheapest call: list models), workers alive (heartbeat age), disk space, and
+generated clip, pose model loads and finds the person on a reference frame kept in the repo, vision
+endpoint reachable and authorised (when configured, with the cheapest call: list models), workers
+alive (their heartbeats in the database, whichever process asks), disk space, and
 optionally the canary: the whole pipeline on PERFORMATE_CANARY_VIDEO through the queue, bypassing
 every cache, tagged so it stays out of the user SLIs. The scheduler runs this every
 PERFORMATE_HEALTH_INTERVAL_S and keeps the history; /health/analysis-pipeline serves the latest.
@@ -20,17 +21,29 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import cv2
+import imageio_ffmpeg
+
 from core import db as dbm
+from core.analysis.pose import Models, torso_visibility
+from core.analysis.vision import translate
 from core.config import Settings, get_settings
 from core.errors import PipelineError
+from core.jobs import Jobs, Status
 from core.logs import get_logger
+from core.media import frames as framing
+from core.media.probe import probe
 from core.storage import VideoStore, get_store, resolve
 
-log = get_logger("core.health")
+log = get_logger("core.ops.health")
 #: Checks whose failure makes the service unhealthy (503); others only degrade it.
 CRITICAL = ("database", "storage", "decode", "pose", "workers", "canary")
 DISK_DEGRADED, DISK_FAIL = 0.80, 0.95
 WORKER_STALE_S = 120.0
+#: A worker silent for longer than this is gone (its process was killed), not stale.
+WORKER_GONE_S = 3600.0
+#: A real frame with a climber on the wall, kept in the repo: the pose check needs no earlier analysis.
+REFERENCE_PERSON = Path(__file__).with_name("reference_person.jpg")
 
 
 @dataclass
@@ -80,11 +93,6 @@ def health_dir(s: Settings) -> Path:
 
 
 def check_decode(s: Settings) -> tuple[str, str]:
-    import imageio_ffmpeg
-
-    from core.media import frames as framing
-    from core.media.probe import probe
-
     clip = health_dir(s) / "decode-check.mp4"
     if not clip.exists():
         subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
@@ -98,16 +106,11 @@ def check_decode(s: Settings) -> tuple[str, str]:
     return "ok", f"probed and decoded {st.decoded} frames"
 
 
-def check_pose(s: Settings) -> tuple[str, str]:
-    import cv2
-
-    from core.analysis.pose import _Models, torso_visibility
-
-    with _Models() as models:
-        ref = health_dir(s) / "person.jpg"
-        if not ref.exists():
-            return "degraded", "model loaded; no reference image yet (saved after the first completed analysis)"
-        img = cv2.imread(str(ref))
+def check_pose(s: Settings, reference: Path = REFERENCE_PERSON) -> tuple[str, str]:
+    img = cv2.imread(str(reference))
+    if img is None:
+        return "fail", f"reference frame {reference.name} is missing or unreadable"
+    with Models() as models:
         lm = models.full_frame(img)
         if lm is None:
             lm = models.in_box(img, (0.0, 0.0, float(img.shape[1]), float(img.shape[0])), expand=1.0)
@@ -119,9 +122,7 @@ def check_pose(s: Settings) -> tuple[str, str]:
 def check_vision(s: Settings) -> tuple[str, str]:
     if not s.vision_configured or s.analyzer == "offline":
         return "skipped", "vision not configured"
-    import openai
-
-    from core.analysis.vision import translate
+    import openai  # heavy, and only needed when vision is configured
 
     key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
     client = openai.OpenAI(api_key=key, base_url=s.openai_base_url, max_retries=0, timeout=10)
@@ -137,20 +138,23 @@ def check_vision(s: Settings) -> tuple[str, str]:
 
 
 def check_workers(s: Settings) -> tuple[str, str]:
-    from core.executor import current_executor
-
-    ex = current_executor()
-    if ex is None:
-        return "skipped", "no executor in this process (CLI)"
-    alive = ex.alive()
-    if not alive:
-        return "fail", "no workers configured (PERFORMATE_WORKERS=0)"
-    dead = [w for w in alive if not w["alive"] or w["heartbeat_age_s"] > WORKER_STALE_S]
-    if len(dead) == len(alive):
-        return "fail", f"{len(dead)} worker(s) dead or stale"
-    if dead:
-        return "degraded", f"{len(dead)} of {len(alive)} worker(s) dead or stale"
-    return "ok", f"{len(alive)} worker(s) alive"
+    """Workers from their heartbeats in the database: right in the web process, a worker process
+    and a CLI alike. Idle with nothing waiting is healthy (a fresh install, a quiet night)."""
+    jobs = Jobs(s)
+    rows = [w for w in jobs.workers() if w["heartbeat_age_s"] <= WORKER_GONE_S]
+    live = [w for w in rows if w["heartbeat_age_s"] <= WORKER_STALE_S]
+    stale = len(rows) - len(live)
+    if live:
+        busy = sum(1 for w in live if w["current"])
+        if stale:
+            return "degraded", f"{len(live)} worker(s) alive, {stale} stale (no heartbeat for {WORKER_STALE_S:.0f} s)"
+        return "ok", f"{len(live)} worker(s) alive, {busy} busy"
+    if stale:
+        return "fail", f"{stale} worker(s) stopped beating and none is alive"
+    waiting = jobs.oldest_queued_age_s()
+    if waiting is not None and waiting > WORKER_STALE_S:
+        return "fail", f"no worker is running and the oldest analysis has waited {waiting:.0f} s"
+    return "ok", "idle: no worker running and nothing waiting"
 
 
 def disk_usage(s: Settings) -> float:
@@ -165,30 +169,26 @@ def check_disk(s: Settings) -> tuple[str, str]:
     return status, f"data disk {used:.0%} used"
 
 
-def check_canary(s: Settings, timeout: float | None = None) -> tuple[str, str]:
-    """The whole pipeline through the queue on the canary video, caches bypassed."""
+def check_canary(s: Settings, timeout: float | None = None, notify: Callable[[], None] | None = None) -> tuple[str, str]:
+    """The whole pipeline through the queue on the canary video, caches bypassed. ``notify`` wakes
+    this process' executor, if it has one (the scheduler passes it in)."""
     if not s.canary_video:
         return "skipped", "PERFORMATE_CANARY_VIDEO not set"
-    from core.jobs import Jobs
-
     jobs = Jobs(s)
     t0 = time.monotonic()
     aid = jobs.submit_ref(s.canary_video, {"canary": True, "climber": "canary"})
-    from core.executor import current_executor
-
-    ex = current_executor()
-    if ex is not None and hasattr(ex, "notify"):
-        ex.notify()
+    if notify is not None:
+        notify()
     deadline = time.monotonic() + (timeout or s.job_timeout_s)
     rec: dict[str, Any] = {}
     while time.monotonic() < deadline:
         rec = jobs.get(aid) or {}
-        if rec.get("status") in ("completed", "failed", "cancelled"):
+        if rec.get("status") in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
             break
         time.sleep(0.5)
     latency_ms = int((time.monotonic() - t0) * 1000)
-    if rec.get("status") != "completed":
-        if rec.get("status") in ("queued", "running"):
+    if rec.get("status") != Status.COMPLETED:
+        if rec.get("status") == Status.QUEUED:
             jobs.cancel(aid)
         return "fail", f"canary {rec.get('status')} {rec.get('error_code') or ''} after {latency_ms} ms"
     ra = rec.get("route_analysis") or {}
@@ -198,7 +198,7 @@ def check_canary(s: Settings, timeout: float | None = None) -> tuple[str, str]:
 
 
 def run_checks(settings: Settings | None = None, *, canary: bool = False, store: VideoStore | None = None,
-               record: bool = True) -> dict[str, Any]:
+               record: bool = True, notify: Callable[[], None] | None = None) -> dict[str, Any]:
     s = settings or get_settings()
     checks = [
         _timed("database", lambda: check_database(s)),
@@ -210,7 +210,7 @@ def run_checks(settings: Settings | None = None, *, canary: bool = False, store:
         _timed("disk", lambda: check_disk(s)),
     ]
     if canary:
-        checks.append(_timed("canary", lambda: check_canary(s)))
+        checks.append(_timed("canary", lambda: check_canary(s, notify=notify)))
     if any(c.status == "fail" and c.name in CRITICAL for c in checks):
         status = "unhealthy"
     elif any(c.status in ("fail", "degraded") for c in checks):
@@ -238,10 +238,3 @@ def history(settings: Settings | None = None, limit: int = 200) -> list[dict[str
     s = settings or get_settings()
     return [json.loads(r["report"]) for r in dbm.connect(s.db_path).query(
         "select report from health_runs order by id desc limit ?", [limit])]
-
-
-def save_reference_person(settings: Settings, jpeg_path: Path) -> None:
-    """Keep one real frame with a confident pose for the pose health check (first one wins)."""
-    dst = health_dir(settings) / "person.jpg"
-    if not dst.exists():
-        shutil.copyfile(jpeg_path, dst)

@@ -5,14 +5,17 @@
     python -m core purge                      apply the retention policy now
     python -m core export-climber NAME --out F.zip
     python -m core delete-climber NAME
+
+Deleting an analysis removes its row and events (one transaction, in ``core.jobs``) and then every
+file it left: the uploaded video (only when we stored it), frames, key frames, replay, work dir.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -23,10 +26,12 @@ from typing import Any
 from core import db as dbm
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
+from core.jobs import Jobs
 from core.logs import get_logger
+from core.pipeline import work_dir
 from core.storage import get_store, split_ref, store_for_ref
 
-log = get_logger("core.lifecycle")
+log = get_logger("core.ops.lifecycle")
 
 
 def _owned(ref: str | None, s: Settings) -> tuple[Any, str] | None:
@@ -41,25 +46,48 @@ def _owned(ref: str | None, s: Settings) -> tuple[Any, str] | None:
         return None
 
 
+def delete_analysis(aid: str, settings: Settings | None = None) -> bool:
+    """Delete an analysis with its video, frames, replay and working files (not while it runs)."""
+    s = settings or get_settings()
+    row = Jobs(s).delete(aid)
+    if row is None:
+        return False
+    store = get_store(s)
+    owned = _owned(row.get("video_ref"), s)
+    if owned:
+        owned[0].delete(owned[1])
+    store.delete_prefix(f"frames/{aid}/")
+    store.delete(f"replays/{aid}.mp4")
+    shutil.rmtree(work_dir(s, aid), ignore_errors=True)
+    return True
+
+
+def delete_climber(name: str, settings: Settings | None = None) -> int:
+    """Delete everything of one climber: videos, frames, replays, cached coaching, records, events."""
+    s = settings or get_settings()
+    store = get_store(s)
+    rows = Jobs(s).of_climber(name)
+    for r in rows:
+        h = (r.get("cost") or {}).get("request_hash")
+        if h:
+            store.delete(f"vision-cache/{h}.json")
+    n = sum(1 for r in rows if delete_analysis(r["analysis_id"], s))
+    log.info("climber.deleted", analyses=n)
+    return n
+
+
 def purge(settings: Settings | None = None) -> dict[str, int]:
     """Delete videos past PERFORMATE_RETENTION_DAYS (and, if configured, whole analyses), and the
     videos of finished analyses whose climber did not consent to keeping them."""
     s = settings or get_settings()
-    db = dbm.connect(s.db_path)
+    jobs = Jobs(s)
     purged = deleted = 0
-    candidates: list[dict[str, Any]] = []
-    candidates += list(db.query("select analysis_id, video_ref from analyses where coalesce(consent,0)=0 "
-                                "and status='completed' and video_purged_at is null"))
+    candidates = jobs.unconsented_videos()
     if s.retention_days > 0:
         cut = (datetime.now(timezone.utc) - timedelta(days=s.retention_days)).isoformat()
         if s.retention_whole_analyses:
-            from core.api import delete_analysis
-
-            for r in list(db.query("select analysis_id from analyses where created_at < ? and status not in "
-                                   "('queued','running')", [cut])):
-                deleted += int(delete_analysis(r["analysis_id"]))
-        candidates += list(db.query("select analysis_id, video_ref from analyses where created_at < ? and "
-                                    "video_purged_at is null and status not in ('queued','running')", [cut]))
+            deleted = sum(1 for r in jobs.finished_before(cut) if delete_analysis(r["analysis_id"], s))
+        candidates += jobs.finished_before(cut, video_kept=True)
     seen = set()
     for r in candidates:
         if r["analysis_id"] in seen:
@@ -69,7 +97,7 @@ def purge(settings: Settings | None = None) -> dict[str, int]:
         if owned:
             owned[0].delete(owned[1])
             purged += 1
-        db.conn.execute("update analyses set video_purged_at=? where analysis_id=?", (dbm.now_iso(), r["analysis_id"]))
+        jobs.mark_video_purged(r["analysis_id"])
     if purged or deleted:
         log.info("retention.purged", videos=purged, analyses=deleted)
     return {"videos_purged": purged, "analyses_deleted": deleted}
@@ -78,8 +106,7 @@ def purge(settings: Settings | None = None) -> dict[str, int]:
 def export_climber(name: str, settings: Settings | None = None) -> bytes:
     """Everything stored about one climber: records (JSON), metrics per session (CSV), key frames."""
     s = settings or get_settings()
-    db = dbm.connect(s.db_path)
-    rows = dbm.rows(db, "select * from analyses where climber=? order by created_at", [name])
+    rows: list[dict[str, Any]] = [dict(r) for r in Jobs(s).of_climber(name)]
     buf = io.BytesIO()
     store = get_store(s)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -104,13 +131,6 @@ def export_climber(name: str, settings: Settings | None = None) -> bytes:
                     continue
     log.info("climber.exported", analyses=len(rows))
     return buf.getvalue()
-
-
-def delete_climber(name: str) -> int:
-    """Delete a climber completely: videos, frames, replays, cached coaching, records, events."""
-    from core import api
-
-    return api.delete_climber(name)
 
 
 def backup(settings: Settings | None = None) -> str:
@@ -167,27 +187,3 @@ def restore(which: str = "latest", settings: Settings | None = None) -> str:
         Path(tmp).unlink(missing_ok=True)
     log.info("backup.restored", key=key)
     return key
-
-
-def register(sub: Any) -> None:
-    def run(fn: Any) -> Any:
-        def go(a: argparse.Namespace) -> int:
-            out = fn(a)
-            print(json.dumps(out, indent=2, default=str))
-            return 0
-        return go
-
-    p = sub.add_parser("backup", help="back up the database to storage now")
-    p.set_defaults(fn=run(lambda a: {"backup": backup()}))
-    p = sub.add_parser("restore", help="restore a backup (stop the service first)")
-    p.add_argument("which", nargs="?", default="latest")
-    p.set_defaults(fn=run(lambda a: {"restored": restore(a.which)}))
-    p = sub.add_parser("purge", help="apply the retention policy now")
-    p.set_defaults(fn=run(lambda a: purge()))
-    p = sub.add_parser("export-climber", help="export one climber's data as a zip")
-    p.add_argument("name")
-    p.add_argument("--out", required=True)
-    p.set_defaults(fn=run(lambda a: {"written": Path(a.out).write_bytes(export_climber(a.name)), "out": a.out}))
-    p = sub.add_parser("delete-climber", help="delete one climber's data completely")
-    p.add_argument("name")
-    p.set_defaults(fn=run(lambda a: {"deleted_analyses": delete_climber(a.name)}))

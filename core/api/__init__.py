@@ -1,0 +1,38 @@
+"""What the pages call: one module per concern, gathered here. Pages import ``core.api`` only.
+
+    uploads   submit a video, follow it, recent uploads          (climbers)
+    results   one analysis in words, its media and exports      (climbers, coaches)
+    coach     trends over time, two attempts side by side       (coaches)
+    admin     queue, failures, retries, health, SLIs, deletion  (admins)
+    auth      password gates with throttling
+    charts    plotly figures of a record
+    vocab     the choices the forms offer
+"""
+from core.api import charts
+from core.api.admin import (alerts, cancel, degraded, delete_analysis, delete_climber, events, export_climber, failed,
+                            health_history, health_latest, queue_overview, rerun_vision, retry, retry_failed,
+                            run_health_now, set_paused, sli)
+from core.api.auth import admin_configured, admin_login, app_gate_required, app_login, login_blocked_for
+from core.api.coach import aligned_frames, compare, completed_options, trend
+from core.api.results import blob, describe, export_csv, export_json, get, jobs, replay, replay_ready, status
+from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
+from core.api.vocab import ACCEPTED_TYPES, ATTEMPT_CHOICES, DISCIPLINES, GRADES, HIGHER_IS_BETTER, STAGE_LABELS
+from core.errors import ErrorCode, PipelineError
+
+__all__ = [
+    # uploads
+    "settings", "submit_upload", "submit_ref", "recent", "climbers",
+    # results
+    "get", "status", "describe", "jobs", "blob", "replay_ready", "replay", "export_json", "export_csv",
+    # coach
+    "trend", "completed_options", "compare", "aligned_frames",
+    # admin
+    "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel", "set_paused",
+    "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber", "delete_analysis",
+    "delete_climber",
+    # auth
+    "admin_configured", "admin_login", "app_gate_required", "app_login", "login_blocked_for",
+    # charts, vocabulary, errors
+    "charts", "DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS",
+    "ErrorCode", "PipelineError",
+]

@@ -1,0 +1,99 @@
+"""What an admin does: watch the queue and the pipeline's health, retry, pause, delete, export."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.api.results import describe, jobs
+from core.logs import get_logger
+from core.ops import alerts as alert_rules
+from core.ops import health as checks
+from core.ops import lifecycle
+from core.ops import sli as slis
+from core.runtime.executors import notify
+
+__all__ = ["queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel",
+           "set_paused", "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber",
+           "delete_analysis", "delete_climber"]
+log = get_logger("core.api.admin")
+PAUSE_SWITCHES = ("queue_paused", "vision_paused")
+
+
+def queue_overview() -> dict[str, Any]:
+    j = jobs()
+    return {"counts": j.counts(), "oldest_queued_age_s": j.oldest_queued_age_s(),
+            "queue_paused": j.get_flag("queue_paused"), "vision_paused": j.get_flag("vision_paused")}
+
+
+def failed(code: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    return [describe(dict(r)) for r in jobs().failed(code, limit)]
+
+
+def degraded(limit: int = 200) -> list[dict[str, Any]]:
+    return [describe(dict(r)) for r in jobs().degraded(limit)]
+
+
+def events(aid: str) -> list[dict[str, Any]]:
+    return jobs().events(aid)
+
+
+def retry(aid: str) -> bool:
+    ok = jobs().retry(aid)
+    notify()
+    return ok
+
+
+def retry_failed(code: str | None = None) -> list[str]:
+    ids = jobs().retry_failed(code)
+    notify()
+    return ids
+
+
+def rerun_vision(aid: str) -> bool:
+    ok = jobs().retry(aid, vision_only=True)
+    notify()
+    return ok
+
+
+def cancel(aid: str) -> bool:
+    return jobs().cancel(aid)
+
+
+def set_paused(what: str, on: bool) -> None:
+    if what not in PAUSE_SWITCHES:
+        raise ValueError(what)
+    jobs().set_flag(what, on)
+    log.info("admin.pause", switch=what, on=on)
+
+
+def health_latest() -> dict[str, Any] | None:
+    return checks.latest()
+
+
+def health_history(limit: int = 96) -> list[dict[str, Any]]:
+    return checks.history(limit=limit)
+
+
+def run_health_now() -> dict[str, Any]:
+    return checks.run_checks(notify=notify)
+
+
+def sli() -> dict[str, Any]:
+    return slis.compute()
+
+
+def alerts() -> list[dict[str, Any]]:
+    return alert_rules.current()
+
+
+def export_climber(name: str) -> bytes:
+    return lifecycle.export_climber(name)
+
+
+def delete_analysis(aid: str) -> bool:
+    """Delete an analysis with its video, frames, replay and working files."""
+    return lifecycle.delete_analysis(aid)
+
+
+def delete_climber(name: str) -> int:
+    """Delete everything of one climber: videos, frames, replays, cached coaching, records."""
+    return lifecycle.delete_climber(name)

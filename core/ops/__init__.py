@@ -1,0 +1,1 @@
+"""Operating the service: health checks and the canary, SLIs, alerts, and the data lifecycle."""

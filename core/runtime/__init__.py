@@ -1,0 +1,1 @@
+"""Who runs the work: executors (inline, Celery) and the in-process scheduler."""

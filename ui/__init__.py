@@ -1,0 +1,1 @@
+"""Streamlit widgets shared by the pages (kept outside pages/, so they are never served as pages)."""
