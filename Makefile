@@ -1,6 +1,7 @@
 # make run   - create .venv, install, start the dashboard on http://localhost:8501 (local disk, SQLite, offline analyser)
 # make test  - create .venv, install runtime + test deps, run the whole suite
 # make bench - benchmarks (ratios from one run)
+# make eval  - the offline analysis measured against the hand labels in tests/data/eval
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PORT ?= 8501
 
-.PHONY: install install-dev run test bench lint clean
+.PHONY: install install-dev run test bench eval lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ test: $(DEV)
 
 bench: $(DEV)
 	$(PY) bench/run_all.py
+
+eval: $(RUNTIME)
+	$(PY) -m core eval $(EVAL_ARGS)
 
 lint: $(DEV)
 	$(PY) -m ruff check core tests bench pages app.py

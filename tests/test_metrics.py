@@ -67,9 +67,37 @@ def test_climb_window_ignores_walking_in_and_coming_down():
     x = np.where(t < 3, 200 + 60 * t, 380)  # walking in
     m = M.compute(_track_from_hip(t, np.column_stack([x, y])))
     a, b, how = m.window
-    assert how == "detected"
+    assert how == "feet off the floor"  # the feet stood on one level before the start and came back to it
     assert 2.5 <= a <= 3.6
     assert 10.5 <= b <= 13.0
+
+
+def _rotate(track: M.Track, k: int) -> M.Track:
+    """The same climb filmed with the phone turned k quarter turns (image y no longer points down)."""
+    lm = track.lm.copy()
+    for _ in range(k):
+        x, y = lm[:, :, 0].copy(), lm[:, :, 1].copy()
+        lm[:, :, 0], lm[:, :, 1] = 1000 - y, x
+    return M.Track(track.t, lm, track.torso_px, 1000, 1000, track.found)
+
+
+@pytest.mark.parametrize("turns", [0, 1, 3])
+def test_climb_window_takes_down_from_the_body_not_the_frame(turns):
+    t = np.arange(0, 16, 0.125)
+    y = np.piecewise(t, [t < 3, (t >= 3) & (t < 11), (t >= 11) & (t < 12), t >= 12],
+                     [800, lambda s: 800 - 40 * (s - 3), 480, lambda s: 480 + 300 * (s - 12)])
+    m = M.compute(_rotate(_track_from_hip(t, np.column_stack([np.full_like(t, 380.0), np.minimum(y, 800)])), turns))
+    a, b, how = m.window
+    assert how == "feet off the floor" and 2.5 <= a <= 3.6 and 10.5 <= b <= 13.0, m.window
+    assert m.values["vertical_progress"] > 2.5  # height gained along the body's "up", in torso lengths
+
+
+def test_without_a_floor_in_view_the_window_comes_from_the_hip():
+    t = np.arange(0, 10, 0.125)
+    y = np.maximum(300, 600 - 100 * t)  # climbing (1 torso length/s) from the first frame, on the wall at the end
+    m = M.compute(_track_from_hip(t, np.column_stack([np.full_like(t, 400.0), y])))
+    assert m.window[2] == "detected"  # no foot ever rests on a lowest level: no floor line
+    assert m.window[0] <= 0.5 and m.window[1] >= 2.9
 
 
 def test_manual_trim_overrides_detection():

@@ -29,9 +29,13 @@ MAX_GAP_FILL_S = 0.75
 IMMOBILE_SPEED = 0.2
 #: An immobile stretch at least this long is a pause.
 PAUSE_MIN_S = 1.0
-#: A wrist or ankle slower than this (torso lengths/s) ...
-LIMB_STILL_SPEED = 0.45
-#: ... for at least this long is a contact (a hold in use). DESIGN.md: >= 0.3 s.
+#: A wrist or ankle that stays within this radius (torso lengths, ~10 cm for a 50 cm torso) of where
+#: it is, in wall coordinates, ...
+CONTACT_RADIUS = 0.22
+#: ... for at least this long is a contact (a hold in use). DESIGN.md: >= 0.3 s. Stillness is
+#: judged as spread around the median over the span, not as frame-to-frame speed: pose jitter of a
+#: few pixels per frame is a large speed at 8 fps but a small spread, and the same span in seconds
+#: means the same at 6 or 12 fps.
 CONTACT_MIN_S = 0.3
 #: A landmark is used only with at least this visibility.
 MIN_VISIBILITY = 0.5
@@ -41,18 +45,35 @@ STRAIGHT_ARM_DEG = 150.0
 #: this distance of it, is a re-placement (the foot was lifted and put back: an imprecise placement).
 REPLACE_WITHIN_S = 1.0
 REPLACE_DIST = 0.4
-#: A hand contact further than this from the same hand's previous contact is a move to a new hold.
-NEW_HOLD_DIST = 0.3
+#: A hand contact further than this from the same hand's previous contact is a move to a new hold
+#: (twice the contact radius: two spans of one grip, split by jitter, are not a move).
+NEW_HOLD_DIST = 0.45
 #: Slack around the outermost contacts when testing whether the hip is over the support (torso lengths).
 SUPPORT_MARGIN = 0.15
-#: Upward hip speed above this with both hands off is a dynamic move (dyno/deadpoint).
+#: Hip speed above this (torso lengths/s) with no hand on a hold is a flight phase (dyno, lunge).
 DYNO_SPEED = 1.2
-#: Lateral hip swing above this amplitude within SWING_WINDOW_S after a move is a swing.
-SWING_AMPLITUDE = 0.35
-SWING_WINDOW_S = 2.0
+#: Both feet leaving the wall (after at least FEET_ON_BEFORE_S on it) and staying off at least
+#: FEET_OFF_MIN_S is a cut loose (the body swings on the hands): a dynamic move.
+FEET_OFF_MIN_S = 0.3
+FEET_ON_BEFORE_S = 0.5
+#: A flight moves the hip at least this far (torso lengths) over consecutive fast samples.
+FLIGHT_MIN_DIST = 0.4
+#: Feet leaving the wall this close to the end of the climb are the climber getting off, not a move.
+DISMOUNT_S = 0.75
 #: Climb start: the hip has risen this far above its starting level; end: it fell this far below its top.
+#: (Used when no floor is in view.)
 START_RISE = 0.3
 END_DROP = 0.6
+#: The floor: the lowest level (along "down") where a foot stands still for FLOOR_MIN_S, within the
+#: first or last EDGE_SHARE of the clip; a foot within FLOOR_BAND torso lengths of it is on the floor
+#: (soft mats, perspective). A climb is at least MIN_CLIMB_S off the floor.
+FLOOR_MIN_S = 1.0
+FLOOR_BAND = 0.4
+EDGE_SHARE = 0.15
+MIN_CLIMB_S = 1.0
+#: "Down" from the body is certain when the torso lies within UPRIGHT_DEG of it in UPRIGHT_SHARE of frames.
+UPRIGHT_DEG = 45.0
+UPRIGHT_SHARE = 0.7
 #: Quality gates over the frames of the climb: below FAIL the clip is NO_CLIMBER_DETECTED, below
 #: LOW the result is marked low_confidence. Denominator: sampled frames inside the climb window.
 QUALITY_GATE_FAIL = 0.25
@@ -197,8 +218,62 @@ def build_track(t: list[float], landmarks: np.ndarray, transforms: np.ndarray, f
 
 
 # --- the climb window -------------------------------------------------------------------------
+def down_axis(track: Track) -> tuple[np.ndarray, bool]:
+    """Unit vector pointing down, from the body: the median shoulder-to-hip direction, snapped to the
+    nearest image axis, and whether it is certain (the torso within UPRIGHT_DEG of it in at least
+    UPRIGHT_SHARE of the frames). Phones are held sideways and broadcast walls run across the frame,
+    so the image's y axis is only the fallback when the body gives no consistent direction."""
+    sh = (track.lm[:, P.L_SHOULDER, :2] + track.lm[:, P.R_SHOULDER, :2]) / 2
+    hp = track.hip()
+    d = hp - sh
+    n = np.linalg.norm(d, axis=1)
+    ok = ~np.isnan(n) & (n > 1e-6)
+    if ok.sum() < 4:
+        return np.array([0.0, 1.0]), False
+    u = d[ok] / n[ok, None]
+    m = np.median(u, axis=0)
+    if np.linalg.norm(m) < 0.5:  # the torso points every which way (a roof, a tumbling clip)
+        return np.array([0.0, 1.0]), False
+    # climbers lean, so the torso only says which way the camera was turned: snap to the nearest
+    # image axis (upright, sideways either way, upside down)
+    k = int(np.argmax(np.abs(m)))
+    out = np.zeros(2)
+    out[k] = float(np.sign(m[k]))
+    # the torso follows gravity on a vertical wall; under a roof it lies along the wall instead
+    agree = float(np.mean(u @ out > math.cos(math.radians(UPRIGHT_DEG))))
+    return out, agree >= UPRIGHT_SHARE
+
+
+def floor_line(track: Track, down: np.ndarray) -> float | None:
+    """The floor, as the depth (along ``down``, pixels) of the lowest place a foot stands still for
+    FLOOR_MIN_S, if that happens at the start or the end of the clip (a climb starts and ends on the
+    floor; a clip that starts and ends on the wall shows no floor, and a foothold is not one)."""
+    t = track.t
+    feet = np.column_stack([track.point(P.L_ANKLE) @ down, track.point(P.R_ANKLE) @ down])
+    if len(t) == 0 or np.isnan(feet).all():
+        return None
+    depth = np.max(np.where(np.isnan(feet), -np.inf, feet), axis=1)
+    lowest = float(np.max(depth))
+    band = FLOOR_BAND * track.torso_px
+    on = depth >= lowest - band
+    edge = EDGE_SHARE * (t[-1] - t[0])
+    # standing: a foot at the lowest level and still there (a foot passing through it is not standing)
+    still = np.zeros(len(t), bool)
+    for idx in (P.L_ANKLE, P.R_ANKLE):
+        for s0, e0 in still_spans(track.norm(track.point(idx)), t, CONTACT_RADIUS, FLOOR_MIN_S):
+            still[s0:e0] = True
+    for s0, e0 in runs(on & still):
+        if t[e0 - 1] - t[s0] + _dt(t) >= FLOOR_MIN_S and (t[s0] <= t[0] + edge or t[e0 - 1] >= t[-1] - edge):
+            return lowest
+    return None
+
+
 def climb_window(track: Track, trim: tuple[float | None, float | None] | None = None) -> tuple[float, float, str]:
-    """Start and end of the climb itself (not walking in, chalking up, coming down), and how it was found."""
+    """Start and end of the climb itself (not walking in, chalking up, coming down), and how it was found.
+
+    On the wall means nothing is supported by the floor. With a floor line in view, the climb starts
+    when the last foot leaves it and ends when a foot is back on it; without one (a clip that starts
+    and ends on the wall), by the hip: rising from its starting level, falling from its top."""
     t = track.t
     if trim and (trim[0] is not None or trim[1] is not None):
         a = trim[0] if trim[0] is not None else float(t[0])
@@ -207,10 +282,45 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
     idx = np.flatnonzero(track.found)
     if len(idx) < 4:
         return float(t[0]), float(t[-1]), "whole clip"
+    down, certain = down_axis(track)
+    floor = floor_line(track, down) if certain else None
+    if floor is not None:
+        got = _window_from_floor(track, down, floor)
+        if got is not None:
+            return got[0], got[1], "feet off the floor"
+    return _window_from_hip(track, down if certain else np.array([0.0, 1.0]))
+
+
+def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:
+    t = track.t
+    band = FLOOR_BAND * track.torso_px
+    depth = np.column_stack([track.point(P.L_ANKLE) @ down, track.point(P.R_ANKLE) @ down])
+    on_floor = np.nanmax(np.where(np.isnan(depth), -np.inf, depth), axis=1) >= floor - band
+    off = ~on_floor & track.found
+    best: tuple[int, int] | None = None
+    for s0, e0 in runs(off):  # the longest stretch off the floor is the climb
+        if best is None or t[e0 - 1] - t[s0] > t[best[1] - 1] - t[best[0]]:
+            best = (s0, e0)
+    if best is None or t[best[1] - 1] - t[best[0]] < MIN_CLIMB_S:
+        return None
+    s0, e0 = best
+    # the foot left the floor where it began to rise, not where it cleared the band
+    lowest = np.max(np.where(np.isnan(depth), -np.inf, depth), axis=1)
+    while s0 > 1 and np.isfinite(lowest[s0 - 1]) and lowest[s0 - 2] > lowest[s0 - 1] + 1e-6:
+        s0 -= 1
+    start = float(t[s0 - 1] + t[s0]) / 2 if s0 > 0 else float(t[0])  # left the floor between two samples
+    end = float(t[e0]) if e0 < len(t) else float(t[-1])
+    return start, end
+
+
+def _window_from_hip(track: Track, down: np.ndarray) -> tuple[float, float, str]:
+    t = track.t
+    idx = np.flatnonzero(track.found)
     hip = fill_gaps(track.hip(), t)
-    height = -smooth(np.where(np.isnan(hip), np.nanmean(hip, axis=0), hip), t)[:, 1] / track.torso_px
+    filled = np.where(np.isnan(hip), np.nanmean(hip, axis=0), hip)
+    height = -(smooth(filled, t) @ down) / track.torso_px
     first = idx[0]
-    # standing on the ground is the lowest the hip gets in the first second of the track
+    # the lowest the hip gets in the first second of the track
     base = float(np.min(height[first:first + max(2, int(1.0 / max(np.median(np.diff(t)), 1e-3)))]))
     risen = np.flatnonzero((height - base > START_RISE) & track.found)
     if len(risen) == 0:
@@ -240,34 +350,105 @@ class Contact:
         return "hand" if self.limb.endswith("hand") else "foot"
 
 
+def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float) -> list[tuple[int, int]]:
+    """[start, end) index spans where the points ``p`` (n, 2; NaN = unseen) stay within ``radius`` of
+    their median for at least ``min_s`` seconds. Grown greedily from each start, so a slow drift
+    ends a span once it leaves the radius."""
+    n = len(t)
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        if np.isnan(p[i, 0]):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and not np.isnan(p[j, 0]):
+            seg = p[i:j + 1]
+            if np.max(np.linalg.norm(seg - np.median(seg, axis=0), axis=1)) > radius:
+                break
+            j += 1
+        if t[j - 1] - t[i] + _dt(t) >= min_s and j - i >= 2:
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _dt(t: np.ndarray) -> float:
+    return float(np.median(np.diff(t))) if len(t) > 1 else 0.125
+
+
 def contacts(track: Track, a: float, b: float) -> list[Contact]:
+    """Hands and feet on holds: a limb end still in wall coordinates for at least CONTACT_MIN_S."""
     t = track.t
     out: list[Contact] = []
-    inside = (t >= a) & (t <= b)
+    inside = (t >= a - 1e-6) & (t <= b + 1e-6)
     for limb, idx in LIMBS.items():
         p = fill_gaps(track.point(idx), t, 0.3)
-        ok = ~np.isnan(p[:, 0]) & inside
-        if ok.sum() < 2:
-            continue
-        ps = p.copy()
-        ps[~ok] = np.nan
-        v = np.full(len(t), np.inf)
-        sm = smooth(np.where(np.isnan(ps), 0, ps), t, 0.25)
-        for i in range(1, len(t) - 1):
-            if ok[i - 1] and ok[i + 1]:
-                v[i] = np.linalg.norm(sm[i + 1] - sm[i - 1]) / (t[i + 1] - t[i - 1]) / track.torso_px
-        still = (v < LIMB_STILL_SPEED) & ok
-        for s, e in runs(still):
-            dur = t[e - 1] - t[s] + (t[1] - t[0] if len(t) > 1 else 0)
-            if dur >= CONTACT_MIN_S:
-                xy = np.nanmean(p[s:e], axis=0)
-                out.append(Contact(limb, float(t[s]), float(t[e - 1]), float(xy[0]), float(xy[1])))
+        p[~inside] = np.nan
+        for s, e in still_spans(track.norm(p), t, CONTACT_RADIUS, CONTACT_MIN_S):
+            xy = np.nanmedian(p[s:e], axis=0)
+            out.append(Contact(limb, float(t[s]), float(t[e - 1]), float(xy[0]), float(xy[1])))
     out.sort(key=lambda c: (c.start, c.limb))
+    return out
+
+
+def feet_states(track: Track, cs: list[Contact]) -> np.ndarray:
+    """Per frame: 1 a foot on the wall, 0 both feet off, NaN unknown (a foot not seen and the other
+    not on a hold): unseen feet are not counted as off."""
+    out = np.full(len(track.t), np.nan)
+    for i, ti in enumerate(track.t):
+        on = [c for c in cs if c.hold_type == "foot" and c.start - 1e-6 <= ti <= c.end + 1e-6]
+        if on:
+            out[i] = 1.0
+        elif min(track.lm[i, P.L_ANKLE, 2], track.lm[i, P.R_ANKLE, 2]) >= MIN_VISIBILITY:
+            out[i] = 0.0
     return out
 
 
 def contacted_at(cs: list[Contact], time: float) -> list[Contact]:
     return [c for c in cs if c.start <= time <= c.end]
+
+
+def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.ndarray, ht: np.ndarray,
+                  a: float, b: float) -> tuple[list[float], list[float]]:
+    """Moves with a flight or swing phase, in time order: (all dynamic moves, the cut-loose ones).
+
+    - cut loose: both feet leave the wall after being on it and stay off for at least FEET_OFF_MIN_S;
+      the body then hangs and swings on the hands;
+    - flight: the hip moves faster than DYNO_SPEED (any direction: "up" depends on the camera) over
+      consecutive samples and at least FLIGHT_MIN_DIST while a hand is off its hold (dyno, lunge).
+    Feet leaving in the last DISMOUNT_S of the climb are the climber getting off, not a move."""
+    t = track.t
+    dt = _dt(t)
+    events: list[tuple[float, str]] = []
+    off = (feet == 0) & (t >= a - 1e-6) & (t <= b - DISMOUNT_S)
+    for s0, e0 in runs(off):
+        if t[e0 - 1] - t[s0] + dt < FEET_OFF_MIN_S:
+            continue
+        # a cut loose starts from feet on the wall: on for FEET_ON_BEFORE_S within the second before
+        # (the still turning point of a swing, or feet never seen, do not start another one)
+        w = (t >= t[s0] - 1.0) & (t < t[s0])
+        if (feet[w] == 1).sum() * dt >= FEET_ON_BEFORE_S:
+            events.append((float(t[s0]), "cut loose"))
+    if len(hip) >= 3:
+        v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1)
+        for s0, e0 in runs(v > DYNO_SPEED):
+            seg = hip[max(0, s0 - 1):min(len(hip), e0 + 1)]
+            if e0 - s0 < 2 or np.linalg.norm(seg[-1] - seg[0]) < FLIGHT_MIN_DIST or ht[s0] > b - DISMOUNT_S:
+                continue  # one fast sample, or fast back and forth: pose jitter, not a flight
+            if any(not any(c.hold_type == "hand" for c in contacted_at(cs, float(ht[i]))) for i in range(s0, e0)):
+                events.append((float(ht[s0]), "flight"))
+    events.sort()
+    merged: list[tuple[float, str]] = []
+    for time, kind in events:
+        if merged and time - merged[-1][0] <= 1.0:
+            if kind == "cut loose":
+                merged[-1] = (merged[-1][0], "cut loose")
+            continue
+        merged.append((time, kind))
+    return [round(x, 2) for x, _ in merged], [round(x, 2) for x, k in merged if k == "cut loose"]
 
 
 # --- all metrics --------------------------------------------------------------------------------
@@ -319,7 +500,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     last_by_limb: dict[str, Contact] = {}
     for c in hands:
         prev = last_by_limb.get(c.limb)
-        if prev is None or math.dist((c.x, c.y), (prev.x, prev.y)) / track.torso_px > NEW_HOLD_DIST:
+        # a hand's first hold is where it started; a move is leaving a hold for a different one
+        if prev is not None and math.dist((c.x, c.y), (prev.x, prev.y)) / track.torso_px > NEW_HOLD_DIST:
             moves += 1
         last_by_limb[c.limb] = c
     # foot re-placements
@@ -334,8 +516,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
 
     # straight arms while hanging: hand in contact above its shoulder
     straight = samples = 0
-    feet_off_time = climbing_time = 0.0
     support_in = support_n = 0
+    feet_on = feet_states(track, cs)
+    known = inside & ~np.isnan(feet_on)
+    feet_off_share = float((feet_on[known] == 0).mean()) if known.sum() >= 4 else None
     for i in np.flatnonzero(inside & track.found):
         lm = track.lm[i]
         now = contacted_at(cs, float(t[i]))
@@ -347,11 +531,6 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
                 samples += 1
                 if angle(lm[sh, :2], lm[el, :2], lm[wr, :2]) >= STRAIGHT_ARM_DEG:
                     straight += 1
-        dt = float(dts[np.searchsorted(ht, t[i])]) if len(ht) and np.searchsorted(ht, t[i]) < len(dts) else 0.125
-        if max(lm[P.L_ANKLE, 2], lm[P.R_ANKLE, 2]) >= MIN_VISIBILITY:
-            climbing_time += dt
-            if not any(c.hold_type == "foot" for c in now):
-                feet_off_time += dt
         # balance: gravity is vertical, so the support "polygon" that matters is its horizontal span:
         # with a foot and at least two contacts, is the hip between the outermost contacts?
         if len(now) >= 2 and any(c.hold_type == "foot" for c in now):
@@ -362,20 +541,13 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             if min(xs) - margin <= hx <= max(xs) + margin:
                 support_in += 1
 
-    # dynamics: upward hip bursts with both hands off; lateral swings after them
-    dynos: list[float] = []
-    swings: list[float] = []
-    if len(hip) >= 3:
-        vy = -np.gradient(hip[:, 1], ht)
-        vx = np.gradient(hip[:, 0], ht)
-        for i in np.flatnonzero(vy > DYNO_SPEED):
-            if not any(c.hold_type == "hand" for c in contacted_at(cs, float(ht[i]))):
-                if not dynos or ht[i] - dynos[-1] > 1.0:
-                    dynos.append(round(float(ht[i]), 2))
-        for d in dynos:
-            w = (ht >= d) & (ht <= d + SWING_WINDOW_S)
-            if w.sum() >= 3 and np.ptp(hip[w, 0]) > SWING_AMPLITUDE and np.any(np.diff(np.sign(vx[w])) != 0):
-                swings.append(d)
+    dynos, swings = dynamic_moves(track, cs, feet_on, hip, ht, a, b)
+
+    # height gained: from the start to the highest point, along the body's "up" (a climber who drops
+    # off at the end still climbed), in torso lengths
+    down, certain = down_axis(track)
+    up_h = -(hip @ (down if certain else np.array([0.0, 1.0]))) if len(hip) >= 2 else np.zeros(0)
+    gain = float(up_h.max() - up_h[0]) if len(up_h) >= 2 else 0.0
 
     values: dict[str, Any] = {
         "duration_s": round(duration, 2),
@@ -390,11 +562,11 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "longest_pause_s": round(max((p["duration_s"] for p in pauses), default=0.0), 2),
         "path_length": round(L, 2),
         "path_efficiency": round(net / L, 3) if L > 1e-9 else None,
-        "vertical_progress": round(float(hip[0, 1] - hip[-1, 1]), 2) if len(hip) >= 2 else 0.0,
-        "vertical_speed": round(float(hip[0, 1] - hip[-1, 1]) / duration, 3) if len(hip) >= 2 and duration > 0 else 0.0,
+        "vertical_progress": round(gain, 2),
+        "vertical_speed": round(gain / duration, 3) if duration > 0 else 0.0,
         "mean_speed": round(float(v.mean()), 3) if len(v) else 0.0,
         "straight_arm_ratio": round(straight / samples, 3) if samples else None,
-        "feet_off_share": round(feet_off_time / climbing_time, 3) if climbing_time > 0 else None,
+        "feet_off_share": round(feet_off_share, 3) if feet_off_share is not None else None,
         "hand_contacts": len(hands),
         "foot_contacts": len(feet),
         "moves": moves,

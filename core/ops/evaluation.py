@@ -1,0 +1,151 @@
+"""How right the offline analysis is: measured against hand labels, with the labelling rules'
+tolerances (tests/data/eval/README.md).
+
+    python -m core eval [LABELS.json] [--videos DIR] [--json]      (make eval: the repo's own set)
+
+One row per clip, then one line:
+``within tolerance: window a/b, moves c/d, dynos e/f, feet_off g/h, coverage i/j; confidently wrong k; needlessly unsure n``.
+A clip counts toward a measure only when its label has that field; an analysis that failed, or a
+measure the analysis declined to give ("not assessed"), counts as outside the tolerance.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from core.config import ROOT, Settings
+from core.errors import PipelineError
+from core.pipeline import analyze
+
+DEFAULT_LABELS = ROOT / "tests" / "data" / "eval" / "labels.json"
+DEFAULT_VIDEOS = ROOT / "tests" / "data" / "videos"
+#: Tolerances of the labelling rules.
+WINDOW_TOL_S = 1.0
+FEET_OFF_TOL = 0.15
+COVERAGE_MIN = 0.9
+#: "Confidently wrong": a window overlapping the truth by less than this, said with at least this confidence.
+WRONG_IOU = 0.5
+SURE = 0.7
+MEASURES = ("window", "moves", "dynos", "feet_off", "coverage")
+
+
+@dataclass
+class ClipResult:
+    clip: str
+    status: str  # completed | the error code
+    values: dict[str, Any] = field(default_factory=dict)  # what the analysis said
+    truth: dict[str, Any] = field(default_factory=dict)  # what the label says
+    within: dict[str, bool] = field(default_factory=dict)  # per measure the label has
+    confidently_wrong: bool = False
+    needlessly_unsure: bool = False
+
+
+def labelled_feet_off_share(label: dict[str, Any]) -> float | None:
+    """The labelled share of the labelled climb window with neither foot on the wall."""
+    a, b = label.get("on_wall_start_s"), label.get("off_wall_end_s")
+    spans = label.get("feet_off_wall_intervals")
+    if a is None or b is None or spans is None or b <= a:
+        return None
+    off = sum(max(0.0, min(e, b) - max(s, a)) for s, e in spans)
+    return off / (b - a)
+
+
+def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union > 0 else 0.0
+
+
+def judge(clip: str, rec: dict[str, Any] | None, label: dict[str, Any], error: str | None = None) -> ClipResult:
+    """Compare one analysis record (None when it failed) with its label."""
+    r = ClipResult(clip, error or "completed")
+    m = (rec or {}).get("metrics") or {}
+    r.values = {"start": m.get("climb_start_s"), "end": m.get("climb_end_s"), "moves": m.get("moves"),
+                "dynos": m.get("dynos"), "feet_off": m.get("feet_off_share"), "coverage": m.get("pose_coverage"),
+                "confidence": (rec or {}).get("confidence"), "low_confidence": bool((rec or {}).get("low_confidence"))}
+    a, b = label.get("on_wall_start_s"), label.get("off_wall_end_s")
+    moves = (label.get("hand_moves") or {}).get("range")
+    dyn = label.get("dynamic_moves")
+    share = labelled_feet_off_share(label)
+    r.truth = {"start": a, "end": b, "moves": moves, "dynos": None if dyn is None else len(dyn), "feet_off": share}
+    v = r.values
+    if a is not None and b is not None:
+        r.within["window"] = (v["start"] is not None and v["end"] is not None
+                              and abs(v["start"] - a) <= WINDOW_TOL_S and abs(v["end"] - b) <= WINDOW_TOL_S)
+        if v["start"] is not None and v["end"] is not None:
+            overlap = iou((v["start"], v["end"]), (a, b))
+            sure = (v["confidence"] or 0) >= SURE and not v["low_confidence"]
+            r.confidently_wrong = overlap < WRONG_IOU and sure
+            r.needlessly_unsure = r.within["window"] and not sure
+    if moves:
+        r.within["moves"] = v["moves"] is not None and moves[0] <= v["moves"] <= moves[1]
+    if dyn is not None:
+        r.within["dynos"] = v["dynos"] is not None and v["dynos"] == len(dyn)
+    if share is not None:
+        r.within["feet_off"] = v["feet_off"] is not None and abs(v["feet_off"] - share) <= FEET_OFF_TOL
+    r.within["coverage"] = v["coverage"] is not None and v["coverage"] >= COVERAGE_MIN
+    return r
+
+
+def evaluate(labels: Path = DEFAULT_LABELS, videos: Path = DEFAULT_VIDEOS, settings: Settings | None = None,
+             progress: Callable[[str], None] | None = None) -> list[ClipResult]:
+    """Analyse every labelled clip (offline, in a scratch data dir) and judge it."""
+    data = json.loads(Path(labels).read_text())
+    base = settings or Settings()
+    out = []
+    with tempfile.TemporaryDirectory(prefix="performate-eval-") as tmp:
+        s = base.model_copy(update={"data_dir": Path(tmp), "analyzer": "offline"})
+        for n, (clip, label) in enumerate(sorted(data.items())):
+            if progress:
+                progress(clip)
+            path = Path(videos) / clip
+            try:
+                rec = analyze({"analysis_id": f"eval{n}", "video_ref": str(path)}, s)
+                out.append(judge(clip, rec, label))
+            except PipelineError as exc:
+                out.append(judge(clip, None, label, exc.code.value))
+    return out
+
+
+def totals(results: list[ClipResult]) -> dict[str, Any]:
+    t: dict[str, Any] = {k: [sum(1 for r in results if r.within.get(k)), sum(1 for r in results if k in r.within)]
+                         for k in MEASURES}
+    t["confidently_wrong"] = sum(r.confidently_wrong for r in results)
+    t["needlessly_unsure"] = sum(r.needlessly_unsure for r in results)
+    return t
+
+
+def summary_line(results: list[ClipResult]) -> str:
+    t = totals(results)
+    parts = ", ".join(f"{k} {t[k][0]}/{t[k][1]}" for k in MEASURES)
+    return f"within tolerance: {parts}; confidently wrong {t['confidently_wrong']}; needlessly unsure {t['needlessly_unsure']}"
+
+
+def _cell(got: Any, want: Any, ok: bool | None, fmt: str = "{}") -> str:
+    g = "-" if got is None else fmt.format(got)
+    w = "-" if want is None else (f"{want[0]}-{want[1]}" if isinstance(want, list) else fmt.format(want))
+    mark = "" if ok is None else (" ok" if ok else " X")
+    return f"{g} ({w}){mark}"
+
+
+def table(results: list[ClipResult]) -> str:
+    """One row per clip: what the analysis said (what the label says) and whether it is within tolerance."""
+    head = ["clip", "status", "window s", "hand moves", "dynamic", "feet off", "coverage", "confidence"]
+    rows = [head]
+    for r in results:
+        v, t, w = r.values, r.truth, r.within
+        win = "-" if v["start"] is None else f"{v['start']:.1f}-{v['end']:.1f}"
+        want = "-" if t["start"] is None else f"{t['start']:.1f}-{t['end']:.1f}"
+        conf = "-" if v["confidence"] is None else f"{v['confidence']:.2f}" + (" low" if v["low_confidence"] else "")
+        if r.confidently_wrong:
+            conf += " CONFIDENTLY WRONG"
+        rows.append([r.clip[:44], r.status, f"{win} ({want})" + ("" if "window" not in w else (" ok" if w["window"] else " X")),
+                     _cell(v["moves"], t["moves"], w.get("moves")), _cell(v["dynos"], t["dynos"], w.get("dynos")),
+                     _cell(v["feet_off"], t["feet_off"], w.get("feet_off"), "{:.2f}"),
+                     _cell(v["coverage"], COVERAGE_MIN, w.get("coverage"), "{:.2f}"), conf])
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in rows]
+    return "\n".join(lines + ["", summary_line(results)])

@@ -1,0 +1,48 @@
+"""The evaluation harness: labelled shares, tolerances, and the two honesty counters."""
+from __future__ import annotations
+
+import pytest
+
+from core.ops import evaluation as E
+
+LABEL = {"on_wall_start_s": 1.0, "off_wall_end_s": 11.0, "hand_moves": {"range": [3, 5]}, "dynamic_moves": [4.0],
+         "feet_off_wall_intervals": [[4.0, 5.0], [10.5, 12.0]]}
+
+
+def record(start: float, end: float, *, moves: int = 4, dynos: int = 1, feet_off: float | None = 0.15,
+           coverage: float = 0.95, confidence: float = 0.9, low: bool = False) -> dict:
+    return {"confidence": confidence, "low_confidence": low,
+            "metrics": {"climb_start_s": start, "climb_end_s": end, "moves": moves, "dynos": dynos,
+                        "feet_off_share": feet_off, "pose_coverage": coverage}}
+
+
+def test_labelled_feet_off_share_is_clipped_to_the_labelled_window():
+    assert E.labelled_feet_off_share(LABEL) == pytest.approx((1.0 + 0.5) / 10.0)
+
+
+def test_a_right_record_is_within_every_tolerance():
+    r = E.judge("c", record(1.9, 10.1), LABEL)
+    assert r.within == dict.fromkeys(E.MEASURES, True)
+    assert not r.confidently_wrong and not r.needlessly_unsure
+
+
+def test_each_measure_can_fall_outside():
+    r = E.judge("c", record(2.2, 10.1, moves=6, dynos=0, feet_off=0.31, coverage=0.85), LABEL)
+    assert r.within == dict.fromkeys(E.MEASURES, False)
+    assert E.judge("c", record(1.0, 11.0, feet_off=None), LABEL).within["feet_off"] is False  # not assessed
+
+
+def test_confidently_wrong_and_needlessly_unsure():
+    wrong = E.judge("c", record(8.0, 14.0, confidence=0.95), LABEL)
+    assert wrong.confidently_wrong
+    assert not E.judge("c", record(8.0, 14.0, confidence=0.95, low=True), LABEL).confidently_wrong  # flagged
+    unsure = E.judge("c", record(1.2, 10.8, confidence=0.5), LABEL)
+    assert unsure.needlessly_unsure and not unsure.confidently_wrong
+
+
+def test_a_failed_analysis_counts_as_outside_and_the_summary_line_has_the_agreed_form():
+    results = [E.judge("a", record(1.0, 11.0), LABEL), E.judge("b", None, LABEL, "NO_CLIMBER_DETECTED")]
+    line = E.summary_line(results)
+    assert line == ("within tolerance: window 1/2, moves 1/2, dynos 1/2, feet_off 1/2, coverage 1/2; "
+                    "confidently wrong 0; needlessly unsure 0")
+    assert "NO_CLIMBER_DETECTED" in E.table(results)
