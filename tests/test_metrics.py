@@ -200,3 +200,57 @@ def test_catalog_complete_in_every_language():
         assert set(catalog.TEXT[lang]) == set(catalog.TEXT["en"]), lang
         assert set(catalog.AREA_NAMES[lang]) == set(technique.AREAS)
     assert catalog.text("de", "arms.na") != catalog.text("en", "arms.na")
+
+
+def _minjerk(tau: np.ndarray) -> np.ndarray:
+    tau = np.clip(tau, 0.0, 1.0)
+    return 10 * tau**3 - 15 * tau**4 + 6 * tau**5
+
+
+def _reaching_climb(fps: float, moves: int, idle_tail_s: float = 0.0, seed: int = 7, halting: int = 1) -> M.Track:
+    """A climber making ``moves`` minimum-jerk reaches (0.6-0.9 torso lengths up, some sideways,
+    0.8-1.2 s each) with 0.5-1.5 s pauses between, filmed at ``fps`` with 2 px of pose jitter. With
+    ``halting`` > 1 each reach is that many overlapping sub-movements (a hesitant reach: the speed
+    rises and falls several times on the way)."""
+    rng = np.random.default_rng(seed)
+    torso = 100.0
+    knots_t, knots_xy = [0.0], [np.array([500.0, 900.0])]
+    for _ in range(moves):
+        pause, dur = rng.uniform(0.5, 1.5), rng.uniform(0.8, 1.2) * (1 + 0.6 * (halting - 1))
+        step = np.array([rng.uniform(-0.4, 0.4), -rng.uniform(0.6, 0.9)]) * torso
+        knots_t += [knots_t[-1] + pause, knots_t[-1] + pause + dur]
+        knots_xy += [knots_xy[-1], knots_xy[-1] + step]
+    end = knots_t[-1] + 0.5 + idle_tail_s
+    t = np.arange(0.0, end, 1.0 / fps)
+    hip = np.empty((len(t), 2))
+    for i, ti in enumerate(t):
+        k = int(np.searchsorted(knots_t, ti, side="right")) - 1
+        if k >= len(knots_t) - 1:
+            hip[i] = knots_xy[-1]
+            continue
+        a, b = knots_t[k], knots_t[k + 1]
+        tau = (ti - a) / (b - a)
+        # ``halting`` sub-movements, each 1.3/halting of the reach long, starting evenly spaced
+        sub = min(1.0, 1.3 / halting)
+        gap = (1 - sub) / max(1, halting - 1)
+        s = float(np.mean([_minjerk((tau - j * gap) / sub) for j in range(halting)]))
+        hip[i] = knots_xy[k] + (knots_xy[k + 1] - knots_xy[k]) * s
+    hip += rng.normal(0, 2.0, hip.shape)
+    return _track_from_hip(t, hip, torso)
+
+
+def _fluency(track: M.Track) -> float:
+    m = M.compute(track, trim=(0.0, float(track.t[-1])))
+    return next(p.score for p in technique.assess(m) if p.area == "fluency")
+
+
+def test_fluency_means_the_same_at_any_frame_rate_length_and_with_an_idle_tail():
+    # a climber whose reaches each come in two pushes: a score in the middle of the scale, not at 100
+    base = _fluency(_reaching_climb(8, 12, halting=2))
+    scores = {"6 fps": _fluency(_reaching_climb(6, 12, halting=2)), "12 fps": _fluency(_reaching_climb(12, 12, halting=2)),
+              "5 s idle tail": _fluency(_reaching_climb(8, 12, idle_tail_s=5.0, halting=2)),
+              "a 3-move clip": _fluency(_reaching_climb(8, 3, seed=3, halting=2))}
+    assert 40 < base < 100
+    assert all(abs(s - base) <= 5 for s in scores.values()), (base, scores)
+    assert _fluency(_reaching_climb(8, 12, halting=4)) < base - 10  # and it still tells fluent from halting
+    assert _fluency(_reaching_climb(8, 12)) > base + 5

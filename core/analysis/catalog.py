@@ -29,10 +29,10 @@ TEXT: dict[str, dict[str, str]] = {
         "pacing.work": "You were immobile {immobile}% of the climb, with {pauses} pause(s), the longest {longest} s. Read the sequence before you start and rest only on good holds.",
         "pacing.drill": "Route reading: before each attempt, point out every hand and foot move from the ground, then climb it without stopping to think.",
         "pacing.na": "Not assessed: the climb was too short to judge pacing.",
-        "fluency.good": "Fluent movement: hip path entropy {gie} (lower is more direct; Watts et al. report 0.92-1.02 for experienced climbers on whole routes) and a smooth path (jerk {jerk}).",
-        "fluency.work": "Your hip path is hesitant (entropy {gie}; experienced climbers reach about 0.9-1.0) and jerky (jerk {jerk}). Link moves in one motion.",
+        "fluency.good": "Fluent movement: a direct hip path and smooth moves ({smooth}/100 smoothness over {moves} measured moves).",
+        "fluency.work": "Your movement is halting: the hip path winds and your moves speed up and slow down on the way ({smooth}/100 smoothness over {moves} measured moves). Link each move in one motion.",
         "fluency.drill": "Flow laps: climb an easy route 3 times in a row, each time a little faster, without stopping between moves.",
-        "fluency.na": "Not assessed: the hip path was too short to measure.",
+        "fluency.na": "Not assessed: no movement long enough to measure.",
         "dynamics.good": "{dynos} dynamic move(s), landed with control (no swing afterwards).",
         "dynamics.work": "{dynos} dynamic move(s), {swings} followed by a swing. Keep your core tight and feet pressed as you catch.",
         "dynamics.drill": "Deadpoint practice: 5 x 3 controlled deadpoints to a good hold, freeze for 2 s on the catch.",
@@ -65,10 +65,10 @@ TEXT: dict[str, dict[str, str]] = {
         "pacing.work": "Du warst {immobile}% der Kletterzeit unbewegt, mit {pauses} Pause(n), die längste {longest} s. Lies die Route vorher und ruh dich nur an guten Griffen aus.",
         "pacing.drill": "Route lesen: vor jedem Versuch vom Boden aus jeden Hand- und Fußzug zeigen, dann ohne Nachdenk-Pausen klettern.",
         "pacing.na": "Nicht bewertet: der Versuch war zu kurz, um das Tempo zu beurteilen.",
-        "fluency.good": "Flüssige Bewegung: Entropie des Hüftwegs {gie} (niedriger ist direkter; Watts et al. messen 0,92-1,02 bei Erfahrenen auf ganzen Routen) und ein ruhiger Weg (Ruck {jerk}).",
-        "fluency.work": "Dein Hüftweg ist zögerlich (Entropie {gie}; Erfahrene erreichen etwa 0,9-1,0) und ruckartig (Ruck {jerk}). Verbinde die Züge zu einer Bewegung.",
+        "fluency.good": "Flüssige Bewegung: ein direkter Hüftweg und ruhige Züge ({smooth}/100 Ruhe über {moves} gemessene Züge).",
+        "fluency.work": "Deine Bewegung stockt: der Hüftweg windet sich und deine Züge werden unterwegs schneller und langsamer ({smooth}/100 Ruhe über {moves} gemessene Züge). Verbinde jeden Zug zu einer Bewegung.",
         "fluency.drill": "Flow-Runden: eine leichte Route 3 Mal hintereinander klettern, jedes Mal etwas schneller, ohne zwischen den Zügen anzuhalten.",
-        "fluency.na": "Nicht bewertet: der Hüftweg war zu kurz zum Messen.",
+        "fluency.na": "Nicht bewertet: keine Bewegung lang genug zum Messen.",
         "dynamics.good": "{dynos} dynamische(r) Zug/Züge, kontrolliert gefangen (kein Pendeln danach).",
         "dynamics.work": "{dynos} dynamische(r) Zug/Züge, {swings} davon mit Pendeln. Halte den Rumpf fest und drück die Füße beim Fangen an.",
         "dynamics.drill": "Deadpoint-Übung: 5 x 3 kontrollierte Deadpoints an einen guten Griff, beim Fangen 2 s einfrieren.",
@@ -98,8 +98,8 @@ def area_name(lang: str, area: str) -> str:
 
 #: The metrics shown on the results page: label, format, and what the value means for the climber.
 METRICS: dict[str, dict[str, object]] = {
-    "gie": {"label": {"en": "Fluency (GIE)", "de": "Flüssigkeit (GIE)"}, "fmt": "{:.2f}"},
-    "jerk": {"label": {"en": "Jerk (dimensionless)", "de": "Ruck (dimensionslos)"}, "fmt": "{:.0f}"},
+    "gie": {"label": {"en": "Path detour", "de": "Umweg der Hüfte"}, "fmt": "{:.2f}"},
+    "smoothness": {"label": {"en": "Smoothness per move", "de": "Ruhe pro Zug"}, "fmt": "{:.2f}"},
     "immobility_ratio": {"label": {"en": "Immobility", "de": "Stillstand"}, "fmt": "{:.0%}"},
     "longest_pause_s": {"label": {"en": "Longest pause", "de": "Längste Pause"}, "fmt": "{:.1f} s"},
     "path_efficiency": {"label": {"en": "Path efficiency", "de": "Wegeffizienz"}, "fmt": "{:.0%}"},
@@ -113,8 +113,8 @@ METRICS: dict[str, dict[str, object]] = {
 
 _MEANING = {
     "en": {
-        "gie": "How winding your hip path was: {v:.2f}. A straight line is 0; experienced climbers measure about 0.9-1.0 on whole routes, hesitant ones more.",
-        "jerk": "How abrupt your movement was: {v:.0f}. Lower means smoother, linked moves.",
+        "gie": "How winding your hip path was: {v:.2f}. A straight line is 0; 0.7 means the path was twice as long as it needed to be to cover the same area.",
+        "smoothness": "How evenly each move flowed, from the speed of your hips: {v:.2f}. About -1.5 is one fluent motion; -2.5 and below, a move that stops and starts.",
         "immobility_ratio": "You were still for {v:.0%} of the climb. Some rest is good; long stops on poor holds cost strength.",
         "longest_pause_s": "Your longest stop lasted {v:.1f} s.",
         "path_efficiency": "{v:.0%} of the distance your hips travelled went towards where you ended up.",
@@ -126,8 +126,8 @@ _MEANING = {
         "pose_coverage": "Share of the climb in which we could see your whole body: {v:.0%}.",
     },
     "de": {
-        "gie": "Wie verschlungen dein Hüftweg war: {v:.2f}. Eine Gerade ist 0; Erfahrene messen etwa 0,9-1,0 auf ganzen Routen, Zögerliche mehr.",
-        "jerk": "Wie abrupt deine Bewegung war: {v:.0f}. Niedriger heißt ruhigere, verbundene Züge.",
+        "gie": "Wie verschlungen dein Hüftweg war: {v:.2f}. Eine Gerade ist 0; 0,7 heißt, der Weg war doppelt so lang wie nötig, um dieselbe Fläche abzudecken.",
+        "smoothness": "Wie gleichmäßig jeder Zug lief, aus dem Tempo deiner Hüfte: {v:.2f}. Etwa -1,5 ist eine flüssige Bewegung; -2,5 und weniger ein Zug, der stockt.",
         "immobility_ratio": "Du warst {v:.0%} der Kletterzeit unbewegt. Etwas Rast ist gut; lange Stopps an schlechten Griffen kosten Kraft.",
         "longest_pause_s": "Dein längster Stopp dauerte {v:.1f} s.",
         "path_efficiency": "{v:.0%} des Weges deiner Hüfte führten zum Ziel.",

@@ -22,6 +22,11 @@ SMOOTH_WINDOW_S = 0.5
 #: (a triangular kernel); measured on synthetic climbs, 3 px jitter on a 100 px torso then moves
 #: log10(jerk) by < 0.5 instead of > 1.
 JERK_SMOOTH_S = 1.0
+#: A movement (for smoothness) is at least this long; SPARC counts its speed spectrum up to this
+#: frequency (below the Nyquist frequency of every sampling rate we use, 6 fps and up).
+MOVE_MIN_S = 0.75
+SPARC_FC_HZ = 2.5
+SPARC_SMOOTH_S = 0.25
 #: Holes in the hip track shorter than this are interpolated; longer ones stay gaps.
 MAX_GAP_FILL_S = 0.75
 #: Hip speed under this is "immobile" (torso lengths/s; ~0.1 m/s for a 0.5 m torso, the order of
@@ -133,6 +138,52 @@ def dimensionless_jerk(xy: np.ndarray, t: np.ndarray) -> float:
     j3 = np.diff(u, n=3, axis=0) / dt**3
     integral = float((j3**2).sum(axis=1).sum() * dt)
     return math.sqrt(T**5 / L**2 * integral)
+
+
+def sparc(v: np.ndarray, fs: float, fc: float = SPARC_FC_HZ, amp_th: float = 0.05, pad: int = 4) -> float:
+    """Spectral arc length of a speed profile (Balasubramanian et al. 2012, 2015): the length of its
+    normalised Fourier magnitude spectrum up to ``fc`` (or where the spectrum falls below ``amp_th``).
+    About -1.6 for one minimum-jerk movement; more negative for halting, multi-peaked movement. It
+    uses no derivative beyond speed, so pose jitter moves it little; a common ``fc`` below every
+    sampling rate's Nyquist frequency keeps it the same at 6, 8 or 12 fps."""
+    n = len(v)
+    if n < 4 or not np.any(v > 0):
+        return float("nan")
+    nfft = int(2 ** (math.ceil(math.log2(n)) + pad))
+    f = np.arange(nfft) * fs / nfft
+    mag = np.abs(np.fft.fft(v, nfft))
+    mag = mag / mag.max()
+    keep = f <= min(fc, fs / 2)
+    f, mag = f[keep], mag[keep]
+    above = np.flatnonzero(mag >= amp_th)
+    f, mag = f[above[0]:above[-1] + 1], mag[above[0]:above[-1] + 1]
+    if len(f) < 2 or f[-1] <= f[0]:
+        return 0.0
+    return float(-np.sum(np.sqrt((np.diff(f) / (f[-1] - f[0])) ** 2 + np.diff(mag) ** 2)))
+
+
+def movement_smoothness(v: np.ndarray, t: np.ndarray) -> tuple[float | None, int]:
+    """Smoothness per movement, so it means the same for a 4 s and a 40 s clip and with pauses or
+    an idle tail: SPARC of each movement's speed profile (hip speed at or above IMMOBILE_SPEED for
+    at least MOVE_MIN_S, a sample of stillness added on each side), combined as a duration-weighted
+    median. Returns (value, movements measured)."""
+    if len(v) < 4:
+        return None, 0
+    fs = 1.0 / _dt(t)
+    values, weights = [], []
+    for s0, e0 in runs(v >= IMMOBILE_SPEED):
+        a, b = max(0, s0 - 1), min(len(t), e0 + 1)
+        if t[b - 1] - t[a] < MOVE_MIN_S or b - a < 4:
+            continue
+        x = sparc(v[a:b], fs)
+        if not math.isnan(x):
+            values.append(x)
+            weights.append(float(t[b - 1] - t[a]))
+    if not values:
+        return None, 0
+    order = np.argsort(values)
+    cum = np.cumsum(np.asarray(weights)[order])
+    return float(np.asarray(values)[order][int(np.searchsorted(cum, cum[-1] / 2))]), len(values)
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -543,6 +594,9 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
 
     dynos, swings = dynamic_moves(track, cs, feet_on, hip, ht, a, b)
 
+    # smoothness needs the shape of each movement's speed: a lighter smoothing than for path lengths
+    v_fine = speed(smooth(track.norm(hip_px[keep]), ht, SPARC_SMOOTH_S), ht) if keep.sum() >= 4 else np.zeros(0)
+    smoothness, measured_moves = movement_smoothness(v_fine, ht)
     # height gained: from the start to the highest point, along the body's "up" (a climber who drops
     # off at the end still climbed), in torso lengths
     down, certain = down_axis(track)
@@ -557,6 +611,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "gie": round(gie(hip), 4) if len(hip) >= 3 else None,
         "jerk": round(dimensionless_jerk(smooth(smooth(hip, ht, JERK_SMOOTH_S), ht, JERK_SMOOTH_S), ht), 1)
         if len(hip) >= 6 else None,
+        "smoothness": round(smoothness, 3) if smoothness is not None else None,
+        "smoothness_movements": measured_moves,
         "immobility_ratio": round(imm_ratio, 3),
         "pauses": len(pauses),
         "longest_pause_s": round(max((p["duration_s"] for p in pauses), default=0.0), 2),

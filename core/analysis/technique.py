@@ -29,10 +29,13 @@ HIP_SUPPORT = (0.2, 0.8)
 IMMOBILITY = (0.6, 0.2)
 #: Longest pause in seconds.
 LONGEST_PAUSE = (10.0, 1.5)
-#: GIE: Watts et al. 2016 report 0.92-1.02 for experienced climbers; 1.6 as clearly hesitant.
-GIE = (1.6, 0.95)
-#: log10 of dimensionless jerk (our calibration: smoothed hip at 8 fps).
-LOG_JERK = (4.7, 2.7)
+#: Path tortuosity ln(2L/c) of the smoothed hip path (the form of Cordier et al.'s geometric index
+#: of entropy, on our sampled path, so not comparable with their figures): 0.7 means the path is
+#: twice as long as the half-perimeter of the area it covers, 1.6 five times.
+GIE = (1.6, 0.7)
+#: Smoothness per movement, SPARC of the hip speed (Balasubramanian et al. 2015): about -1.5 for
+#: one fluent reach; -2.5 and below for halting, multi-peaked ones.
+SPARC = (-2.5, -1.5)
 #: Share of dynamic moves followed by a swing.
 SWING_SHARE = (1.0, 0.0)
 #: performance_score weights (renormalised over assessed areas).
@@ -127,15 +130,16 @@ def assess(m: M.Metrics, lang: str = "en") -> list[Point]:
                            "anchors": {"immobility": IMMOBILITY, "longest_pause": LONGEST_PAUSE},
                            "immobile_speed": M.IMMOBILE_SPEED}))
     # fluency
-    if v.get("gie") is None or v.get("jerk") is None:
-        out.append(_na("fluency", lang, "hip path shorter than 6 samples"))
+    if v.get("gie") is None or v.get("smoothness") is None:
+        out.append(_na("fluency", lang, "no movement of at least 0.75 s to measure"))
     else:
-        lj = math.log10(max(v["jerk"], 1.0))
         segs = sorted(segments(m, lang), key=lambda s: s["score"])[:2]
-        out.append(_point("fluency", lang, [ramp(v["gie"], *GIE), ramp(lj, *LOG_JERK)],
-                          {"gie": f"{v['gie']:.2f}", "jerk": f"{v['jerk']:.0f}"},
+        out.append(_point("fluency", lang, [ramp(v["gie"], *GIE), ramp(v["smoothness"], *SPARC)],
+                          {"gie": f"{v['gie']:.2f}", "moves": v["smoothness_movements"],
+                           "smooth": round(ramp(v["smoothness"], *SPARC))},
                           [_ev(s["time_start"], s["time_end"]) for s in segs],
-                          {"gie": v["gie"], "jerk": v["jerk"], "anchors": {"gie": GIE, "log10_jerk": LOG_JERK}}))
+                          {"gie": v["gie"], "smoothness_sparc": v["smoothness"],
+                           "movements": v["smoothness_movements"], "anchors": {"gie": GIE, "sparc": SPARC}}))
     # dynamics
     if not m.dynos:
         out.append(_na("dynamics", lang, "no dynamic move detected"))

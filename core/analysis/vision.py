@@ -102,7 +102,7 @@ def _shrink(jpeg: bytes) -> bytes:
 def facts(record: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """The measured facts sent as text: climber's details, metrics, contacts, technique scores."""
     m = record.get("metrics") or {}
-    keep = ("duration_s", "gie", "jerk", "immobility_ratio", "pauses", "longest_pause_s", "path_efficiency",
+    keep = ("duration_s", "gie", "smoothness", "immobility_ratio", "pauses", "longest_pause_s", "path_efficiency",
             "vertical_progress", "vertical_speed", "straight_arm_ratio", "feet_off_share", "moves", "moves_per_min",
             "foot_replacements", "hip_in_support_share", "dynos", "swings", "pose_coverage")
     ra = record.get("route_analysis") or {}

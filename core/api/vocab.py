@@ -18,7 +18,7 @@ GRADES: dict[str, list[str]] = {
 ATTEMPT_CHOICES = ["attempt", "send"]
 ACCEPTED_TYPES = ["mp4", "mov", "webm", "mkv", "m4v"]
 #: metric -> True when higher is better (for side-by-side deltas)
-HIGHER_IS_BETTER = {"performance_score": True, "gie": False, "jerk": False, "immobility_ratio": False,
+HIGHER_IS_BETTER = {"performance_score": True, "gie": False, "smoothness": True, "immobility_ratio": False,
                     "longest_pause_s": False, "path_efficiency": True, "vertical_speed": True,
                     "straight_arm_ratio": True, "feet_off_share": False, "moves_per_min": True,
                     "duration_s": False, "hip_in_support_share": True}
