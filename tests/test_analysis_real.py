@@ -141,3 +141,31 @@ def test_the_shared_clips_are_within_every_tolerance_of_their_hand_labels(fixed_
     for r in results:
         assert all(r.within.values()), (r.clip, r.values, r.truth, r.within)
         assert not r.confidently_wrong and not r.needlessly_unsure
+
+
+@pytest.mark.parametrize("which", ["fixed", "handheld"])
+def test_no_page_statement_contradicts_another_or_the_measurements(which, fixed_result, handheld_result):
+    rec = fixed_result if which == "fixed" else handheld_result
+    m = rec["metrics"]
+    points = {p["area"]: p for p in rec["technique_points"]}
+    strong = {s.split(":")[0] for s in rec["strengths"]}
+    work = {s.split(":")[0] for s in rec["recommendations"]}
+    assert not strong & work, (strong, work)  # never a strength and something to work on at once
+    for p in points.values():
+        if p["assessed"]:
+            assert p["score"] is not None and p["confidence"] >= technique.MIN_RELIABILITY
+            assert (p["name"] in strong) == (p["score"] >= technique.GOOD_SCORE)
+        else:
+            assert p["score"] is None and p["name"] not in strong | work
+    if "Work on" in rec["summary"] or "Arbeite an" in rec["summary"]:
+        assert work
+    pacing = points["pacing"]["feedback"]
+    assert " 0.0 s" not in pacing and " 0,0 s" not in pacing  # no "longest pause 0.0 s" beside "immobile 21%"
+    if m["pauses"] == 0:
+        assert "1 s" in pacing
+    dyn = points["dynamics"]
+    if dyn["assessed"]:
+        assert ("no swing" in dyn["feedback"] or "kein Pendeln" in dyn["feedback"]) == (m["swings"] == 0)
+    if points["footwork"]["assessed"] and m["feet_off_share"] is not None:
+        assert f"{round(100 * m['feet_off_share'])}%" in points["footwork"]["feedback"]
+    assert set(m["confidence_by_area"]) == set(points)

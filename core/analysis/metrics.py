@@ -42,6 +42,10 @@ CONTACT_RADIUS = 0.22
 #: few pixels per frame is a large speed at 8 fps but a small spread, and the same span in seconds
 #: means the same at 6 or 12 fps.
 CONTACT_MIN_S = 0.3
+#: Between two tracked samples the hip moves at most this far (torso lengths, plus per second of gap)
+#: for the tracking to count as steady: a fast dyno moves about 2 torso lengths a second.
+JUMP_TORSOS = 0.4
+JUMP_PER_S = 3.0
 #: A landmark is used only with at least this visibility.
 MIN_VISIBILITY = 0.5
 #: Elbow angle counted as a straight arm (Beltran Beltran et al. 2023: >= 150 degrees).
@@ -61,6 +65,10 @@ DYNO_SPEED = 1.2
 #: FEET_OFF_MIN_S is a cut loose (the body swings on the hands): a dynamic move.
 FEET_OFF_MIN_S = 0.3
 FEET_ON_BEFORE_S = 0.5
+#: Both feet leaving their holds within FEET_TOGETHER_S of each other, each moving at least
+#: FEET_TOGETHER_DIST torso lengths away, is a cut loose as well.
+FEET_TOGETHER_S = 0.25
+FEET_TOGETHER_DIST = 0.5
 #: A flight moves the hip at least this far (torso lengths) over consecutive fast samples.
 FLIGHT_MIN_DIST = 0.4
 #: Feet leaving the wall this close to the end of the climb are the climber getting off, not a move.
@@ -458,8 +466,33 @@ def feet_states(track: Track, cs: list[Contact]) -> np.ndarray:
     return out
 
 
+def tracking_continuity(track: Track, inside: np.ndarray) -> float:
+    """Share of consecutive tracked samples inside the climb where the hip moved less than
+    JUMP_TORSOS torso lengths per JUMP_PER_S: a skeleton that leaps to a bystander and back, or
+    flickers between two people, breaks it."""
+    idx = np.flatnonzero(inside & track.found)
+    if len(idx) < 2:
+        return 0.0
+    hip = track.hip()[idx]
+    dt = np.diff(track.t[idx])
+    step = np.linalg.norm(np.diff(hip, axis=0), axis=1) / track.torso_px
+    return float(np.mean(step <= JUMP_TORSOS + JUMP_PER_S * dt))
+
+
 def contacted_at(cs: list[Contact], time: float) -> list[Contact]:
     return [c for c in cs if c.start <= time <= c.end]
+
+
+def _leaves(track: Track, idx: int, c: Contact) -> bool:
+    """Does the limb end move at least FEET_TOGETHER_DIST torso lengths within FEET_TOGETHER_S after
+    contact ``c`` ends (it left the hold, rather than the contact breaking up on jitter)?"""
+    t = track.t
+    w = (t > c.end + 1e-6) & (t <= c.end + FEET_TOGETHER_S + 1e-6)
+    p = track.point(idx)[w]
+    p = p[~np.isnan(p[:, 0])]
+    if len(p) == 0:
+        return False
+    return bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px >= FEET_TOGETHER_DIST)
 
 
 def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.ndarray, ht: np.ndarray,
@@ -483,12 +516,26 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
         w = (t >= t[s0] - 1.0) & (t < t[s0])
         if (feet[w] == 1).sum() * dt >= FEET_ON_BEFORE_S:
             events.append((float(t[s0]), "cut loose"))
+    # both feet leaving their holds together (climbers move one foot at a time) is a cut loose too,
+    # even when the legs then hang still (under a roof a hanging foot looks like a planted one)
+    ends = {limb: [c for c in cs if c.limb == limb] for limb in ("left_foot", "right_foot")}
+    for lc in ends["left_foot"]:
+        for rc in ends["right_foot"]:
+            when = min(lc.end, rc.end)
+            if abs(lc.end - rc.end) <= FEET_TOGETHER_S and when <= b - DISMOUNT_S and \
+                    _leaves(track, P.L_ANKLE, lc) and _leaves(track, P.R_ANKLE, rc):
+                events.append((float(when), "cut loose"))
     if len(hip) >= 3:
         v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1)
+        raw = track.hip()
         for s0, e0 in runs(v > DYNO_SPEED):
             seg = hip[max(0, s0 - 1):min(len(hip), e0 + 1)]
             if e0 - s0 < 2 or np.linalg.norm(seg[-1] - seg[0]) < FLIGHT_MIN_DIST or ht[s0] > b - DISMOUNT_S:
                 continue  # one fast sample, or fast back and forth: pose jitter, not a flight
+            i0, i1 = np.searchsorted(t, ht[max(0, s0 - 1)]), np.searchsorted(t, ht[min(len(ht) - 1, e0)])
+            steps = np.linalg.norm(np.diff(raw[i0:i1 + 1], axis=0), axis=1) / track.torso_px
+            if np.any(steps > JUMP_TORSOS + JUMP_PER_S * _dt(t)):
+                continue  # the skeleton leapt (to someone else and back): not a body in flight
             if any(not any(c.hold_type == "hand" for c in contacted_at(cs, float(ht[i]))) for i in range(s0, e0)):
                 events.append((float(ht[s0]), "flight"))
     events.sort()
@@ -517,6 +564,9 @@ class Metrics:
     swings: list[float] = field(default_factory=list)
     straight_arm_samples: int = 0
     support_samples: int = 0
+    continuity: float = 1.0  # share of consecutive tracked samples without a jump (steady tracking)
+    feet_known: float = 1.0  # share of the climb whose feet state (on the wall or off) was seen
+    window_certain: bool = True  # the window came from a floor line or a clear rise, not a fallback
 
 
 def compute(track: Track, trim: tuple[float | None, float | None] | None = None) -> Metrics:
@@ -571,6 +621,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     feet_on = feet_states(track, cs)
     known = inside & ~np.isnan(feet_on)
     feet_off_share = float((feet_on[known] == 0).mean()) if known.sum() >= 4 else None
+    feet_known = float(known.sum() / inside.sum()) if inside.any() else 0.0
+    continuity = tracking_continuity(track, inside)
     for i in np.flatnonzero(inside & track.found):
         lm = track.lm[i]
         now = contacted_at(cs, float(t[i]))
@@ -635,4 +687,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "pose_coverage": round(coverage, 3),
         "torso_px": round(track.torso_px, 1) if not math.isnan(track.torso_px) else None,
     }
-    return Metrics(values, pauses, cs, (a, b, how), hip, ht, v, coverage, dynos, swings, samples, support_n)
+    values["tracking_continuity"] = round(continuity, 3)
+    values["feet_seen_share"] = round(feet_known, 3)
+    return Metrics(values, pauses, cs, (a, b, how), hip, ht, v, coverage, dynos, swings, samples, support_n,
+                   continuity, feet_known, how in ("feet off the floor", "detected", "manual trim"))

@@ -21,6 +21,11 @@ class OfflineAnalyzer(Analyzer):
         return dict(measured.record)
 
 
+#: Below this share of steady tracking the result is flagged low-confidence (someone else may have
+#: been followed for a while).
+CONTINUITY_LOW = 0.85
+
+
 def _norm(x: float, y: float, w: int, h: int) -> tuple[float, float]:
     return round(x / w, 4), round(y / h, 4)
 
@@ -37,8 +42,11 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         )
     vis = float(np.mean([torso_visibility(pose.landmarks[i]) for i in np.flatnonzero(found)]))
     cam_factor = 1.0 if not cam.moving else (0.9 if cam.reliable else 0.6)
-    confidence = round(min(1.0, m.coverage) * vis * cam_factor, 3)
-    low_conf = m.coverage < M.QUALITY_GATE_LOW or (cam.moving and not cam.reliable)
+    # measured agreement: the body seen (coverage, landmark visibility), followed steadily (no jumps),
+    # in wall coordinates (camera), inside a window found from the floor or a clear rise
+    confidence = round(min(1.0, m.coverage) * m.continuity * vis * cam_factor * (1.0 if m.window_certain else 0.8), 3)
+    low_conf = (m.coverage < M.QUALITY_GATE_LOW or (cam.moving and not cam.reliable)
+                or m.continuity < CONTINUITY_LOW or not m.window_certain)
 
     points = technique.assess(m, lang)
     score = technique.performance_score(points)
@@ -69,16 +77,19 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     names = {p.area: catalog.area_name(lang, p.area) for p in points}
     summary = [catalog.text(lang, "summary", duration=f"{v['duration_s']:.1f}", moves=v["moves"],
                             gain=f"{v['vertical_progress']:.1f}", score=score if score is not None else "-")]
-    if ranked:
-        summary.append(catalog.text(lang, "summary.best", best=names[ranked[0].area]))
-        summary.append(catalog.text(lang, "summary.worst", worst=names[ranked[-1].area]))
+    good = [p for p in ranked if (p.score or 0) >= technique.GOOD_SCORE]
+    weak = [p for p in reversed(ranked) if (p.score or 0) < technique.GOOD_SCORE]
+    if good:
+        summary.append(catalog.text(lang, "summary.best", best=names[good[0].area]))
+    if weak:
+        summary.append(catalog.text(lang, "summary.worst", worst=names[weak[0].area]))
     if low_conf:
         summary.append(catalog.text(lang, "summary.low_confidence"))
     if cam.moving:
         summary.append(catalog.text(lang, "summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
-    strengths = [f"{names[p.area]}: {p.feedback}" for p in ranked if (p.score or 0) >= technique.GOOD_SCORE]
-    recommendations = [f"{names[p.area]}: {p.drill}" for p in sorted(assessed, key=lambda p: p.score or 0)[:3]
-                       if (p.score or 0) < technique.GOOD_SCORE + 15]
+    # an area is either a strength or something to work on, never both
+    strengths = [f"{names[p.area]}: {p.feedback}" for p in good]
+    recommendations = [f"{names[p.area]}: {p.drill}" for p in weak[:3]]
 
     metrics = dict(v)
     metrics["pauses_detail"] = m.pauses
@@ -86,6 +97,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
                          "max_shift": cam.max_shift, "failed_pairs": cam.failed_pairs}
     metrics["pose_sources"] = {s: pose.source.count(s) for s in set(pose.source) if s}
     metrics["landmark_visibility"] = round(vis, 3)
+    metrics["confidence_by_area"] = technique.reliability(m)
     return {
         "performance_score": score,
         "confidence": confidence,

@@ -65,7 +65,7 @@ class Point:
         return {
             "area": self.area, "name": catalog.area_name(lang, self.area), "score": self.score,
             "assessed": self.assessed, "feedback": self.feedback, "drill": self.drill,
-            "evidence": self.evidence, "basis": self.basis,
+            "evidence": self.evidence, "basis": self.basis, "confidence": self.basis.get("reliability"),
         }
 
 
@@ -86,7 +86,36 @@ def _na(area: str, lang: str, reason: str) -> Point:
                  {"reason": reason})
 
 
+#: An area is assessed only when the measure it rests on was seen in at least this share of the climb.
+MIN_RELIABILITY = 0.5
+#: What each area's measure needs to see (see ``reliability``).
+NEEDS = {"arms": "body", "footwork": "feet", "hips": "feet", "pacing": "body", "fluency": "body", "dynamics": "feet"}
+
+
+def reliability(m: M.Metrics) -> dict[str, float]:
+    """Per area, the share of the climb in which what its measure needs was seen: the tracked body
+    (pose coverage times the share of steady tracking), or the feet (frames whose feet state is
+    known). Measured agreement, not a guess."""
+    body = m.coverage * m.continuity
+    return {area: round(body * (m.feet_known if need == "feet" else 1.0), 3) for area, need in NEEDS.items()}
+
+
 def assess(m: M.Metrics, lang: str = "en") -> list[Point]:
+    points = _assess(m, lang)
+    rel = reliability(m)
+    out = []
+    for p in points:
+        r = rel[p.area]
+        if p.assessed and r < MIN_RELIABILITY:
+            what = catalog.text(lang, f"unreliable.{NEEDS[p.area]}")
+            p = Point(p.area, None, False, catalog.text(lang, "unreliable", what=what, pct=round(100 * r)), p.drill, [],
+                      {"reason": f"{NEEDS[p.area]} seen reliably in {r:.0%} of the climb (needs {MIN_RELIABILITY:.0%})"})
+        p.basis["reliability"] = r
+        out.append(p)
+    return out
+
+
+def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     v = m.values
     out: list[Point] = []
     # arms
@@ -121,10 +150,11 @@ def assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     if v["duration_s"] < 3:
         out.append(_na("pacing", lang, "climb shorter than 3 s"))
     else:
+        stop = (catalog.text(lang, "pacing.stop", pauses=v["pauses"], longest=v["longest_pause_s"]) if v["pauses"]
+                else catalog.text(lang, "pacing.no_stop"))
         out.append(_point("pacing", lang,
                           [ramp(v["immobility_ratio"], *IMMOBILITY), ramp(v["longest_pause_s"], *LONGEST_PAUSE)],
-                          {"immobile": round(100 * v["immobility_ratio"]), "pauses": v["pauses"],
-                           "longest": v["longest_pause_s"]},
+                          {"immobile": round(100 * v["immobility_ratio"]), "stop": stop},
                           [_ev(p["time_start"], p["time_end"]) for p in m.pauses],
                           {"immobility_ratio": v["immobility_ratio"], "longest_pause_s": v["longest_pause_s"],
                            "anchors": {"immobility": IMMOBILITY, "longest_pause": LONGEST_PAUSE},
