@@ -254,3 +254,18 @@ def test_fluency_means_the_same_at_any_frame_rate_length_and_with_an_idle_tail()
     assert all(abs(s - base) <= 5 for s in scores.values()), (base, scores)
     assert _fluency(_reaching_climb(8, 12, halting=4)) < base - 10  # and it still tells fluent from halting
     assert _fluency(_reaching_climb(8, 12)) > base + 5
+
+
+def test_one_body_drops_a_leap_to_someone_else_and_a_joint_out_of_reach():
+    from core.analysis.identity import follow_one_body
+
+    t = np.arange(0, 4, 0.125)
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), 800 - 40 * t]))
+    lm = track.lm.copy()
+    lm[10, :, 0] += 400  # frame 10: the skeleton is on a bystander 4 torso lengths away
+    lm[20, P.L_ANKLE, :2] = lm[20, P.L_HIP, :2] + [450, 0]  # frame 20: the left ankle on someone else's leg
+    out, stats = follow_one_body(lm, t)
+    assert np.isnan(out[10, P.L_HIP, 0]) and stats["frames_leap"] == 1
+    assert out[20, P.L_ANKLE, 2] == 0.0 and stats["joints_out_of_reach"] == 1
+    assert not np.isnan(out[[9, 11, 20], P.L_HIP, 0]).any()  # the climber's own frames stay
+    assert (out[21:, P.L_ANKLE, 2] > 0).all()

@@ -21,6 +21,7 @@ from core.analysis import metrics as M
 from core.analysis import pose as P
 from core.analysis.base import Measured, choose
 from core.analysis.drawing import draw_pose, encode_jpeg
+from core.analysis.identity import follow_one_body
 from core.analysis.offline import OfflineAnalyzer, build_record
 from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
@@ -66,6 +67,10 @@ def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, 
                              on_frame=lambda fr: stream.put(fr.t, fr.image))
             expected[0] = len(sampled.frames)
         pose = stream.finish()
+    # one body: frames that leap to someone else and joints out of a limb's reach are dropped here,
+    # so nothing downstream (metrics, key frames, replay) measures or draws them
+    landmarks, _ = follow_one_body(pose.landmarks, [f["t"] for f in sampled.frames])
+    pose = P.PoseResult(landmarks, pose.source)
     np.savez(wd / POSES, landmarks=pose.landmarks, source=np.array(pose.source))
     return sampled, pose
 
