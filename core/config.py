@@ -97,9 +97,8 @@ class Settings(BaseSettings):
     job_timeout_s: float = Field(900.0, gt=0, description="Deadline of one attempt in seconds.")
     job_memory_mb: int = Field(4096, ge=256, description="Address-space limit of the child process running one attempt.")
     # access
-    admin_password: SecretStr | None = Field(None, description="Password of the admin page; unset hides the admin console.")
-    app_password: SecretStr | None = Field(None, description="Optional password for the whole app.")
-    api_token: SecretStr | None = Field(None, description="Bearer token for the /api routes; unset disables them.")
+    session_days: float = Field(30.0, gt=0, description="How long a browser stays signed in (days) before it asks again.")
+    api_token: SecretStr | None = Field(None, description="Service bearer token for the /api routes (acts as the operator); unset disables it.")
     # operations
     alert_webhook: str | None = Field(None, description="Slack-compatible webhook URL that receives alerts on firing and resolve.")
     canary_video: str | None = Field(None, description="Storage reference of the clip the end-to-end canary analyses.")
@@ -152,7 +151,7 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Configured secrets, for redaction."""
         out = []
-        for v in (self.openai_api_key, self.admin_password, self.app_password, self.api_token):
+        for v in (self.openai_api_key, self.api_token):
             if v is not None and v.get_secret_value():
                 out.append(v.get_secret_value())
         for k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):

@@ -88,6 +88,20 @@ def m005_workers(db: sqlite_utils.Database) -> None:
                           "current": str, "stopped_at": float}, pk="worker")
 
 
+@migrations()
+def m006_accounts(db: sqlite_utils.Database) -> None:
+    # accounts (core.accounts owns these tables) and the owner of every analysis: analyses made
+    # before accounts existed have no owner, so only admins see them until they are assigned
+    db["users"].create({"id": int, "email": str, "name": str, "role": str, "password_hash": str, "created_at": str},
+                       pk="id", not_null={"email", "role", "password_hash"})
+    db["users"].create_index(["email"], unique=True)
+    db["coach_links"].create({"climber_id": int, "coach_id": int, "created_at": str}, pk=("climber_id", "coach_id"))
+    db["sessions"].create({"token_hash": str, "user_id": int, "created_at": float, "expires_at": float}, pk="token_hash")
+    db["login_codes"].create({"code_hash": str, "user_id": int, "expires_at": float}, pk="code_hash")
+    db["analyses"].add_column("owner_id", int)
+    db["analyses"].create_index(["owner_id", "created_at"])
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 

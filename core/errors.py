@@ -56,6 +56,8 @@ class ErrorCode(str, enum.Enum):
     WORKER_CRASHED = "WORKER_CRASHED"
     CANCELLED = "CANCELLED"
     INTERNAL = "INTERNAL"
+    # accounts
+    BAD_REQUEST = "BAD_REQUEST"
 
     @property
     def spec(self) -> ErrorSpec:
@@ -190,6 +192,12 @@ SPECS: dict[ErrorCode, ErrorSpec] = {
         "pipeline", True,
         "Something went wrong on our side. We will retry automatically.",
         "Unexpected exception; see the log event analysis.failed with this analysis_id.",
+    ),
+    ErrorCode.BAD_REQUEST: ErrorSpec(
+        "accounts", False,
+        "That request is not valid; the details say what to change.",
+        "An account or API request with missing or invalid fields (the detail names them).",
+        user_caused=True,
     ),
 }
 

@@ -2,6 +2,9 @@
 
     GET  /health/analysis-pipeline     latest scheduled health result: 200 healthy|degraded, 503 unhealthy
     GET  /metrics                      Prometheus text, computed from the database at scrape time
+    GET  /session/start?code=&next=    exchange a one-time sign-in code for the HttpOnly session cookie
+    GET  /session/end?next=            sign out: end the session, clear the cookie
+    GET  /files/{id}/{name}            an analysis' replay, wall or key frame, for who may see it (Range for video)
     POST /api/analyses                 submit a storage reference with metadata      (Bearer token)
     GET  /api/analyses/{id}            status and result                              (Bearer token)
     POST /api/analyses/{id}/retry      queue a failed analysis again                  (Bearer token)
@@ -18,10 +21,11 @@ import anyio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from core import api
+from core.accounts import Accounts
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
 from core.jobs import Jobs
@@ -142,15 +146,61 @@ def retry(request: Request) -> JSONResponse:
     if (denied := _authorised(request)) is not None:
         return denied
     aid = request.path_params["aid"]
-    if api.get(aid) is None:
+    if api.get(aid, api.SYSTEM) is None:
         return JSONResponse({"error": "not found"}, status_code=404)
     if not api.retry(aid):
         return JSONResponse({"error": "only failed or cancelled analyses can be retried"}, status_code=409)
     return JSONResponse({"analysis_id": aid, "status": "queued"})
 
 
+def _next(request: Request) -> str:
+    """Where to go after signing in or out: a path on this site only (never another host)."""
+    nxt = request.query_params.get("next") or "/upload"
+    return nxt if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt else "/upload"
+
+
+def session_start(request: Request) -> Response:
+    """The browser brings the one-time code the sign-in page gave it; the session cookie it gets
+    here is HttpOnly (no script reads it) and lasts PERFORMATE_SESSION_DAYS."""
+    s = get_settings()
+    token = Accounts(s).redeem_code(request.query_params.get("code", ""))
+    if token is None:
+        return RedirectResponse("/upload?signin=expired", status_code=303)
+    resp = RedirectResponse(_next(request), status_code=303)
+    resp.set_cookie(api.SESSION_COOKIE, token, max_age=int(s.session_days * 86400), httponly=True, samesite="lax",
+                    secure=request.url.scheme == "https", path="/")
+    return resp
+
+
+def session_end(request: Request) -> Response:
+    api.sign_out(request.cookies.get(api.SESSION_COOKIE))
+    resp = RedirectResponse(_next(request), status_code=303)
+    resp.delete_cookie(api.SESSION_COOKIE, path="/")
+    return resp
+
+
+def media(request: Request) -> Response:
+    """Replays and frames are videos of people: served only to a signed-in viewer who may see the
+    analysis (Streamlit's own /media/ would serve them to anyone holding the address). Local files
+    answer Range requests (seeking in the replay); S3 objects redirect to a 5-minute presigned URL."""
+    viewer = api.session_user(request.cookies.get(api.SESSION_COOKIE))
+    if viewer is None:
+        return JSONResponse({"error": "sign in first"}, status_code=401)
+    found = api.media(request.path_params["aid"], request.path_params["name"], viewer)
+    if found is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    path, url, ctype = found
+    headers = {"Cache-Control": "private, max-age=300"}
+    if path is not None:
+        return FileResponse(path, media_type=ctype, headers=headers)
+    return RedirectResponse(url or "/", status_code=302, headers=headers)
+
+
 def routes() -> list[BaseRoute]:
     return [
+        Route("/files/{aid}/{name}", media, methods=["GET", "HEAD"]),
+        Route("/session/start", session_start, methods=["GET"]),
+        Route("/session/end", session_end, methods=["GET"]),
         Route("/health/analysis-pipeline", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/api/analyses", submit, methods=["POST"]),

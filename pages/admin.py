@@ -1,18 +1,14 @@
-"""Admin: queue, failed analyses with their codes, retries, deletions. Behind a password."""
+"""Admin: accounts, queue, failed analyses with their codes, retries, deletions. Admins only."""
 from __future__ import annotations
 
 import streamlit as st
 
 from core import api
-from ui.widgets import md, password_gate, title_of
+from ui.shell import page
+from ui.widgets import md, title_of
 
+user = page(api.Role.ADMIN)
 st.title("Admin")
-if not api.admin_configured():
-    st.info("The admin console is off. Set `PERFORMATE_ADMIN_PASSWORD` (environment or "
-            "`.streamlit/secrets.toml`) and restart to enable it.")
-    st.stop()
-if not password_gate("admin_ok", "Admin password", "Sign in", api.admin_login):
-    st.stop()
 
 q = api.queue_overview()
 counts = q["counts"]
@@ -73,7 +69,7 @@ with tab_degraded:
 
 with tab_manage:
     st.markdown("Delete one analysis with its video, frames and replay")
-    recent = api.recent(200)
+    recent = api.recent(user, 200)
     if recent:
         victim = st.selectbox("Analysis to delete", [r["analysis_id"] for r in recent],
                               format_func=lambda a: next(f"{title_of(r)} · {r['status']} · {a[:8]}" for r in recent if r["analysis_id"] == a))
@@ -81,7 +77,7 @@ with tab_manage:
             st.toast("Deleted" if api.delete_analysis(victim) else "Could not delete (running?)")
             st.rerun()
     st.markdown("Delete everything of one climber")
-    names = api.climbers()
+    names = api.climbers(user)
     if names:
         who = st.selectbox("Climber", names)
         confirm = st.text_input("Type the climber's name to confirm")
@@ -129,7 +125,7 @@ for a in api.alerts():
                 + (f" (firing since {a['since'][:19].replace('T', ' ')})" if a["firing"] else ""))
 
 st.subheader("Climber data")
-names = api.climbers()
+names = api.climbers(user)
 if names:
     who_x = st.selectbox("Export a climber's data (JSON, CSV, key frames)", names, key="export-who")
     # the zip holds every key frame: build it on request, not on every render of this page
@@ -139,3 +135,31 @@ if names:
     if prepared and prepared[0] == who_x:
         st.download_button("Download export (zip)", prepared[1], file_name=f"performate-{who_x}.zip",
                            mime="application/zip")
+
+st.subheader("Accounts")
+st.dataframe([{k: (", ".join(v) if isinstance(v, list) else v) for k, v in u.items() if k != "id"} for u in api.users()],
+             hide_index=True, width="stretch")
+with st.form("add-user", clear_on_submit=True):
+    a1, a2, a3 = st.columns(3)
+    new_email = a1.text_input("Email of the new account")
+    new_name = a2.text_input("Name")
+    new_role = a3.selectbox("Role", [r.value for r in api.Role])
+    new_pw = st.text_input("First password (they can be told it; at least 8 characters)", type="password")
+    if st.form_submit_button("Add account"):
+        try:
+            api.add_user(new_email, new_role, new_pw, new_name)
+        except api.PipelineError as exc:
+            st.error(exc.detail or exc.user_message)
+        else:
+            st.rerun()
+with st.form("link-coach"):
+    l1, l2 = st.columns(2)
+    climber_email = l1.text_input("Climber's email")
+    coach_email = l2.text_input("Coach's email")
+    if st.form_submit_button("Let this coach see this climber"):
+        try:
+            api.link_coach(climber_email, coach_email)
+        except api.PipelineError as exc:
+            st.error(exc.detail or exc.user_message)
+        else:
+            st.rerun()

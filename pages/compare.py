@@ -4,23 +4,25 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
+from ui.shell import page
 
+user = page()
 st.title("Compare sessions")
 over_time, side = st.tabs(["One climber over time", "Two attempts side by side"])
 
 with over_time:
-    climbers = api.climbers()
+    climbers = api.climbers(user)
     if not climbers:
         st.info("No completed sessions yet.")
     else:
         who = st.selectbox("Climber", climbers)
-        rows = api.trend(who)
+        rows = api.trend(user, who)
         routes = sorted({r["route_name"] for r in rows if r.get("route_name")})
         grades = sorted({r["grade"] for r in rows if r.get("grade")})
         f1, f2 = st.columns(2)
         route = f1.selectbox("Route", ["All routes"] + routes)
         grade = f2.selectbox("Grade", ["All grades"] + grades)
-        rows = api.trend(who, None if route == "All routes" else route, None if grade == "All grades" else grade)
+        rows = api.trend(user, who, None if route == "All routes" else route, None if grade == "All grades" else grade)
         if len(rows) == 0:
             st.info("No completed session matches.")
         else:
@@ -33,7 +35,7 @@ with over_time:
                             width="stretch")
 
 with side:
-    options = api.completed_options()
+    options = api.completed_options(user)
     if len(options) < 2:
         st.info("Two completed analyses are needed to compare.")
     else:
@@ -42,7 +44,7 @@ with side:
         c1, c2 = st.columns(2)
         a = c1.selectbox("Attempt A", ids, index=1, format_func=labels.get)
         b = c2.selectbox("Attempt B", ids, index=0, format_func=labels.get)
-        cmp = api.compare(a, b)
+        cmp = api.compare(user, a, b)
         names = ("A", "B")
         g1, g2 = st.columns(2)
         g1.plotly_chart(api.charts.radar_figure(cmp["a"], cmp["b"], names), width="stretch")

@@ -4,9 +4,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
+from ui.session import media_url
+from ui.shell import page
 from ui.widgets import fmt_duration, live_status, md, score_text, title_of
 
-options = api.completed_options()
+user = page()
+options = api.completed_options(user)
 aid = st.query_params.get("id")
 if not aid:
     if not options:
@@ -23,15 +26,15 @@ if aid in labels:
         st.query_params["id"] = picked
         st.rerun()
 
-rec = api.get(aid)
+rec = api.get(aid, user)
 if rec is None:
-    st.warning("This analysis does not exist (any more).")
+    st.warning("This analysis does not exist, or it is not yours to see.")
     st.stop()
 st.title(md(title_of(rec)))
 st.caption(f"{rec.get('discipline') or ''} · {rec.get('attempt_or_send') or ''} · "
            f"{(rec.get('created_at') or '')[:16].replace('T', ' ')} UTC")
 if rec["status"] != "completed":
-    live_status(aid, key="results-status")
+    live_status(aid, key="results-status", user=user)
     st.stop()
 
 m = rec.get("metrics") or {}
@@ -52,20 +55,20 @@ if rec.get("summary"):
 
 def replay_panel(aid: str) -> None:
     """The replay appears by itself once rendered (it is made after the result is stored)."""
-    ready = api.replay_ready(aid)
+    ready = api.replay_ready(aid, user)
 
     @st.fragment(run_every=None if ready else 2.0)
     def panel() -> None:
-        if not api.replay_ready(aid):
+        if not api.replay_ready(aid, user):
             st.info("The annotated replay is being prepared…")
             return
         if not ready:
             st.rerun()
-        replay = api.replay(aid)
-        if replay is None:
+        source = media_url(aid, "replay") or api.replay(aid, user)
+        if source is None:
             st.warning("The replay could not be loaded from storage.")
             return
-        st.video(replay, start_time=int(st.session_state.get(f"t-{aid}", 0)))
+        st.video(source, start_time=int(st.session_state.get(f"t-{aid}", 0)))
         st.caption("Replay with skeleton and hip trail. Click a time on a card to jump there.")
 
     panel()
@@ -122,16 +125,16 @@ with tab_frames:
     if not kf:
         st.caption("No key frames.")
     cols = st.columns(4)
-    for i, k in enumerate(kf):
-        data = api.blob(k.get("ref"))
-        if data:
-            cols[i % 4].image(data, caption=f"{k['time']:.1f} s", width="stretch")
+    for i, k in enumerate(kf):  # in time order; served by /files/, which checks the session
+        source = media_url(aid, f"key_{i:02d}") or api.blob(k.get("ref"))
+        if source:
+            cols[i % 4].image(source, caption=f"{k['time']:.1f} s", width="stretch")
 
 with tab_data:
     st.dataframe(api.charts.metric_rows(rec, rec.get("language") or "en"), hide_index=True, width="stretch")
     d1, d2 = st.columns(2)
-    d1.download_button("Download record (JSON)", api.export_json(aid), file_name=f"performate-{aid}.json",
+    d1.download_button("Download record (JSON)", api.export_json(aid, user), file_name=f"performate-{aid}.json",
                        mime="application/json", width="stretch")
-    d2.download_button("Download metrics (CSV)", api.export_csv(aid), file_name=f"performate-{aid}.csv",
+    d2.download_button("Download metrics (CSV)", api.export_csv(aid, user), file_name=f"performate-{aid}.csv",
                        mime="text/csv", width="stretch")
     st.caption(f"Share this page: its address ends in `?id={aid}`. Analysis took {fmt_duration(rec.get('elapsed_s'))}.")

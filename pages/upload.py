@@ -4,8 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import api
+from ui.shell import page
 from ui.widgets import STATUS_ICON, client_id, fmt_duration, live_status, md, score_text, title_of
 
+user = page()
 s = api.settings()
 st.title("Analyse a climb")
 st.caption(f"MP4, MOV, WebM or MKV up to {s.max_upload_mb} MB and {int(s.max_duration_s // 60)} minutes. "
@@ -15,8 +17,11 @@ grades = [f"{g} ({system})" for system, gs in api.GRADES.items() for g in gs]
 with st.form("upload", clear_on_submit=False, border=True):
     video = st.file_uploader("Video of your climb", type=api.ACCEPTED_TYPES)
     c1, c2 = st.columns(2)
-    climber = c1.selectbox("Climber", api.climbers(), index=None, placeholder="Pick or type a name",
-                           accept_new_options=True)
+    names = api.climbers(user)
+    if user.name and user.name not in names:
+        names = [user.name, *names]
+    climber = c1.selectbox("Climber", names, index=0 if user.role == api.Role.CLIMBER and names else None,
+                           placeholder="Pick or type a name", accept_new_options=True)
     discipline = c2.selectbox("Discipline", api.DISCIPLINES)
     c3, c4 = st.columns(2)
     route = c3.text_input("Route or problem", max_chars=120, placeholder="e.g. Yellow 3")
@@ -43,7 +48,7 @@ if submitted:
         if trim_start is not None or trim_end is not None:
             meta["trim"] = {"start": trim_start, "end": trim_end}
         try:
-            aid = api.submit_upload(video, video.name, video.size, meta, client_key=f"{client_id()}:{video.file_id}")
+            aid = api.submit_upload(video, video.name, video.size, meta, user, client_key=f"{client_id()}:{video.file_id}")
         except api.PipelineError as exc:
             st.error(exc.user_message)
         else:
@@ -53,10 +58,10 @@ if submitted:
 current = st.session_state.get("current") or st.query_params.get("id")
 if current:
     st.subheader("Your analysis")
-    live_status(current, key="live-status")
+    live_status(current, key="live-status", user=user)
 
 st.subheader("Recent uploads")
-mine = api.recent(10)
+mine = api.recent(user, 10)
 if not mine:
     st.caption("Nothing yet. Your uploads will appear here, so you can leave and come back.")
 for r in mine:

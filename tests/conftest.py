@@ -153,3 +153,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN0
         terminalreporter.section("suite counts")
         for line in _REPORTS:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _no_sign_in_lockouts() -> Iterator[None]:
+    """Failed sign-ins are counted per browser in the process; every test starts with none."""
+    from core.api import auth
+
+    auth._failures.clear()
+    yield
+    auth._failures.clear()

@@ -9,6 +9,8 @@ from typing import Iterator
 import boto3
 import pytest
 
+from core.accounts import Accounts
+from core.config import Settings
 from tests.conftest import need, wait_for
 from tests.serve import serve
 from tests.media import REAL_FIXED, REAL_HANDHELD
@@ -16,7 +18,10 @@ from tests.media import REAL_FIXED, REAL_HANDHELD
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-ADMIN_PW = "browser-test-admin"
+PASSWORD = "browser test password"
+#: the accounts the browser signs in with: climber A, climber B, A's coach, the admin
+PEOPLE = {"ana@climb.test": ("climber", "Ana"), "ben@climb.test": ("climber", "Ben"), "cole@climb.test": ("coach", "Cole"),
+          "ada@climb.test": ("admin", "Ada")}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
@@ -27,7 +32,11 @@ def server(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     bucket = "browser-test"
     boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1").create_bucket(Bucket=bucket)
     data = tmp_path_factory.mktemp("browser-data")
-    env = {"PERFORMATE_S3_BUCKET": bucket, "PERFORMATE_S3_ENDPOINT_URL": moto_server, "PERFORMATE_ADMIN_PASSWORD": ADMIN_PW,
+    acc = Accounts(Settings(data_dir=data))
+    for email, (role, name) in PEOPLE.items():
+        acc.create(email, role, PASSWORD, name)
+    acc.link(acc.require("ana@climb.test"), acc.require("cole@climb.test"))
+    env = {"PERFORMATE_S3_BUCKET": bucket, "PERFORMATE_S3_ENDPOINT_URL": moto_server,
            "PERFORMATE_ANALYZER": "offline", "PERFORMATE_WORKERS": "1"}
     with serve(data, env) as (url, log):
         yield url
@@ -48,6 +57,20 @@ def browser(server: str):
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def signed_in(browser, server: str, email: str, **kw):
+    """A new browser (own cookies) signed in as ``email`` through the sign-in form."""
+    ctx = browser.new_context(**({"viewport": {"width": 1280, "height": 900}} | kw))
+    page = ctx.new_page()
+    page.goto(server + "/upload")
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("text=Signed in as", timeout=30000)
+    cookie = next(c for c in ctx.cookies() if c["name"] == "performate_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    return page
 
 
 def upload(page, url: str, video: Path, climber: str, route: str) -> list[str]:
@@ -78,8 +101,11 @@ def upload(page, url: str, video: Path, climber: str, route: str) -> list[str]:
     return seen
 
 
+RESULT: dict[str, str] = {}
+
+
 def test_climber_uploads_watches_progress_and_reads_results(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = signed_in(browser, server, "ana@climb.test")
     seen = upload(page, server, REAL_FIXED, "Ana", "Yellow 3")
     assert len(seen) >= 2, seen  # the bar advanced through stages without a reload
     shot(page, "upload")
@@ -87,8 +113,13 @@ def test_climber_uploads_watches_progress_and_reads_results(browser, server):
     page.wait_for_selector("text=Performance score", timeout=30000)
     assert re.search(r"\d+/100", page.inner_text("body"))
     assert "?id=" in page.url
+    RESULT["url"] = page.url
     page.wait_for_selector(".js-plotly-plot", timeout=30000)
     wait_for(lambda: page.locator("video").count() > 0, timeout=120, what="the replay to appear")
+    video = page.locator("video").first
+    assert "/files/" in (video.get_attribute("src") or "")  # served by the route that checks the session
+    wait_for(lambda: video.evaluate("v => v.readyState") >= 1, timeout=30, what="the replay's metadata to load")
+    RESULT["video"] = video.get_attribute("src")
     shot(page, "results")
     page.get_by_role("tab", name="Route & timeline").click()
     wait_for(lambda: page.locator(".js-plotly-plot").count() >= 2, timeout=30, what="route and timeline charts")
@@ -98,25 +129,66 @@ def test_climber_uploads_watches_progress_and_reads_results(browser, server):
     src = page.locator("[data-testid=stImage] img").first.get_attribute("src")
     assert src
     assert page.locator("[data-testid=stImage] img").first.evaluate("img => img.naturalWidth") > 100
-    page.close()
+    page.reload()  # still signed in after a reload
+    page.wait_for_selector("text=Performance score", timeout=30000)
+    page.context.close()
+
+
+def test_who_sees_climber_a_result(browser, server):
+    """A stranger gets the sign-in form at every address; climber B can neither list nor open A's
+    result; A's coach can; the admin can, and stays signed in across a reload."""
+    url = RESULT.get("url")
+    assert url, "runs after the upload test"
+    stranger = browser.new_context().new_page()
+    for path in ("/upload", "/results", url.split(server, 1)[1], "/compare", "/admin"):
+        stranger.goto(server + path)
+        stranger.get_by_role("textbox", name="Email").wait_for(timeout=30000)
+        body = stranger.inner_text("body")
+        assert "Email" in body and "Yellow 3" not in body and "Upload" not in body, path
+    assert stranger.request.get(RESULT["video"]).status == 401  # the replay itself, without a session
+    stranger.context.close()
+    ben = signed_in(browser, server, "ben@climb.test")
+    assert ben.request.get(RESULT["video"]).status == 404  # another climber: as if it did not exist
+    ben.goto(url)
+    ben.wait_for_selector("text=not yours to see", timeout=30000)
+    assert "Yellow 3" not in ben.inner_text("body")
+    ben.goto(server + "/upload")
+    ben.wait_for_selector("text=Recent uploads", timeout=30000)
+    assert "Yellow 3" not in ben.inner_text("body")
+    ben.goto(server + "/admin")
+    ben.wait_for_selector("text=This page is for admins", timeout=30000)
+    ben.context.close()
+    for email in ("cole@climb.test", "ada@climb.test"):
+        page = signed_in(browser, server, email)
+        page.goto(url)
+        page.wait_for_selector("text=Performance score", timeout=30000)
+        assert "Yellow 3" in page.inner_text("body")
+        if email == "ada@climb.test":
+            page.goto(server + "/admin")
+            page.wait_for_selector("text=Accounts", timeout=30000)
+            page.reload()
+            page.wait_for_selector("text=Accounts", timeout=30000)  # the admin survives a reload
+            page.get_by_role("link", name="Sign out").click()
+            page.wait_for_selector("text=Sign in", timeout=30000)
+        page.context.close()
 
 
 def test_coach_compares_two_attempts(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    upload(page, server, REAL_HANDHELD, "Ben", "Overhang 2")
+    page = signed_in(browser, server, "cole@climb.test")
+    upload(page, server, REAL_HANDHELD, "Ana", "Overhang 2")
     page.goto(server + "/compare")
     page.wait_for_selector("text=Compare sessions", timeout=30000)
     page.get_by_role("tab", name="Two attempts side by side").click()
     wait_for(lambda: page.locator(".js-plotly-plot").count() >= 2, timeout=30, what="comparison charts")
     assert "better" in page.inner_text("body")
     shot(page, "compare")
-    page.close()
+    page.context.close()
 
 
 def test_admin_retries_a_failed_upload(browser, server, tmp_path):
     bad = tmp_path / "not_a_video.mp4"
     bad.write_text("this is a text file with a video extension\n" * 20)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = signed_in(browser, server, "ada@climb.test")
     page.goto(server)
     page.wait_for_selector("text=Analyse a climb", timeout=30000)
     page.set_input_files("input[type=file]", str(bad))
@@ -137,22 +209,17 @@ def test_admin_retries_a_failed_upload(browser, server, tmp_path):
     assert page.evaluate("window.__pwned") is None
     assert page.locator("a[href^='javascript']").count() == 0
     page.goto(server + "/admin")
-    page.get_by_label("Admin password").fill("wrong")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("text=Wrong password", timeout=30000)
-    assert "UNSUPPORTED_CONTAINER" not in page.inner_text("body")
-    page.get_by_label("Admin password").fill(ADMIN_PW)
-    page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=Retry this analysis", timeout=30000)
     shot(page, "admin")
     page.get_by_role("button", name="Retry this analysis").click()
     wait_for(lambda: "Queued again" in page.inner_text("body") or "retry" in page.inner_text("body").lower(),
              timeout=30, what="the retry to register")
-    page.close()
+    page.context.close()
 
 
 def test_phone_viewport_upload_and_results(browser, server):
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = signed_in(browser, server, "ana@climb.test", viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                     is_mobile=True, has_touch=True)
     page.goto(server)
     page.wait_for_selector("text=Analyse a climb", timeout=30000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 392  # no horizontal scrolling
@@ -161,4 +228,4 @@ def test_phone_viewport_upload_and_results(browser, server):
     page.wait_for_selector("text=Performance score", timeout=30000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 392
     shot(page, "mobile_results")
-    page.close()
+    page.context.close()

@@ -115,7 +115,7 @@ def test_hostile_uploads_through_the_queue_while_it_keeps_serving(hostile):
         while not stop.is_set():
             t = time.monotonic()
             api.queue_overview()
-            api.recent(20)
+            api.recent(api.SYSTEM, 20)
             slow.append(time.monotonic() - t)
             stop.wait(0.1)
 
@@ -126,7 +126,7 @@ def test_hostile_uploads_through_the_queue_while_it_keeps_serving(hostile):
         for p in picks:
             with open(p, "rb") as f:
                 try:
-                    ids.append(api.submit_upload(f, p.name, p.stat().st_size, {"climber": "fuzz"}))
+                    ids.append(api.submit_upload(f, p.name, p.stat().st_size, {"climber": "fuzz"}, api.SYSTEM))
                 except api.PipelineError as exc:  # refused at the door (empty file): coded, nothing queued
                     assert exc.code.value == "VIDEO_CORRUPT"
         jobs = Jobs(s)

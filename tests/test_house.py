@@ -86,11 +86,11 @@ def test_render_yaml_names_only_existing_settings():
 
 def test_settings_from_secrets_toml(tmp_path, monkeypatch):
     f = tmp_path / "secrets.toml"
-    f.write_text('PERFORMATE_ADMIN_PASSWORD = "pw-from-toml"\nOPENAI_API_KEY = "sk-toml-key"\nPERFORMATE_WORKERS = 3\n')
+    f.write_text('PERFORMATE_API_TOKEN = "pw-from-toml"\nOPENAI_API_KEY = "sk-toml-key"\nPERFORMATE_WORKERS = 3\n')
     monkeypatch.setenv("PERFORMATE_SECRETS_FILE", str(f))
     monkeypatch.setenv("PERFORMATE_WORKERS", "2")
     s = Settings()
-    assert s.admin_password.get_secret_value() == "pw-from-toml"
+    assert s.api_token.get_secret_value() == "pw-from-toml"
     assert s.openai_api_key.get_secret_value() == "sk-toml-key"
     assert s.workers == 2  # environment wins over the file
     assert "pw-from-toml" not in repr(s)

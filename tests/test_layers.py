@@ -16,7 +16,7 @@ LAYERS = [
     ("core.config", 0), ("core.errors", 0), ("core.logs", 0), ("core.proc", 0),
     ("core.db", 1), ("core.storage", 1), ("core.media", 1),
     ("core.analysis", 2),
-    ("core.pipeline", 3), ("core.jobs", 3),
+    ("core.pipeline", 3), ("core.jobs", 3), ("core.accounts", 3),
     ("core.runtime", 4), ("core.ops", 4),
     ("core.api", 5), ("core.http", 5), ("core.web", 5), ("core.cli", 5), ("core.__main__", 5),
 ]

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _complete(short_climb: Path, climber: str, consent: bool) -> str:
     s = fast_settings()
     with open(short_climb, "rb") as f:
-        aid = api.submit_upload(f, "clip.mp4", short_climb.stat().st_size, {"climber": climber, "consent": consent})
+        aid = api.submit_upload(f, "clip.mp4", short_climb.stat().st_size, {"climber": climber, "consent": consent}, api.SYSTEM)
     jobs = Jobs(s)
     job = jobs.claim("t", aid)
     rec = analyze(job, s)
@@ -34,13 +34,13 @@ def _complete(short_climb: Path, climber: str, consent: bool) -> str:
 def test_consent_is_stored_and_videos_without_it_are_purged_after_completion(short_climb):
     keep = _complete(short_climb, "Ana", consent=True)
     drop = _complete(short_climb, "Ben", consent=False)
-    assert api.get(keep)["consent"] is True and api.get(drop)["consent"] is False
+    assert api.get(keep, api.SYSTEM)["consent"] is True and api.get(drop, api.SYSTEM)["consent"] is False
     store = get_store()
     out = lifecycle.purge()
     assert out["videos_purged"] == 1
-    assert store.exists(api.get(keep)["video_ref"])
-    assert not store.exists(api.get(drop)["video_ref"])
-    assert api.get(drop)["status"] == "completed" and api.get(drop)["key_frames"]  # the analysis stays
+    assert store.exists(api.get(keep, api.SYSTEM)["video_ref"])
+    assert not store.exists(api.get(drop, api.SYSTEM)["video_ref"])
+    assert api.get(drop, api.SYSTEM)["status"] == "completed" and api.get(drop, api.SYSTEM)["key_frames"]  # the analysis stays
 
 
 def test_retention_days_purge_old_videos_and_optionally_whole_analyses(short_climb, monkeypatch):
@@ -50,11 +50,11 @@ def test_retention_days_purge_old_videos_and_optionally_whole_analyses(short_cli
     monkeypatch.setenv("PERFORMATE_RETENTION_DAYS", "30")
     reset_settings()
     assert lifecycle.purge()["videos_purged"] == 1
-    assert not get_store().exists(api.get(aid)["video_ref"])
+    assert not get_store().exists(api.get(aid, api.SYSTEM)["video_ref"])
     monkeypatch.setenv("PERFORMATE_RETENTION_WHOLE_ANALYSES", "true")
     reset_settings()
     assert lifecycle.purge()["analyses_deleted"] == 1
-    assert api.get(aid) is None
+    assert api.get(aid, api.SYSTEM) is None
 
 
 def test_export_and_complete_deletion_of_one_climber(short_climb):
@@ -68,13 +68,13 @@ def test_export_and_complete_deletion_of_one_climber(short_climb):
     assert any(n.startswith(f"key_frames/{a}/") for n in names)
     recs = json.loads(z.read("analyses.json"))
     assert [r["analysis_id"] for r in recs] == [a] and "lease_owner" not in recs[0]
-    ana = api.get(a)
+    ana = api.get(a, api.SYSTEM)
     assert lifecycle.delete_climber("Ana") == 1
-    assert api.get(a) is None and api.events(a) == []
+    assert api.get(a, api.SYSTEM) is None and api.events(a) == []
     assert not store.exists(ana["video_ref"]) and store.list(f"frames/{a}/") == []
     assert not store.exists(f"replays/{a}.mp4") and not store.exists("vision-cache/abc123.json")
     assert not (get_settings().work_dir / a).exists()
-    assert api.get(b) is not None  # nobody else's data
+    assert api.get(b, api.SYSTEM) is not None  # nobody else's data
 
 
 def test_backup_and_restore_round_trip(short_climb):
@@ -82,12 +82,12 @@ def test_backup_and_restore_round_trip(short_climb):
     ref = lifecycle.backup()
     assert ref.startswith("backups/performate-")
     api.delete_analysis(aid)
-    assert api.get(aid) is None
+    assert api.get(aid, api.SYSTEM) is None
     r = subprocess.run([sys.executable, "-m", "core", "restore", "latest"], cwd=ROOT, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     dbm.forget_connections()
-    assert api.get(aid)["status"] == "completed"
+    assert api.get(aid, api.SYSTEM)["status"] == "completed"
 
 
 def test_backups_kept_are_bounded(monkeypatch):

@@ -12,16 +12,23 @@ from core.config import reset_settings
 from core.errors import ErrorCode, PipelineError
 from core.jobs import Jobs
 from core.pipeline import analyze
+from tests.accounts import make_user, session_for
 from tests.conftest import fast_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["pages/upload.py", "pages/results.py", "pages/compare.py", "pages/admin.py"]
-ADMIN_PW = "pages-admin-pw"
 
 
-def app() -> AppTest:
+def app(email: str | None = "admin@test.example", role: str = "admin", query: dict | None = None) -> AppTest:
+    """The app as a browser tab signed in as ``email`` (None: a stranger)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    if email:
+        at.session_state["session_token"] = session_for(make_user(email, role))
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
     at.run()
+    for k, v in (query or {}).items():  # "/" forwards to /upload, which starts without a query
+        at.query_params[k] = v
     return at
 
 
@@ -39,9 +46,46 @@ def test_every_page_renders_on_an_empty_database():
     render_all(at)
 
 
+def test_a_stranger_gets_the_sign_in_form_on_every_page():
+    make_user("someone@test.example")  # not a fresh install
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / page), default_timeout=90)  # a page file run on its own, too
+        at.run()
+        assert not at.exception, page
+        assert [t.label for t in at.text_input] == ["Email", "Password"], page
+        assert [b.label for b in at.button] == ["Sign in"], page
+    at = app(None)
+    assert [b.label for b in at.button] == ["Sign in"] and not at.get("plotly_chart")
+
+
+def test_a_fresh_install_asks_for_the_first_admin():
+    at = app(None)
+    assert [b.label for b in at.button] == ["Create admin account"]
+    at.text_input[0].input("Ada")
+    at.text_input[1].input("ada@test.example")
+    at.text_input[2].input("long enough password")
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert api.users()[0]["email"] == "ada@test.example" and api.users()[0]["role"] == "admin"
+    assert not api.needs_first_admin()
+
+
+def test_wrong_password_is_refused_without_waiting_and_locks_out_after_repeats():
+    make_user("bea@test.example")
+    at = app(None)
+    for attempt in range(4):
+        at.text_input[0].input("bea@test.example")
+        at.text_input[1].input("wrong password")
+        at.button[0].click()
+        at.run()
+    errors = [e.value for e in at.error]
+    assert errors and ("Too many failed attempts" in errors[-1]), errors
+    assert api.sign_in("bea@test.example", "correct horse battery", "another-browser")  # others are not locked out
+
+
 @pytest.fixture
 def seeded(short_climb, monkeypatch) -> dict[str, str]:
-    monkeypatch.setenv("PERFORMATE_ADMIN_PASSWORD", ADMIN_PW)
     reset_settings()
     s = fast_settings()
     jobs = Jobs(s)
@@ -68,9 +112,7 @@ def test_every_page_renders_with_every_state(seeded):
     at = app()
     render_all(at)
     for state in ("completed", "degraded", "failed", "running", "queued"):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-        at.query_params["id"] = seeded[state]
-        at.run()
+        at = app(query={"id": seeded[state]})
         at.switch_page("pages/results.py")
         at.run()
         assert not at.exception, state
@@ -86,8 +128,8 @@ def test_every_page_renders_with_every_state(seeded):
 
 
 def test_upload_page_lists_recent_uploads_and_live_status(seeded):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["id"] = seeded["running"]
+    at = app(query={"id": seeded["running"]})
+    at.switch_page("pages/upload.py")
     at.run()
     assert not at.exception
     text = " ".join(str(m.value) for m in at.markdown)
@@ -95,13 +137,13 @@ def test_upload_page_lists_recent_uploads_and_live_status(seeded):
     assert at.get("progress")  # the live status of the analysis in the URL
 
 
-def test_admin_gate_then_retry_and_rerun_vision_change_state(seeded):
-    at = app()
+def test_admin_page_is_for_admins_then_retry_and_rerun_vision_change_state(seeded):
+    at = app("cleo@test.example", "climber")
     at.switch_page("pages/admin.py")
     at.run()
-    assert [b.label for b in at.button] == ["Sign in"]
-    at.text_input[0].input(ADMIN_PW)
-    at.button[0].click()
+    assert any("for admins" in e.value for e in at.error) and not at.button
+    at = app()
+    at.switch_page("pages/admin.py")
     at.run()
     assert not at.exception
     labels = [b.label for b in at.button]
@@ -109,12 +151,12 @@ def test_admin_gate_then_retry_and_rerun_vision_change_state(seeded):
     next(b for b in at.button if b.label == "Retry this analysis").click()
     at.run()
     assert not at.exception
-    assert api.get(seeded["failed"])["status"] == "queued"
+    assert api.get(seeded["failed"], api.SYSTEM)["status"] == "queued"
     assert [e["to_status"] for e in api.events(seeded["failed"])][-1] == "queued"
     next(b for b in at.button if b.label == "Re-run vision").click()
     at.run()
-    assert api.get(seeded["degraded"])["status"] == "queued"
-    assert api.get(seeded["degraded"])["analyzer"] == "vision"
+    assert api.get(seeded["degraded"], api.SYSTEM)["status"] == "queued"
+    assert api.get(seeded["degraded"], api.SYSTEM)["analyzer"] == "vision"
 
 
 def test_compare_side_by_side_with_two_completed(seeded):

@@ -18,8 +18,7 @@ from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_RE = re.compile(r"^videos/\d{4}/\d{2}/\d{2}/[0-9a-f]{32}\.(mp4|mov|webm|mkv|bin)$")
-SECRETS = {"OPENAI_API_KEY": "sk-secret-openai-7f3a9c1e", "PERFORMATE_ADMIN_PASSWORD": "admin-secret-p4ss",
-           "PERFORMATE_APP_PASSWORD": "app-secret-p4ss", "PERFORMATE_API_TOKEN": "api-secret-token-88",
+SECRETS = {"OPENAI_API_KEY": "sk-secret-openai-7f3a9c1e", "PERFORMATE_API_TOKEN": "api-secret-token-88",
            "AWS_SECRET_ACCESS_KEY": "aws-secret-key-0000"}
 
 
@@ -28,11 +27,11 @@ SECRETS = {"OPENAI_API_KEY": "sk-secret-openai-7f3a9c1e", "PERFORMATE_ADMIN_PASS
 def test_upload_names_never_reach_paths_or_keys(name, clips):
     if not name.lower().rsplit(".", 1)[-1] in api.ACCEPTED_TYPES:
         with pytest.raises(api.PipelineError):
-            api.submit_upload(io.BytesIO(clips["h264"].read_bytes()), name, 10, {})
+            api.submit_upload(io.BytesIO(clips["h264"].read_bytes()), name, 10, {}, api.SYSTEM)
         return
     aid = api.submit_upload(io.BytesIO(clips["h264"].read_bytes()), name, clips["h264"].stat().st_size,
-                            {"climber": "<b>x</b>", "notes": "../../etc"})
-    rec = api.get(aid)
+                            {"climber": "<b>x</b>", "notes": "../../etc"}, api.SYSTEM)
+    rec = api.get(aid, api.SYSTEM)
     assert KEY_RE.match(rec["video_ref"]), rec["video_ref"]
     blobs = get_settings().data_dir / "blobs"
     stored = [p for p in blobs.rglob("*") if p.is_file()]
@@ -54,26 +53,26 @@ def test_api_refs_cannot_name_local_files_or_other_buckets(monkeypatch):
     assert e.value.code.value == "STORAGE_ACCESS_DENIED"
 
 
-def test_admin_page_shows_and_does_nothing_without_the_password(monkeypatch):
+def test_admin_page_shows_and_does_nothing_without_signing_in():
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("PERFORMATE_ADMIN_PASSWORD", SECRETS["PERFORMATE_ADMIN_PASSWORD"])
-    reset_settings()
+    from tests.accounts import make_user
+
+    make_user("admin@test.example", "admin")
     aid = api.jobs().submit_ref("videos/2026/01/01/x.mp4", {"climber": "victim"})
     api.jobs().claim("w", aid)
     api.jobs().fail(aid, "w", api.PipelineError(api.ErrorCode.VIDEO_CORRUPT))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/admin.py")
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)  # the address /admin, opened directly
     at.run()
     assert not at.exception
     text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(e.value) for e in at.text)
     assert "VIDEO_CORRUPT" not in text and "victim" not in text
     assert [b.label for b in at.button] == ["Sign in"]  # the sign-in form and nothing else
-    at.text_input[0].input("wrong")
+    at.text_input[0].input("admin@test.example")
+    at.text_input[1].input("wrong")
     at.button[0].click()
     at.run()
-    assert any("Wrong password" in str(e.value) for e in at.error)
+    assert any("Wrong email or password" in str(e.value) for e in at.error)
     assert api.jobs().get(aid)["status"] == "failed"  # nothing was retried
 
 

@@ -30,20 +30,6 @@ def client_id() -> str:
     return hashlib.sha256(sid.encode()).hexdigest()[:16]
 
 
-def password_gate(flag: str, label: str, button: str, check: Any) -> bool:
-    """True once this session has signed in; otherwise shows the form (``check(pw, client)``)."""
-    if st.session_state.get(flag):
-        return True
-    with st.form(f"{flag}-form"):
-        pw = st.text_input(label, type="password")
-        if st.form_submit_button(button):
-            if check(pw, client_id()):
-                st.session_state[flag] = True
-                st.rerun()
-            st.error("Wrong password.")
-    return False
-
-
 def fmt_duration(s: float | None) -> str:
     if s is None:
         return "-"
@@ -84,9 +70,9 @@ def status_body(rec: dict[str, Any]) -> None:
         st.info("This analysis was cancelled.")
 
 
-def live_status(aid: str, key: str) -> None:
+def live_status(aid: str, key: str, user: api.User) -> None:
     """Status that refreshes itself every second while the analysis is queued or running."""
-    rec = api.status(aid)
+    rec = api.status(aid, user)
     if rec is None:
         st.warning("We could not find this analysis.")
         return
@@ -94,7 +80,7 @@ def live_status(aid: str, key: str) -> None:
 
     @st.fragment(run_every=1.0 if active else None)
     def panel() -> None:
-        now = api.status(aid) or rec
+        now = api.status(aid, user) or rec
         status_body(now)
         if active and now["status"] not in ("queued", "running"):
             st.rerun()  # the whole page: stop refreshing and show the outcome

@@ -19,7 +19,7 @@ import multiprocessing as mp
 import os
 import sys
 import threading
-from multiprocessing import resource_tracker, shared_memory
+from multiprocessing import shared_memory
 from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
@@ -261,7 +261,7 @@ BLOCK = 16
 QUEUE_BLOCKS = 2
 
 
-def _worker_main(parent: int, conn: Connection, own_tracker: bool) -> None:
+def _worker_main(parent: int, conn: Connection) -> None:
     """A pose worker process: build the models once, then track every block sent to it."""
     die_with_parent(parent)
     with _quiet_stderr():
@@ -274,7 +274,7 @@ def _worker_main(parent: int, conn: Connection, own_tracker: bool) -> None:
             tracker = Tracker(models)
             while (item := conn.recv()) is not None:
                 k, times, shapes, name = item
-                shm = _attach(name, own_tracker)
+                shm = shared_memory.SharedMemory(name=name)  # the parent created it and unlinks it
                 try:
                     frames, offset = [], 0
                     for shape in shapes:
@@ -286,20 +286,6 @@ def _worker_main(parent: int, conn: Connection, own_tracker: bool) -> None:
                     shm.close()
                 conn.send(("block", k, lm, src))
     conn.send(("done",))
-
-
-def _attach(name: str, own_tracker: bool) -> shared_memory.SharedMemory:
-    """Open the parent's segment. The parent owns it and unlinks it: a spawned worker has a resource
-    tracker of its own, which Python 3.11 would let unlink the segment again when the worker exits,
-    so the worker takes it back from there (a forked worker shares the parent's tracker)."""
-    shm = shared_memory.SharedMemory(name=name)
-    if not own_tracker:
-        return shm
-    try:
-        resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - tracker internals differ across versions; a warning at worst
-        pass
-    return shm
 
 
 class PoseStream:
@@ -324,7 +310,6 @@ class PoseStream:
         # threads) and while it runs no other Python threads; otherwise pay for spawn.
         safe = "mediapipe" not in sys.modules and threading.active_count() == 1 and os.name == "posix"
         ctx = mp.get_context("fork" if safe else "spawn")
-        own_tracker = not safe
         self.conns: list[Connection] = []
         self.procs = []
         # a Celery prefork child is daemonic, and multiprocessing refuses children to daemonic
@@ -333,16 +318,27 @@ class PoseStream:
         me = mp.current_process()
         daemonic = me._config.get("daemon")  # type: ignore[attr-defined]
         me._config["daemon"] = False  # type: ignore[attr-defined]
+        # a spawned worker needs nothing from __main__, and must not run it again (a test runner, a
+        # Streamlit script): hide it from multiprocessing's start-up while the workers start
+        main = sys.modules.get("__main__")
+        hidden = {a: getattr(main, a) for a in ("__spec__", "__file__") if hasattr(main, a)} if not safe else {}
+        for a in hidden:
+            if a == "__spec__":
+                setattr(main, a, None)
+            else:
+                delattr(main, a)
         try:
             for k in range(self.n):
                 mine, theirs = ctx.Pipe(duplex=True)
-                proc = ctx.Process(target=_worker_main, args=(os.getpid(), theirs, own_tracker), daemon=True, name=f"pose-{k}")
+                proc = ctx.Process(target=_worker_main, args=(os.getpid(), theirs), daemon=True, name=f"pose-{k}")
                 proc.start()
                 theirs.close()
                 self.conns.append(mine)
                 self.procs.append(proc)
         finally:
             me._config["daemon"] = daemonic  # type: ignore[attr-defined]
+            for a, v in hidden.items():
+                setattr(main, a, v)
         self.inflight = [0] * self.n
         self.blocks: dict[int, tuple[np.ndarray, list[str]]] = {}
         self.segments: dict[int, shared_memory.SharedMemory] = {}

@@ -6,7 +6,6 @@ score is monotonic in its metric. Anchors are named below with their source.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 

@@ -4,17 +4,20 @@
     results   one analysis in words, its media and exports      (climbers, coaches)
     coach     trends over time, two attempts side by side       (coaches)
     admin     queue, failures, retries, health, SLIs, deletion  (admins)
-    auth      password gates with throttling
+    auth      accounts: first admin, sign-in codes, sessions
     charts    plotly figures of a record
     vocab     the choices the forms offer
 """
 from core.api import charts
-from core.api.admin import (alerts, cancel, degraded, delete_analysis, delete_climber, events, export_climber, failed,
-                            health_history, health_latest, queue_overview, rerun_vision, retry, retry_failed,
-                            run_health_now, set_paused, sli)
-from core.api.auth import admin_configured, admin_login, app_gate_required, app_login, login_blocked_for
+from core.accounts import SYSTEM
+from core.api.admin import (add_user, alerts, cancel, degraded, delete_analysis, delete_climber, events, export_climber,
+                            failed, health_history, health_latest, link_coach, queue_overview, rerun_vision, retry,
+                            retry_failed, run_health_now, set_paused, sli, users)
+from core.api.auth import (SESSION_COOKIE, Role, User, create_first_admin, login_blocked_for, needs_first_admin,
+                           session_user, sign_in, sign_out)
 from core.api.coach import aligned_frames, compare, completed_options, trend
-from core.api.results import blob, describe, export_csv, export_json, get, jobs, replay, replay_ready, status
+from core.api.results import (blob, describe, export_csv, export_json, get, jobs, media, owners, replay, replay_ready,
+                              status)
 from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
 from core.api.vocab import ACCEPTED_TYPES, ATTEMPT_CHOICES, DISCIPLINES, GRADES, HIGHER_IS_BETTER, STAGE_LABELS
 from core.errors import ErrorCode, PipelineError
@@ -23,15 +26,16 @@ __all__ = [
     # uploads
     "settings", "submit_upload", "submit_ref", "recent", "climbers",
     # results
-    "get", "status", "describe", "jobs", "blob", "replay_ready", "replay", "export_json", "export_csv",
+    "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
     # coach
     "trend", "completed_options", "compare", "aligned_frames",
     # admin
     "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel", "set_paused",
     "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber", "delete_analysis",
-    "delete_climber",
+    "delete_climber", "users", "add_user", "link_coach",
     # auth
-    "admin_configured", "admin_login", "app_gate_required", "app_login", "login_blocked_for",
+    "needs_first_admin", "create_first_admin", "sign_in", "session_user", "sign_out", "login_blocked_for",
+    "SESSION_COOKIE", "Role", "User", "SYSTEM",
     # charts, vocabulary, errors
     "charts", "DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS",
     "ErrorCode", "PipelineError",

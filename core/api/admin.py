@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.accounts import Accounts, Role, User
 from core.api.results import describe, jobs
+from core.config import get_settings
 from core.logs import get_logger
 from core.ops import alerts as alert_rules
 from core.ops import health as checks
@@ -11,11 +13,25 @@ from core.ops import lifecycle
 from core.ops import sli as slis
 from core.runtime.executors import notify
 
-__all__ = ["queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel",
+__all__ = ["users", "add_user", "link_coach", "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel",
            "set_paused", "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber",
            "delete_analysis", "delete_climber"]
 log = get_logger("core.api.admin")
 PAUSE_SWITCHES = ("queue_paused", "vision_paused")
+
+
+def users() -> list[dict[str, Any]]:
+    """Every account with its role, coaches and athletes."""
+    return Accounts(get_settings()).list()
+
+
+def add_user(email: str, role: str, password: str, name: str | None = None) -> User:
+    return Accounts(get_settings()).create(email, Role(role), password, name)
+
+
+def link_coach(climber_email: str, coach_email: str) -> None:
+    acc = Accounts(get_settings())
+    acc.link(acc.require(climber_email), acc.require(coach_email))
 
 
 def queue_overview() -> dict[str, Any]:

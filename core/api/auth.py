@@ -1,26 +1,35 @@
-"""Password gates (admin console, optional app password) with throttled failures.
+"""Signing in: accounts with argon2-hashed passwords, browser sessions in an HttpOnly cookie.
 
-Guessing is slowed by refusing attempts for a growing while after repeated failures, answered at
-once: nothing ever sleeps in the request thread, so a guesser cannot tie up the server's threads.
+A page checks the password and hands the browser a one-time code; the browser takes it to
+``/session/start`` (core/http.py), which sets the session cookie and sends it on. Repeated failures
+from one browser lock it out for a growing while, answered at once: nothing ever sleeps in the
+request thread, so a guesser cannot tie up the server's threads.
 """
 from __future__ import annotations
 
 import hashlib
-import hmac
 import threading
 import time
 
+from core.accounts import Accounts, Role, User
 from core.config import get_settings
+from core.errors import ErrorCode, PipelineError
 from core.logs import get_logger
 
-__all__ = ["admin_configured", "admin_login", "app_gate_required", "app_login", "login_blocked_for"]
+__all__ = ["needs_first_admin", "create_first_admin", "sign_in", "session_user", "sign_out", "login_blocked_for",
+           "SESSION_COOKIE", "Role", "User"]
 log = get_logger("core.api.auth")
 
+SESSION_COOKIE = "performate_session"
 FREE_FAILURES = 3  # failures before the lock-out starts
 MAX_LOCK_S = 300.0
 WINDOW_S = 900.0
 _failures: dict[str, list[float]] = {}
 _lock = threading.Lock()
+
+
+def _accounts() -> Accounts:
+    return Accounts(get_settings())
 
 
 def login_blocked_for(client: str, now: float | None = None) -> float:
@@ -34,34 +43,44 @@ def login_blocked_for(client: str, now: float | None = None) -> float:
     return max(0.0, fails[-1] + wait - now)
 
 
-def _check(secret: str | None, given: str, client: str) -> bool:
-    if not secret or login_blocked_for(client) > 0:
-        return False
-    ok = hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(secret.encode()).digest())
+def needs_first_admin() -> bool:
+    """A fresh install: nobody has an account yet, so the first visitor creates the admin."""
+    return _accounts().count() == 0
+
+
+def create_first_admin(email: str, name: str, password: str) -> str:
+    """Create the first (admin) account and return a one-time sign-in code. Refused once any
+    account exists."""
+    acc = _accounts()
+    if acc.count():
+        raise PipelineError(ErrorCode.BAD_REQUEST, "an admin exists already: sign in instead")
+    return acc.issue_code(acc.create(email, Role.ADMIN, password, name))
+
+
+def sign_in(email: str, password: str, client: str) -> str | None:
+    """A one-time code for the browser to exchange at /session/start, or None (wrong email or
+    password, or too many failures from this browser)."""
+    if login_blocked_for(client) > 0:
+        return None
+    acc = _accounts()
+    user = acc.authenticate(email, password)
     with _lock:
-        if ok:
+        if user is not None:
             _failures.pop(client, None)
-            return True
-        now = time.time()
-        fails = [t for t in _failures.get(client, []) if now - t < WINDOW_S] + [now]
-        _failures[client] = fails
-    log.warning("auth.failed", client=hashlib.sha256(client.encode()).hexdigest()[:8], failures=len(fails))
-    return False
+        else:
+            now = time.time()
+            _failures[client] = [t for t in _failures.get(client, []) if now - t < WINDOW_S] + [now]
+    if user is None:
+        log.warning("auth.failed", client=hashlib.sha256(client.encode()).hexdigest()[:8])
+        return None
+    log.info("auth.signed_in", user_id=user.id)
+    return acc.issue_code(user)
 
 
-def admin_configured() -> bool:
-    return get_settings().admin_password is not None
+def session_user(token: str | None) -> User | None:
+    """The signed-in user of a session cookie, or None."""
+    return _accounts().session_user(token)
 
 
-def admin_login(given: str, client: str) -> bool:
-    pw = get_settings().admin_password
-    return _check(pw.get_secret_value() if pw else None, given, "admin:" + client)
-
-
-def app_gate_required() -> bool:
-    return get_settings().app_password is not None
-
-
-def app_login(given: str, client: str) -> bool:
-    pw = get_settings().app_password
-    return _check(pw.get_secret_value() if pw else None, given, "app:" + client)
+def sign_out(token: str | None) -> None:
+    _accounts().end_session(token)

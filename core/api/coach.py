@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.api.results import jobs
+from core.accounts import User
+from core.api.results import jobs, owners, visible
 from core.api.uploads import recent
 from core.api.vocab import HIGHER_IS_BETTER
 from core.errors import ErrorCode, PipelineError
@@ -12,10 +13,10 @@ from core.jobs import Status
 __all__ = ["trend", "completed_options", "compare", "aligned_frames"]
 
 
-def trend(climber: str | None = None, route: str | None = None, grade: str | None = None) -> list[dict[str, Any]]:
-    """Completed sessions in time order with the headline metrics flattened."""
+def trend(viewer: User, climber: str | None = None, route: str | None = None, grade: str | None = None) -> list[dict[str, Any]]:
+    """Completed sessions ``viewer`` may see, in time order, with the headline metrics flattened."""
     out = []
-    for r in jobs().completed(climber, route, grade):
+    for r in jobs().completed(climber, route, grade, owners(viewer)):
         m = r.get("metrics") or {}
         row: dict[str, Any] = {k: r.get(k) for k in ("analysis_id", "created_at", "climber", "route_name", "grade",
                                                      "performance_score")}
@@ -26,16 +27,16 @@ def trend(climber: str | None = None, route: str | None = None, grade: str | Non
     return out
 
 
-def completed_options() -> list[dict[str, Any]]:
+def completed_options(viewer: User) -> list[dict[str, Any]]:
     return [{"analysis_id": r["analysis_id"],
              "label": f"{r.get('climber') or 'anonymous'} - {r.get('route_name') or 'route'} {r.get('grade') or ''} "
                       f"({(r.get('created_at') or '')[:16].replace('T', ' ')})"}
-            for r in recent(200) if r["status"] == Status.COMPLETED]
+            for r in recent(viewer, 200) if r["status"] == Status.COMPLETED]
 
 
-def compare(a: str, b: str) -> dict[str, Any]:
+def compare(viewer: User, a: str, b: str) -> dict[str, Any]:
     """Two attempts side by side: metric deltas with which is better, key frames aligned by progress."""
-    ra, rb = jobs().get(a), jobs().get(b)
+    ra, rb = visible(a, viewer), visible(b, viewer)
     if not ra or not rb:
         raise PipelineError(ErrorCode.VIDEO_NOT_FOUND, "analysis not found")
     rows = []

@@ -5,19 +5,36 @@ import csv
 import io
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+from core.accounts import Accounts, User
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
-from core.jobs import Jobs, Status, iso_ts
+from core.jobs import Analysis, Jobs, Status, iso_ts
 from core.pipeline import STAGE_LABELS
 from core.storage import split_ref, store_for_ref
 
-__all__ = ["describe", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv"]
+__all__ = ["describe", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners", "media"]
 
 
 def jobs() -> Jobs:
     return Jobs(get_settings())
+
+
+def owners(viewer: User) -> set[int] | None:
+    """Owner ids of the analyses ``viewer`` may see (None: all, for admins)."""
+    return Accounts(get_settings()).visible_owners(viewer)
+
+
+def visible(aid: str, viewer: User) -> Analysis | None:
+    """The analysis if ``viewer`` may see it; None when it does not exist or is someone else's
+    (the same answer, so ids cannot be probed)."""
+    rec = jobs().get(aid)
+    if rec is None:
+        return None
+    allowed = owners(viewer)
+    return rec if allowed is None or rec.get("owner_id") in allowed else None
 
 
 def describe(rec: dict[str, Any]) -> dict[str, Any]:
@@ -38,19 +55,18 @@ def describe(rec: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
-def status(aid: str) -> dict[str, Any] | None:
+def status(aid: str, viewer: User) -> dict[str, Any] | None:
     """The live state of one analysis, with its place in the queue."""
-    j = jobs()
-    rec = j.get(aid)
+    rec = visible(aid, viewer)
     if rec is None:
         return None
     out = describe(dict(rec))
-    out["queue_position"] = j.queue_position(aid)
+    out["queue_position"] = jobs().queue_position(aid)
     return out
 
 
-def get(aid: str) -> dict[str, Any] | None:
-    rec = jobs().get(aid)
+def get(aid: str, viewer: User) -> dict[str, Any] | None:
+    rec = visible(aid, viewer)
     return describe(dict(rec)) if rec else None
 
 
@@ -68,15 +84,15 @@ def blob(ref_or_key: str | None) -> bytes | None:
         return None
 
 
-def replay_ready(aid: str) -> bool:
+def replay_ready(aid: str, viewer: User) -> bool:
     """Cheap check (no storage read): has the replay been rendered?"""
-    rec = jobs().get(aid)
+    rec = visible(aid, viewer)
     return bool(rec and rec.get("replay_ref"))
 
 
-def replay(aid: str) -> str | bytes | None:
+def replay(aid: str, viewer: User) -> str | bytes | None:
     """A URL (S3, presigned) or the bytes (local) of the annotated replay, once rendered."""
-    rec = jobs().get(aid)
+    rec = visible(aid, viewer)
     if not rec or not rec.get("replay_ref"):
         return None
     try:
@@ -86,15 +102,15 @@ def replay(aid: str) -> str | bytes | None:
         return None
 
 
-def export_json(aid: str) -> str:
-    rec: dict[str, Any] = dict(jobs().get(aid) or {})
+def export_json(aid: str, viewer: User) -> str:
+    rec: dict[str, Any] = dict(visible(aid, viewer) or {})
     rec.pop("lease_owner", None)
     rec.pop("lease_until", None)
     return json.dumps(rec, indent=2, default=str, ensure_ascii=False)
 
 
-def export_csv(aid: str) -> str:
-    rec: dict[str, Any] = dict(jobs().get(aid) or {})
+def export_csv(aid: str, viewer: User) -> str:
+    rec: dict[str, Any] = dict(visible(aid, viewer) or {})
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["metric", "value"])
@@ -106,3 +122,32 @@ def export_csv(aid: str) -> str:
     for p in rec.get("technique_points") or []:
         w.writerow([f"technique.{p['area']}", p["score"] if p["assessed"] else "not assessed"])
     return buf.getvalue()
+
+
+def media(aid: str, name: str, viewer: User) -> tuple[Path | None, str | None, str] | None:
+    """Where the bytes of one of an analysis' media are, if ``viewer`` may see them: (local path, or
+    None and a presigned URL, content type). ``name`` is "replay", "wall" or "key_NN" (the NN-th key
+    frame). None when the analysis is not visible or has no such medium."""
+    rec = visible(aid, viewer)
+    if rec is None:
+        return None
+    if name == "replay":
+        ref, ctype = rec.get("replay_ref"), "video/mp4"
+    elif name == "wall":
+        ref, ctype = ((rec.get("route_analysis") or {}).get("wall_frame") or {}).get("ref"), "image/jpeg"
+    elif name.startswith("key_") and name[4:].isdigit():
+        frames = rec.get("key_frames") or []
+        n = int(name[4:])
+        ref, ctype = (frames[n].get("ref") if n < len(frames) else None), "image/jpeg"
+    else:
+        return None
+    if not ref:
+        return None
+    try:
+        store, key = store_for_ref(ref)
+        local = store.local_path(key)
+        if local is not None:
+            return (local, None, ctype) if local.is_file() else None
+        return None, store.url(key, expires_s=300), ctype
+    except PipelineError:
+        return None

@@ -2,7 +2,8 @@
 analysis (or an unhealthy check), 2 bad input.
 
     python -m core probe|frames|analyze|submit|status|retry|worker       videos and analyses
-    python -m core health|sli|backup|restore|purge|export-climber|delete-climber   operations
+    python -m core health|sli|eval|backup|restore|purge|export-climber|delete-climber   operations
+    python -m core users add|list|link|remove                                  accounts
 
 Unexpected errors are printed as coded INTERNAL errors without a traceback; ``--debug`` (or
 PERFORMATE_RAISE_ERRORS=1, which the test suite sets) lets them raise.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from core.cli import analyses, ops
+from core.cli import analyses, ops, users
 from core.cli.printer import error
 from core.errors import ErrorCode, PipelineError
 from core.logs import setup_logging
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
     analyses.register(sub)
     ops.register(sub)
+    users.register(sub)
     return p
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.accounts import Accounts
 from core.cli.printer import emit
 from core.config import get_settings
 from core.errors import ErrorCode
@@ -40,7 +41,10 @@ def cmd_frames(a: argparse.Namespace) -> int:
 
 
 def _meta(a: argparse.Namespace) -> dict[str, Any]:
-    meta = {k: getattr(a, k) for k in ("climber", "grade", "discipline", "language", "analyzer") if getattr(a, k, None)}
+    meta: dict[str, Any] = {k: getattr(a, k) for k in ("climber", "grade", "discipline", "language", "analyzer")
+                            if getattr(a, k, None)}
+    if getattr(a, "as_email", None):  # file it under that account; otherwise the admins' until assigned
+        meta["owner_id"] = Accounts().require(a.as_email).id
     if getattr(a, "route", None):
         meta["route_name"] = a.route
     if getattr(a, "trim_start", None) is not None or getattr(a, "trim_end", None) is not None:
@@ -160,6 +164,7 @@ def register(sub: Any) -> None:
         p.add_argument("--analyzer", choices=["auto", "offline", "vision"])
         p.add_argument("--trim-start", type=float, dest="trim_start")
         p.add_argument("--trim-end", type=float, dest="trim_end")
+        p.add_argument("--as", dest="as_email", metavar="EMAIL", help="file the analysis under this account")
 
     p = sub.add_parser("analyze", help="run the whole pipeline now, record it, print the record")
     meta_args(p)

@@ -37,7 +37,7 @@ QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = (Status.QUEUED, Status.RUNNING, 
 
 MAX_BACKOFF_S = 600.0
 META_FIELDS = ("climber", "discipline", "route_name", "grade", "attempt_or_send", "notes", "trim", "consent",
-               "language", "analyzer", "canary", "video_name")
+               "language", "analyzer", "canary", "video_name", "owner_id")
 
 
 def backoff(attempt: int, base: float, rng: random.Random | None = None) -> float:

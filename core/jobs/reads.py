@@ -17,6 +17,15 @@ from core.jobs.model import Analysis, Status
 USER_ROWS = "coalesce(canary, 0) = 0"  # canary runs stay out of user-facing lists and SLIs
 
 
+def owned_by(owners: set[int] | None) -> tuple[str, list[Any]]:
+    """SQL condition (and its parameters) for analyses owned by one of ``owners``; None: all."""
+    if owners is None:
+        return "1=1", []
+    if not owners:
+        return "0=1", []
+    return f"owner_id in ({', '.join('?' * len(owners))})", sorted(owners)
+
+
 def iso_ts(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
@@ -80,8 +89,10 @@ class JobReads:
                 for r in self.db.query("select * from workers where stopped_at is null order by worker")]
 
     # -- lists for people -------------------------------------------------------------------------
-    def recent(self, limit: int = 10, climber: str | None = None, include_canary: bool = False) -> list[Analysis]:
-        where, params = ["1=1"], []
+    def recent(self, limit: int = 10, climber: str | None = None, include_canary: bool = False,
+               owners: set[int] | None = None) -> list[Analysis]:
+        cond, params = owned_by(owners)
+        where = [cond]
         if climber:
             where.append("climber = ?")
             params.append(climber)
@@ -90,14 +101,17 @@ class JobReads:
         return self._rows(f"select * from analyses where {' and '.join(where)} order by created_at desc limit ?",
                           [*params, limit])
 
-    def climbers(self) -> list[str]:
+    def climbers(self, owners: set[int] | None = None) -> list[str]:
+        cond, params = owned_by(owners)
         return [r["climber"] for r in self.db.query(
             f"select climber, max(created_at) m from analyses where climber is not null and climber != '' "
-            f"and {USER_ROWS} group by climber order by m desc")]
+            f"and {USER_ROWS} and {cond} group by climber order by m desc", params)]
 
-    def completed(self, climber: str | None = None, route: str | None = None, grade: str | None = None) -> list[Analysis]:
+    def completed(self, climber: str | None = None, route: str | None = None, grade: str | None = None,
+                  owners: set[int] | None = None) -> list[Analysis]:
         """Completed user analyses in time order, optionally of one climber, route and grade."""
-        where, params = ["status = ?", USER_ROWS], [Status.COMPLETED.value]
+        cond, owner_params = owned_by(owners)
+        where, params = ["status = ?", USER_ROWS, cond], [Status.COMPLETED.value, *owner_params]
         for col, val in (("climber", climber), ("route_name", route), ("grade", grade)):
             if val:
                 where.append(f"{col} = ?")
@@ -115,6 +129,9 @@ class JobReads:
 
     def of_climber(self, name: str) -> list[Analysis]:
         return self._rows("select * from analyses where climber=? order by created_at", [name])
+
+    def of_owner(self, owner_id: int) -> list[Analysis]:
+        return self._rows("select * from analyses where owner_id=? order by created_at", [owner_id])
 
     # -- operations -------------------------------------------------------------------------------
     def finished_since(self, since_iso: str) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from typing import Any
 from core import db as dbm
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
-from core.jobs import Jobs
+from core.jobs import Analysis, Jobs
 from core.logs import get_logger
 from core.pipeline import work_dir
 from core.storage import get_store, split_ref, store_for_ref
@@ -62,17 +62,34 @@ def delete_analysis(aid: str, settings: Settings | None = None) -> bool:
     return True
 
 
-def delete_climber(name: str, settings: Settings | None = None) -> int:
-    """Delete everything of one climber: videos, frames, replays, cached coaching, records, events."""
-    s = settings or get_settings()
+def _delete_completely(rows: list[Analysis], s: Settings) -> int:
+    """Delete these analyses with everything they left, cached coaching included; returns how many."""
     store = get_store(s)
-    rows = Jobs(s).of_climber(name)
     for r in rows:
         h = (r.get("cost") or {}).get("request_hash")
         if h:
             store.delete(f"vision-cache/{h}.json")
-    n = sum(1 for r in rows if delete_analysis(r["analysis_id"], s))
+    return sum(1 for r in rows if delete_analysis(r["analysis_id"], s))
+
+
+def delete_climber(name: str, settings: Settings | None = None) -> int:
+    """Delete everything of one climber: videos, frames, replays, cached coaching, records, events."""
+    s = settings or get_settings()
+    n = _delete_completely(Jobs(s).of_climber(name), s)
     log.info("climber.deleted", analyses=n)
+    return n
+
+
+def owned(owner_id: int, settings: Settings | None = None) -> list[str]:
+    """Ids of the analyses an account owns."""
+    return [r["analysis_id"] for r in Jobs(settings or get_settings()).of_owner(owner_id)]
+
+
+def delete_owned(owner_id: int, settings: Settings | None = None) -> int:
+    """Delete every analysis an account owns, completely (videos, frames, replays, cached coaching)."""
+    s = settings or get_settings()
+    n = _delete_completely(Jobs(s).of_owner(owner_id), s)
+    log.info("account.data_deleted", analyses=n)
     return n
 
 

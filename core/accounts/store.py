@@ -1,0 +1,185 @@
+"""Accounts: users with argon2-hashed passwords, coach links, browser sessions and one-time sign-in
+codes. The one owner of the users, coach_links, sessions and login_codes tables.
+
+A page script cannot set a cookie, so signing in is two steps: the page checks the password and
+gets a one-time code (valid LOGIN_CODE_S, once); the browser takes it to ``/session/start``, a
+route that exchanges it for a session token and sets it as an HttpOnly cookie. Only hashes of
+session tokens and codes are stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import time
+from typing import Any
+
+import sqlite_utils
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from core import db as dbm
+from core.accounts.model import Role, User
+from core.config import Settings, get_settings
+from core.errors import ErrorCode, PipelineError
+from core.logs import get_logger
+
+log = get_logger("core.accounts")
+LOGIN_CODE_S = 60.0
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+#: Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY = _hasher.hash("not-a-password-" + secrets.token_hex(8))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(int(row["id"]), row["email"], row.get("name") or "", Role(row["role"]))
+
+
+class Accounts:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return dbm.connect(self.settings.db_path)
+
+    # -- users ------------------------------------------------------------------------------------
+    def count(self) -> int:
+        return int(list(self.db.query("select count(*) n from users"))[0]["n"])
+
+    def create(self, email: str, role: Role | str, password: str, name: str | None = None) -> User:
+        email = email.strip().lower()
+        if "@" not in email or len(email) > 254:
+            raise PipelineError(ErrorCode.BAD_REQUEST, "an email address is needed")
+        if len(password) < MIN_PASSWORD:
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"passwords need at least {MIN_PASSWORD} characters")
+        try:
+            cur = self.db.conn.execute(
+                "insert into users (email, name, role, password_hash, created_at) values (?, ?, ?, ?, ?)",
+                (email, (name or "").strip()[:120], Role(role).value, _hasher.hash(password), dbm.now_iso()))
+        except sqlite3.IntegrityError:
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"{email} already has an account") from None
+        log.info("account.created", user_id=cur.lastrowid, role=Role(role).value)
+        return User(int(cur.lastrowid or 0), email, (name or "").strip(), Role(role))
+
+    def get(self, user_id: int) -> User | None:
+        rows = list(self.db.query("select * from users where id = ?", [user_id]))
+        return _user(rows[0]) if rows else None
+
+    def by_email(self, email: str) -> User | None:
+        rows = list(self.db.query("select * from users where email = ?", [email.strip().lower()]))
+        return _user(rows[0]) if rows else None
+
+    def require(self, email: str) -> User:
+        user = self.by_email(email)
+        if user is None:
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"no account {email.strip().lower()}")
+        return user
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every user with the emails of their coaches and athletes."""
+        out = []
+        for r in self.db.query("select id, email, name, role, created_at from users order by email"):
+            coaches = [x["email"] for x in self.db.query(
+                "select u.email from coach_links l join users u on u.id = l.coach_id where l.climber_id = ?", [r["id"]])]
+            athletes = [x["email"] for x in self.db.query(
+                "select u.email from coach_links l join users u on u.id = l.climber_id where l.coach_id = ?", [r["id"]])]
+            out.append({**dict(r), "coaches": coaches, "athletes": athletes})
+        return out
+
+    def link(self, climber: User, coach: User) -> None:
+        """Let ``coach`` see ``climber``'s analyses."""
+        if coach.role not in (Role.COACH, Role.ADMIN):
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"{coach.email} is not a coach")
+        self.db.conn.execute("insert or ignore into coach_links (climber_id, coach_id, created_at) values (?, ?, ?)",
+                             (climber.id, coach.id, dbm.now_iso()))
+        log.info("account.linked", climber_id=climber.id, coach_id=coach.id)
+
+    def remove(self, user: User) -> None:
+        """Delete the account, its links and sessions (its analyses are the caller's decision)."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql in ("delete from coach_links where climber_id = ? or coach_id = ?",):
+                conn.execute(sql, (user.id, user.id))
+            conn.execute("delete from sessions where user_id = ?", (user.id,))
+            conn.execute("delete from login_codes where user_id = ?", (user.id,))
+            conn.execute("delete from users where id = ?", (user.id,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("account.removed", user_id=user.id)
+
+    # -- who sees what ----------------------------------------------------------------------------
+    def visible_owners(self, user: User) -> set[int] | None:
+        """Owner ids whose analyses ``user`` may see; None means all (admins)."""
+        if user.is_admin:
+            return None
+        ids = {user.id}
+        if user.role == Role.COACH:
+            ids |= {r["climber_id"] for r in self.db.query("select climber_id from coach_links where coach_id = ?",
+                                                           [user.id])}
+        return ids
+
+    def athletes(self, coach: User) -> list[User]:
+        return [_user(r) for r in self.db.query(
+            "select u.* from coach_links l join users u on u.id = l.climber_id where l.coach_id = ? order by u.email",
+            [coach.id])]
+
+    # -- signing in -------------------------------------------------------------------------------
+    def authenticate(self, email: str, password: str) -> User | None:
+        rows = list(self.db.query("select * from users where email = ?", [email.strip().lower()]))
+        stored = rows[0]["password_hash"] if rows else _DUMMY
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return _user(rows[0]) if rows else None
+
+    def issue_code(self, user: User) -> str:
+        code = secrets.token_urlsafe(24)
+        self.db.conn.execute("delete from login_codes where expires_at < ?", (time.time(),))
+        self.db.conn.execute("insert into login_codes (code_hash, user_id, expires_at) values (?, ?, ?)",
+                             (_digest(code), user.id, time.time() + LOGIN_CODE_S))
+        return code
+
+    def redeem_code(self, code: str) -> str | None:
+        """A fresh session token for a valid, unexpired, unused code; None otherwise."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("select user_id, expires_at from login_codes where code_hash = ?", (_digest(code),)).fetchone()
+            conn.execute("delete from login_codes where code_hash = ?", (_digest(code),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if row is None or row[1] < time.time():
+            return None
+        return self.start_session(int(row[0]))
+
+    def start_session(self, user_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        self.db.conn.execute("insert into sessions (token_hash, user_id, created_at, expires_at) values (?, ?, ?, ?)",
+                             (_digest(token), user_id, now, now + self.settings.session_days * 86400))
+        log.info("session.started", user_id=user_id)
+        return token
+
+    def session_user(self, token: str | None) -> User | None:
+        if not token:
+            return None
+        rows = list(self.db.query(
+            "select u.* from sessions s join users u on u.id = s.user_id where s.token_hash = ? and s.expires_at > ?",
+            [_digest(token), time.time()]))
+        return _user(rows[0]) if rows else None
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            self.db.conn.execute("delete from sessions where token_hash = ?", (_digest(token),))

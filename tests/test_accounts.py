@@ -1,0 +1,177 @@
+"""Accounts and roles: a climber sees only their own climbs, a coach their athletes', an admin all,
+a stranger nothing; the CLI manages accounts; sign-in codes become HttpOnly session cookies."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from starlette.requests import Request
+
+from core import api, http
+from core.accounts import Accounts, Role
+from core.cli import main
+from core.jobs import Jobs
+from tests.accounts import PASSWORD, make_user, session_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def people() -> dict[str, api.User]:
+    acc = Accounts()
+    out = {"a": make_user("ana@test.example"), "b": make_user("ben@test.example"),
+           "coach": make_user("cole@test.example", Role.COACH), "admin": make_user("ada@test.example", Role.ADMIN)}
+    acc.link(out["a"], out["coach"])
+    return out
+
+
+@pytest.fixture
+def as_(people, clips) -> dict[str, str]:
+    """One upload by climber A and one analysis made before accounts existed (no owner)."""
+    with open(clips["h264"], "rb") as f:
+        mine = api.submit_upload(f, "clip.mp4", clips["h264"].stat().st_size, {"climber": "Ana", "route_name": "A-route"},
+                                 people["a"])
+    legacy = Jobs().submit_ref("videos/2020/01/01/old.mp4", {"climber": "Old"})
+    return {"mine": mine, "legacy": legacy}
+
+
+def test_each_role_sees_exactly_what_it_should(people, as_):
+    a, b, coach, admin = people["a"], people["b"], people["coach"], people["admin"]
+    mine, legacy = as_["mine"], as_["legacy"]
+    assert api.get(mine, a) and api.get(mine, coach) and api.get(mine, admin)
+    assert api.get(mine, b) is None  # the same answer as for an id that does not exist
+    assert api.status(mine, b) is None and api.replay(mine, b) is None and api.export_json(mine, b) == "{}"
+    assert [r["analysis_id"] for r in api.recent(a)] == [mine]
+    assert api.recent(b) == [] and api.climbers(b) == []
+    assert [r["analysis_id"] for r in api.recent(coach)] == [mine] and api.climbers(coach) == ["Ana"]
+    # analyses made before accounts belong to the admins until assigned
+    assert {r["analysis_id"] for r in api.recent(admin)} == {mine, legacy}
+    assert api.get(legacy, a) is None and api.get(legacy, coach) is None
+    with pytest.raises(api.PipelineError):
+        api.compare(b, mine, mine)
+
+
+def test_results_page_link_opens_only_for_who_may_see_it(people, as_):
+    from streamlit.testing.v1 import AppTest
+
+    def results_as(user):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        if user:
+            at.session_state["session_token"] = session_for(user)
+        at.query_params["id"] = as_["mine"]
+        at.run()
+        if user:  # a stranger's navigation holds only the sign-in form, at every address
+            at.query_params["id"] = as_["mine"]  # "/" forwarded to /upload, which starts without a query
+            at.switch_page("pages/results.py")
+            at.run()
+        assert not at.exception
+        return " ".join([*(str(x.value) for x in [*at.title, *at.warning, *at.markdown]), *(b.label for b in at.button)])
+
+    assert "Ana" in results_as(people["a"]) and "Ana" in results_as(people["coach"])
+    assert "not yours to see" in results_as(people["b"]) and "Ana" not in results_as(people["b"])
+    stranger = results_as(None)
+    assert "Ana" not in stranger and "Sign in" in stranger, stranger
+
+
+def _request(path: str, query: str, cookie: str | None = None) -> Request:
+    headers = [(b"cookie", f"{api.SESSION_COOKIE}={cookie}".encode())] if cookie else []
+    return Request({"type": "http", "method": "GET", "path": path, "query_string": query.encode(), "headers": headers,
+                    "scheme": "http", "server": ("testserver", 80)})
+
+
+def test_a_sign_in_code_becomes_an_httponly_cookie_once_and_only_for_this_site(people):
+    code = api.sign_in("ana@test.example", PASSWORD, "browser-1")
+    assert code and api.sign_in("ana@test.example", "wrong", "browser-1") is None
+    resp = http.session_start(_request("/session/start", f"code={code}&next=/results%3Fid%3Dx"))
+    cookie = resp.headers["set-cookie"]
+    assert resp.status_code == 303 and resp.headers["location"] == "/results?id=x"
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=2592000" in cookie
+    token = cookie.split(";")[0].split("=", 1)[1]
+    assert api.session_user(token) == people["a"]
+    again = http.session_start(_request("/session/start", f"code={code}"))  # a code works once
+    assert "set-cookie" not in again.headers and "expired" in again.headers["location"]
+    other = http.session_start(_request("/session/start", f"code={api.sign_in('ana@test.example', PASSWORD, 'b2')}"
+                                                          "&next=//evil.example/x"))
+    assert other.headers["location"] == "/upload"  # never sent to another site
+    out = http.session_end(_request("/session/end", "", cookie=token))
+    assert api.session_user(token) is None and 'performate_session=""' in out.headers["set-cookie"]
+
+
+def test_cli_manages_accounts_with_the_password_on_stdin(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("climbing is fun\n"))
+    assert main(["users", "add", "Dora@Test.example", "--role", "coach", "--name", "Dora", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("another password\n"))
+    assert main(["users", "add", "eli@test.example", "--role", "climber", "--coach", "dora@test.example",
+                 "--password-stdin"]) == 0
+    capsys.readouterr()
+    acc = Accounts()
+    assert acc.authenticate("dora@test.example", "climbing is fun") is not None  # no trailing newline in it
+    assert acc.authenticate("dora@test.example", "climbing is fun\n") is None
+    assert main(["users", "list"]) == 0
+    listed = {u["email"]: u for u in json.loads(capsys.readouterr().out)}
+    assert listed["eli@test.example"]["coaches"] == ["dora@test.example"]
+    assert main(["users", "add", "x@test.example", "--role", "climber"]) == 2  # no password given
+    assert "BAD_REQUEST" in capsys.readouterr().out
+    eli = acc.require("eli@test.example")
+    aid = Jobs().submit_ref("videos/2026/01/01/e.mp4", {"climber": "Eli", "owner_id": eli.id})
+    assert main(["users", "remove", "eli@test.example"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["analyses_kept"] == 1 and acc.by_email("eli@test.example") is None
+    assert api.get(aid, api.SYSTEM) is not None  # kept, visible to admins only
+
+
+def test_cli_analyze_files_the_analysis_under_an_account(people, short_climb, capsys):
+    assert main(["analyze", str(short_climb), "--as", "ana@test.example", "--no-replay", "--analyzer", "offline"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["owner_id"] == people["a"].id
+    assert api.get(rec["analysis_id"], people["b"]) is None and api.get(rec["analysis_id"], people["a"])
+
+
+def _serve(resp, headers: list[tuple[bytes, bytes]] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Run an ASGI response the way the server would; (status, headers, body)."""
+    import asyncio
+
+    sent: list[dict] = []
+    requested: list[bool] = []
+
+    async def receive() -> dict:
+        if not requested:
+            requested.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the client stays connected until the response is sent
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers or [], "query_string": b""}
+    asyncio.run(resp(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body
+
+
+def test_replays_and_frames_are_served_only_to_who_may_see_them_with_range(people, as_):
+    from core.storage import get_store
+
+    aid = as_["mine"]
+    video = bytes(range(256)) * 40
+    Jobs().set_replay(aid, get_store().put_bytes(video, f"replays/{aid}.mp4", content_type="video/mp4"))
+
+    def fetch(user, name="replay", rng=None):
+        cookie = session_for(user) if user else None
+        req = _request(f"/files/{aid}/{name}", "", cookie=cookie)
+        req.scope["path_params"] = {"aid": aid, "name": name}
+        resp = http.media(req)
+        return _serve(resp, [(b"range", rng.encode())] if rng else None)
+
+    assert fetch(None)[0] == 401  # a stranger
+    assert fetch(people["b"])[0] == 404  # another climber: as if it did not exist
+    status, headers, body = fetch(people["a"])
+    assert status == 200 and body == video and headers["content-type"] == "video/mp4"
+    status, headers, body = fetch(people["coach"], rng="bytes=100-199")
+    assert status == 206 and body == video[100:200] and headers["content-range"] == f"bytes 100-199/{len(video)}"
+    assert fetch(people["a"], name="key_00")[0] == 404  # no key frames in this record
+    assert fetch(people["a"], name="../../etc/passwd")[0] == 404

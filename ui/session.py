@@ -1,0 +1,91 @@
+"""Who is signed in, and the sign-in page. Every page calls ``require()`` first: Streamlit serves
+the files of pages/ by path until the process has called st.navigation once, so a page must never
+rely on the navigation to keep strangers out."""
+from __future__ import annotations
+
+import html
+from urllib.parse import urlencode, urlparse
+
+import streamlit as st
+
+from core import api
+from ui.widgets import client_id
+
+
+def current_user() -> api.User | None:
+    """The signed-in user: the session cookie (set by /session/start), or a session this browser
+    tab holds (tests sign in that way)."""
+    token = st.session_state.get("session_token") or st.context.cookies.get(api.SESSION_COOKIE)
+    return api.session_user(token) if isinstance(token, str) else None
+
+
+def here() -> str:
+    """This page's path and query, to come back to after signing in."""
+    path = urlparse(st.context.url or "").path or "/upload"
+    query = urlencode({k: v for k, v in st.query_params.to_dict().items() if k != "signin"})
+    return path + ("?" + query if query else "")
+
+
+def media_url(aid: str, name: str) -> str | None:
+    """The address of an analysis' replay or frame on this site's /files/ route, which checks the
+    session (absolute, as st.video and st.image load URLs; the browser sends the cookie with it).
+    None without a browser address (AppTest): then the page hands over the bytes itself."""
+    u = urlparse(st.context.url or "")
+    return f"{u.scheme}://{u.netloc}/files/{aid}/{name}" if u.scheme and u.netloc else None
+
+
+def _go(url: str) -> None:
+    """Send the browser to ``url`` (a page script cannot set a cookie; /session/start can)."""
+    target = html.escape(url, quote=True)
+    st.markdown(f'<meta http-equiv="refresh" content="0; url={target}"><a href="{target}" target="_self">Continue</a>',
+                unsafe_allow_html=True)
+
+
+def sign_in_page() -> None:
+    """The form a stranger sees at every address: Email, Password, Sign in (or, on a fresh
+    install, the form that creates the first admin)."""
+    st.title("Performate")
+    if api.needs_first_admin():
+        st.subheader("Create the first admin account")
+        st.caption("Nobody has an account yet. The first account runs this installation: it adds climbers and coaches.")
+        with st.form("first-admin"):
+            name = st.text_input("Name")
+            email = st.text_input("Email")
+            password = st.text_input("Password", type="password", help="At least 8 characters.")
+            if st.form_submit_button("Create admin account", type="primary"):
+                try:
+                    code = api.create_first_admin(email, name, password)
+                except api.PipelineError as exc:
+                    st.error(exc.detail or exc.user_message)
+                else:
+                    _go("/session/start?" + urlencode({"code": code, "next": here()}))
+        return
+    st.subheader("Sign in")
+    if st.query_params.get("signin") == "expired":
+        st.info("That sign-in link expired. Please sign in again.")
+    with st.form("sign-in"):
+        email = st.text_input("Email")
+        password = st.text_input("Password", type="password")
+        if st.form_submit_button("Sign in", type="primary"):
+            wait = api.login_blocked_for(client_id())
+            code = api.sign_in(email, password, client_id()) if wait <= 0 else None
+            if code:
+                _go("/session/start?" + urlencode({"code": code, "next": here()}))
+            elif wait > 0 or api.login_blocked_for(client_id()) > 0:
+                st.error(f"Too many failed attempts. Try again in {max(wait, api.login_blocked_for(client_id())):.0f} s.")
+            else:
+                st.error("Wrong email or password.")
+
+
+def require(role: api.Role | None = None) -> api.User:
+    """The signed-in user, or the sign-in form and a stop; a user without ``role`` gets a refusal."""
+    user = current_user()
+    if user is None:
+        sign_in_page()
+        st.stop()
+    assert user is not None
+    if role == api.Role.ADMIN and not user.is_admin:
+        st.title("Not for your account")
+        st.error("This page is for admins.")
+        st.stop()
+    return user
