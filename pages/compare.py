@@ -1,9 +1,12 @@
 """Compare: one climber over time, or two attempts side by side."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from core import api
+from ui.session import media_url
 from ui.shell import page
 
 user = page()
@@ -55,7 +58,10 @@ with side:
         for i, (fa, fb) in enumerate(cmp["frames"]):
             q = int(100 * i / max(1, len(cmp["frames"]) - 1))
             k1, k2 = st.columns(2)
-            for col, f, n in ((k1, fa, "A"), (k2, fb, "B")):
-                data = api.blob(f.get("ref")) if f else None
-                if data:
-                    col.image(data, caption=f"{n} · {q}% of the climb · {f['time']:.1f} s", width="stretch")
+            for col, f, n, rec in ((k1, fa, "A", cmp["a"]), (k2, fb, "B", cmp["b"])):
+                if not f:
+                    continue
+                # served by /files/, which checks the session (bytes only without a browser address)
+                source = media_url(rec["analysis_id"], Path(f.get("key") or "").stem) or api.blob(f.get("ref"))
+                if source:
+                    col.image(source, caption=f"{n} · {q}% of the climb · {f['time']:.1f} s", width="stretch")

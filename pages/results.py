@@ -1,6 +1,8 @@
 """Results: the coaching for one analysis. The URL carries the analysis id (?id=...)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from core import api
@@ -126,7 +128,7 @@ with tab_frames:
         st.caption("No key frames.")
     cols = st.columns(4)
     for i, k in enumerate(kf):  # in time order; served by /files/, which checks the session
-        source = media_url(aid, f"key_{i:02d}") or api.blob(k.get("ref"))
+        source = media_url(aid, Path(k.get("key") or "").stem) or api.blob(k.get("ref"))
         if source:
             cols[i % 4].image(source, caption=f"{k['time']:.1f} s", width="stretch")
 

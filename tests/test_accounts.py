@@ -173,5 +173,10 @@ def test_replays_and_frames_are_served_only_to_who_may_see_them_with_range(peopl
     assert status == 200 and body == video and headers["content-type"] == "video/mp4"
     status, headers, body = fetch(people["coach"], rng="bytes=100-199")
     assert status == 206 and body == video[100:200] and headers["content-range"] == f"bytes 100-199/{len(video)}"
-    assert fetch(people["a"], name="key_00")[0] == 404  # no key frames in this record
+    jpeg = b"\xff\xd8 a key frame \xff\xd9"
+    kref = get_store().put_bytes(jpeg, f"frames/{aid}/key_01.jpg", content_type="image/jpeg")
+    Jobs().db.conn.execute("update analyses set key_frames=? where analysis_id=?",
+                           [json.dumps([{"time": 1.0, "ref": kref, "key": f"frames/{aid}/key_01.jpg"}]), aid])
+    assert fetch(people["a"], name="key_01")[2] == jpeg  # found by its stored name
+    assert fetch(people["a"], name="key_00")[0] == 404 and fetch(people["b"], name="key_01")[0] == 404
     assert fetch(people["a"], name="../../etc/passwd")[0] == 404

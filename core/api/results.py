@@ -127,7 +127,7 @@ def export_csv(aid: str, viewer: User) -> str:
 def media(aid: str, name: str, viewer: User) -> tuple[Path | None, str | None, str] | None:
     """Where the bytes of one of an analysis' media are, if ``viewer`` may see them: (local path, or
     None and a presigned URL, content type). ``name`` is "replay", "wall" or "key_NN" (the NN-th key
-    frame). None when the analysis is not visible or has no such medium."""
+    frame, as its stored key names it). None when the analysis is not visible or has no such medium."""
     rec = visible(aid, viewer)
     if rec is None:
         return None
@@ -136,9 +136,8 @@ def media(aid: str, name: str, viewer: User) -> tuple[Path | None, str | None, s
     elif name == "wall":
         ref, ctype = ((rec.get("route_analysis") or {}).get("wall_frame") or {}).get("ref"), "image/jpeg"
     elif name.startswith("key_") and name[4:].isdigit():
-        frames = rec.get("key_frames") or []
-        n = int(name[4:])
-        ref, ctype = (frames[n].get("ref") if n < len(frames) else None), "image/jpeg"
+        ref = next((k.get("ref") for k in rec.get("key_frames") or [] if Path(k.get("key") or "").stem == name), None)
+        ctype = "image/jpeg"
     else:
         return None
     if not ref:
