@@ -90,3 +90,38 @@ def test_frames_cli_writes_jpegs(clips, tmp_path):
     res = json.loads(r.stdout)
     assert res["written"] == 12 and res["decoded_frames"] == 90
     assert len(list(out.glob("*.jpg"))) == 12
+
+
+def _segments() -> set[str]:
+    from pathlib import Path
+
+    return {p.name for p in Path("/dev/shm").glob("psm_*")}
+
+
+def test_pose_stream_releases_every_frame_segment_while_the_process_lives_on():
+    """A long-lived worker (Celery, a batch) runs many analyses: the shared memory each block of
+    frames travels in is unlinked when its pose comes back, and when a worker dies mid-stream."""
+    import os
+    import signal
+
+    import numpy as np
+
+    from core.analysis.pose import BLOCK, PoseStream
+
+    before = _segments()
+    frames = [np.full((240, 320, 3), i, np.uint8) for i in range(3 * BLOCK)]
+    with PoseStream(1) as ps:
+        for i, f in enumerate(frames):
+            ps.put(i / 8, f)
+        result = ps.finish()
+    assert result.landmarks.shape == (len(frames), 33, 3)
+    assert _segments() - before == set()
+    with PoseStream(1) as ps:
+        ps.put(0.0, frames[0])
+        os.kill(ps.procs[0].pid, signal.SIGKILL)
+        with pytest.raises(PipelineError) as e:
+            for i, f in enumerate(frames):
+                ps.put(i / 8, f)
+            ps.finish()
+        assert e.value.code == ErrorCode.POSE_MODEL_FAILED
+    assert _segments() - before == set()  # released on the way out as well

@@ -63,7 +63,6 @@ def test_hostile_inputs_each_end_coded_or_completed(hostile, tmp_path):
     env = {**os.environ, "PERFORMATE_DATA_DIR": str(data), "PERFORMATE_ANALYSIS_FPS": "2", "PERFORMATE_POSE_PROCESSES": "1",
            "PERFORMATE_KEY_FRAMES": "2", "PERFORMATE_JOB_MEMORY_MB": str(MEMORY_MB), "PERFORMATE_ANALYZER": "offline"}
     t0 = time.monotonic()
-    shm_before = set(Path("/dev/shm").glob("psm_*"))
     res = run_batch([p for _, p in hostile], env)
     by_kind: dict[str, Counter] = {}
     for i, (kind, _) in enumerate(hostile):
@@ -83,8 +82,6 @@ def test_hostile_inputs_each_end_coded_or_completed(hostile, tmp_path):
     peaks = [r["peak_mb"] for r in res.values() if "peak_mb" in r]
     report(f"  peak RSS of the child: {max(peaks):.0f} MB (limit {MEMORY_MB} MB)")
     assert max(peaks) < MEMORY_MB
-    leaked = sorted(set(Path("/dev/shm").glob("psm_*")) - shm_before)
-    assert leaked == []  # every frame segment handed to the pose workers was unlinked, failures included
     assert all(p.is_file() for _, p in hostile)  # inputs are kept: a coded failure can be retried
 
 

@@ -373,11 +373,17 @@ class PoseStream:
             shm.buf[offset:offset + im.nbytes] = np.ascontiguousarray(im, np.uint8).reshape(-1)
             offset += im.nbytes
         self.segments[k] = shm
-        self.conns[w].send((k, self.pending_t, [im.shape for im in self.pending_img], shm.name))
+        self._to(w, (k, self.pending_t, [im.shape for im in self.pending_img], shm.name))
         self.inflight[w] += 1
         self.frames += len(self.pending_t)
         self.sent += 1
         self.pending_t, self.pending_img = [], []
+
+    def _to(self, w: int, item: Any) -> None:
+        try:
+            self.conns[w].send(item)
+        except (BrokenPipeError, ConnectionResetError, EOFError) as exc:
+            raise PipelineError(ErrorCode.POSE_MODEL_FAILED, "a pose worker died") from exc
 
     def _receive(self, timeout: float) -> None:
         """Handle what the workers have sent; raise if one died or failed."""
@@ -390,7 +396,7 @@ class PoseStream:
             w = self.conns.index(conn)  # type: ignore[arg-type]
             try:
                 msg = conn.recv()  # type: ignore[union-attr]
-            except EOFError:
+            except (EOFError, ConnectionResetError):
                 raise PipelineError(ErrorCode.POSE_MODEL_FAILED, "a pose worker died") from None
             if msg[0] == "block":
                 self.blocks[msg[1]] = (msg[2], msg[3])
@@ -412,8 +418,8 @@ class PoseStream:
     def finish(self) -> PoseResult:
         """Send the last block, wait for every worker and return the landmarks in frame order."""
         self._send()
-        for conn in self.conns:
-            conn.send(None)
+        for w in range(self.n):
+            self._to(w, None)
         while not all(self.done):
             self._receive(timeout=1.0)
         if self.sent == 0:
