@@ -102,6 +102,12 @@ def m006_accounts(db: sqlite_utils.Database) -> None:
     db["analyses"].create_index(["owner_id", "created_at"])
 
 
+@migrations()
+def m007_api_tokens(db: sqlite_utils.Database) -> None:
+    # personal API tokens: the HTTP API with the same scopes as the account's pages
+    db["api_tokens"].create({"token_hash": str, "user_id": int, "label": str, "created_at": str}, pk="token_hash")
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 

@@ -9,6 +9,9 @@
     GET  /api/analyses/{id}            status and result                              (Bearer token)
     POST /api/analyses/{id}/retry      queue a failed analysis again                  (Bearer token)
 
+    Bearer: the service token (PERFORMATE_API_TOKEN, the operator) or a personal token, which has
+    the scope of its account (a climber's own analyses, a coach's athletes', an admin's all).
+
 Render's liveness check stays /_stcore/health: an S3 or OpenAI outage must not restart a healthy
 server. Handlers are sync (Starlette runs them in its thread pool; SQLite connections are per thread).
 """
@@ -98,16 +101,20 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(_REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-def _authorised(request: Request) -> JSONResponse | None:
-    token = get_settings().api_token
-    if token is None:
-        return JSONResponse({"error": "the API is disabled: set PERFORMATE_API_TOKEN"}, status_code=404)
+def _viewer(request: Request) -> tuple[api.User | None, JSONResponse | None]:
+    """Who calls the API: the service token acts as the operator (sees everything), a personal
+    token (``python -m core users token EMAIL``) as its account, with that account's scope."""
     given = request.headers.get("authorization", "")
-    if not given.startswith("Bearer ") or not hmac.compare_digest(given[7:].encode(), token.get_secret_value().encode()):
-        log.warning("api.unauthorised", path=request.url.path)
-        return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
-                            headers={"WWW-Authenticate": "Bearer"})
-    return None
+    token = given[7:] if given.startswith("Bearer ") else ""
+    service = get_settings().api_token
+    if token and service is not None and hmac.compare_digest(token.encode(), service.get_secret_value().encode()):
+        return api.SYSTEM, None
+    user = Accounts().api_token_user(token) if token else None
+    if user is not None:
+        return user, None
+    log.warning("api.unauthorised", path=request.url.path)
+    return None, JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
+                              headers={"WWW-Authenticate": "Bearer"})
 
 
 def _public(rec: dict[str, Any]) -> dict[str, Any]:
@@ -118,8 +125,9 @@ def _public(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 async def submit(request: Request) -> JSONResponse:
-    if (denied := _authorised(request)) is not None:
-        return denied
+    viewer, denied = _viewer(request)
+    if viewer is None:
+        return denied or JSONResponse({}, status_code=401)
     try:
         body = await request.json()
     except ValueError:
@@ -127,27 +135,33 @@ async def submit(request: Request) -> JSONResponse:
     if not isinstance(body, dict) or not isinstance(body.get("video_ref"), str):
         return JSONResponse({"error": "video_ref (a storage reference) is required"}, status_code=400)
     try:
-        aid = await anyio.to_thread.run_sync(lambda: api.submit_ref(body["video_ref"], body, body.get("client_key")))
+        aid = await anyio.to_thread.run_sync(
+            lambda: api.submit_ref(body["video_ref"], body, body.get("client_key"), viewer=viewer))
     except PipelineError as exc:
         return JSONResponse({"error_code": exc.code.value, "message": exc.user_message}, status_code=400)
     return JSONResponse({"analysis_id": aid, "status": "queued", "url": f"/api/analyses/{aid}"}, status_code=201)
 
 
 def get_one(request: Request) -> JSONResponse:
-    if (denied := _authorised(request)) is not None:
-        return denied
-    rec = Jobs().get(request.path_params["aid"])
-    if rec is None:
+    viewer, denied = _viewer(request)
+    if viewer is None:
+        return denied or JSONResponse({}, status_code=401)
+    rec = api.get(request.path_params["aid"], viewer)
+    if rec is None:  # missing, or not this account's to see: the same answer
         return JSONResponse({"error": "not found"}, status_code=404)
-    return JSONResponse(_public(dict(rec)))
+    return JSONResponse(_public(rec))
 
 
 def retry(request: Request) -> JSONResponse:
-    if (denied := _authorised(request)) is not None:
-        return denied
+    viewer, denied = _viewer(request)
+    if viewer is None:
+        return denied or JSONResponse({}, status_code=401)
     aid = request.path_params["aid"]
-    if api.get(aid, api.SYSTEM) is None:
+    rec = api.get(aid, viewer)
+    if rec is None:
         return JSONResponse({"error": "not found"}, status_code=404)
+    if not viewer.is_admin and rec.get("owner_id") != viewer.id:
+        return JSONResponse({"error": "only the climber or an admin can retry it"}, status_code=403)
     if not api.retry(aid):
         return JSONResponse({"error": "only failed or cancelled analyses can be retried"}, status_code=409)
     return JSONResponse({"analysis_id": aid, "status": "queued"})

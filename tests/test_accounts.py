@@ -180,3 +180,45 @@ def test_replays_and_frames_are_served_only_to_who_may_see_them_with_range(peopl
     assert fetch(people["a"], name="key_01")[2] == jpeg  # found by its stored name
     assert fetch(people["a"], name="key_00")[0] == 404 and fetch(people["b"], name="key_01")[0] == 404
     assert fetch(people["a"], name="../../etc/passwd")[0] == 404
+
+
+def _api(handler, path: str, token: str | None, body: dict | None = None, **params: str):
+    """Call an /api route the way the server would; (status, JSON body)."""
+    import asyncio
+
+    raw = json.dumps(body).encode() if body is not None else b""
+    headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+    scope = {"type": "http", "method": "POST" if body is not None else "GET", "path": path, "query_string": b"",
+             "headers": headers + [(b"content-type", b"application/json")], "path_params": params,
+             "scheme": "http", "server": ("testserver", 80)}
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    req = Request(scope, receive)
+    resp = asyncio.run(handler(req)) if asyncio.iscoroutinefunction(handler) else handler(req)
+    return resp.status_code, json.loads(resp.body)
+
+
+def test_personal_api_tokens_have_their_accounts_scope(people, as_, monkeypatch, capsys):
+    from core.config import reset_settings
+    from core.storage import get_store
+
+    monkeypatch.setenv("PERFORMATE_API_TOKEN", "service-token-for-tests")
+    reset_settings()
+    tokens = {}
+    for who in ("a", "b", "coach", "admin"):
+        assert main(["users", "token", people[who].email]) == 0
+        tokens[who] = json.loads(capsys.readouterr().out)["token"]
+    get_store().put_bytes(b"video", "videos/2026/05/05/api.mp4")
+    status, body = _api(http.submit, "/api/analyses", tokens["a"], {"video_ref": "videos/2026/05/05/api.mp4"})
+    assert status == 201
+    aid = body["analysis_id"]
+    assert api.get(aid, api.SYSTEM)["owner_id"] == people["a"].id  # filed under the token's account
+    assert _api(http.get_one, f"/api/analyses/{aid}", tokens["b"], aid=aid)[0] == 404
+    for who in ("a", "coach", "admin"):
+        assert _api(http.get_one, f"/api/analyses/{aid}", tokens[who], aid=aid)[0] == 200, who
+    assert _api(http.get_one, f"/api/analyses/{aid}", "service-token-for-tests", aid=aid)[0] == 200
+    assert _api(http.get_one, f"/api/analyses/{aid}", "pm_not-a-token", aid=aid)[0] == 401
+    assert _api(http.get_one, f"/api/analyses/{as_['mine']}", tokens["b"], aid=as_["mine"])[0] == 404
+    assert _api(http.retry, f"/api/analyses/{aid}/retry", tokens["coach"], aid=aid)[0] == 403  # not the coach's to retry

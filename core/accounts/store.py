@@ -109,6 +109,7 @@ class Accounts:
                 conn.execute(sql, (user.id, user.id))
             conn.execute("delete from sessions where user_id = ?", (user.id,))
             conn.execute("delete from login_codes where user_id = ?", (user.id,))
+            conn.execute("delete from api_tokens where user_id = ?", (user.id,))
             conn.execute("delete from users where id = ?", (user.id,))
             conn.execute("COMMIT")
         except BaseException:
@@ -178,6 +179,19 @@ class Accounts:
         rows = list(self.db.query(
             "select u.* from sessions s join users u on u.id = s.user_id where s.token_hash = ? and s.expires_at > ?",
             [_digest(token), time.time()]))
+        return _user(rows[0]) if rows else None
+
+    def issue_api_token(self, user: User, label: str = "") -> str:
+        """A personal token for the HTTP API (shown once; only its hash is kept)."""
+        token = "pm_" + secrets.token_urlsafe(32)
+        self.db.conn.execute("insert into api_tokens (token_hash, user_id, label, created_at) values (?, ?, ?, ?)",
+                             (_digest(token), user.id, label[:80], dbm.now_iso()))
+        log.info("api_token.issued", user_id=user.id)
+        return token
+
+    def api_token_user(self, token: str) -> User | None:
+        rows = list(self.db.query("select u.* from api_tokens t join users u on u.id = t.user_id where t.token_hash = ?",
+                                  [_digest(token)]))
         return _user(rows[0]) if rows else None
 
     def end_session(self, token: str | None) -> None:

@@ -4,6 +4,7 @@
     python -m core users list
     python -m core users link CLIMBER_EMAIL COACH_EMAIL
     python -m core users remove EMAIL [--delete-data]
+    python -m core users token EMAIL [--label LABEL]     a personal API token (printed once)
 """
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ def cmd_remove(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(a: argparse.Namespace) -> int:
+    acc = Accounts()
+    user = acc.require(a.email)
+    emit({"email": user.email, "token": acc.issue_api_token(user, a.label or ""),
+          "note": "shown once: the API answers it with this account's scope (Authorization: Bearer ...)"})
+    return 0
+
+
 def register(sub: Any) -> None:
     users = sub.add_parser("users", help="accounts: add, list, link a coach, remove").add_subparsers(dest="users_cmd",
                                                                                                     required=True)
@@ -78,3 +87,7 @@ def register(sub: Any) -> None:
     p.add_argument("email")
     p.add_argument("--delete-data", action="store_true", dest="delete_data")
     p.set_defaults(fn=cmd_remove)
+    p = users.add_parser("token", help="issue a personal API token for an account")
+    p.add_argument("email")
+    p.add_argument("--label")
+    p.set_defaults(fn=cmd_token)
