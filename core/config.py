@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     job_memory_mb: int = Field(4096, ge=256, description="Address-space limit of the child process running one attempt.")
     # access
     session_days: float = Field(30.0, gt=0, description="How long a browser stays signed in (days) before it asks again.")
+    oidc_new_users: Literal["climber", "refuse"] = Field("climber", description="Someone the identity provider ([auth] in secrets.toml) signs in without an account: climber creates a climber account, refuse turns them away.")
     api_token: SecretStr | None = Field(None, description="Service bearer token for the /api routes (acts as the operator); unset disables it.")
     # operations
     alert_webhook: str | None = Field(None, description="Slack-compatible webhook URL that receives alerts on firing and resolve.")

@@ -108,6 +108,15 @@ def m007_api_tokens(db: sqlite_utils.Database) -> None:
     db["api_tokens"].create({"token_hash": str, "user_id": int, "label": str, "created_at": str}, pk="token_hash")
 
 
+@migrations()
+def m008_invites_language(db: sqlite_utils.Database) -> None:
+    # a coach's invitation a climber accepts (or declines); the language each person reads in
+    db["invites"].create({"id": int, "coach_id": int, "climber_email": str, "created_at": str}, pk="id")
+    db["invites"].create_index(["climber_email"])
+    db["invites"].create_index(["coach_id", "climber_email"], unique=True)
+    db["users"].add_column("language", str)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 

@@ -22,10 +22,12 @@ def up(base: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve(data: Path, env: dict[str, str], command: str | None = None) -> Iterator[tuple[str, Path]]:
-    """`streamlit run app.py` (or ``command`` with $PORT) on a free port with a clean PERFORMATE_*
-    environment plus ``env``; yields (base URL, log path) once /_stcore/health answers."""
-    port = free_port()
+def serve(data: Path, env: dict[str, str], command: str | None = None, port: int | None = None,
+          args: tuple[str, ...] = ()) -> Iterator[tuple[str, Path]]:
+    """`streamlit run app.py` (or ``command`` with $PORT) on a free port (or ``port``) with a clean
+    PERFORMATE_* environment plus ``env`` and extra Streamlit ``args``; yields (base URL, log path)
+    once /_stcore/health answers."""
+    port = port or free_port()
     full = {k: v for k, v in os.environ.items() if not k.startswith("PERFORMATE_")}
     full.update({"PERFORMATE_DATA_DIR": str(data), "PERFORMATE_SECRETS_FILE": str(data / "none.toml"), "PORT": str(port)})
     full.update(env)
@@ -33,7 +35,7 @@ def serve(data: Path, env: dict[str, str], command: str | None = None) -> Iterat
     log_path = data / "server.log"
     argv = ["bash", "-c", command] if command else [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false"]
+        "--browser.gatherUsageStats", "false", *args]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(argv, cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

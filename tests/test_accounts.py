@@ -222,3 +222,59 @@ def test_personal_api_tokens_have_their_accounts_scope(people, as_, monkeypatch,
     assert _api(http.get_one, f"/api/analyses/{aid}", "pm_not-a-token", aid=aid)[0] == 401
     assert _api(http.get_one, f"/api/analyses/{as_['mine']}", tokens["b"], aid=as_["mine"])[0] == 404
     assert _api(http.retry, f"/api/analyses/{aid}/retry", tokens["coach"], aid=aid)[0] == 403  # not the coach's to retry
+
+
+def test_coach_sees_a_climber_only_after_the_climber_accepts_an_invitation(clips):
+    climber, coach = make_user("cara@test.example"), make_user("carl@test.example", Role.COACH)
+    with open(clips["h264"], "rb") as f:
+        aid = api.submit_upload(f, "clip.mp4", clips["h264"].stat().st_size, {"climber": "Cara"}, climber)
+    inv = api.invite(coach, "Cara@Test.example ")  # the address as typed
+    assert api.get(aid, coach) is None  # asking is not seeing
+    assert [i["climber_email"] for i in api.invitations(coach)] == ["cara@test.example"]
+    assert [i["coach_email"] for i in api.invitations(climber)] == ["carl@test.example"]
+    # another climber cannot answer it
+    with pytest.raises(api.PipelineError):
+        api.answer_invite(make_user("other@test.example"), inv, True)
+    api.answer_invite(climber, inv, True)
+    assert api.get(aid, coach) is not None and [c.email for c in api.coaches_of(climber)] == ["carl@test.example"]
+    assert api.invitations(climber) == [] and [u.email for u in api.athletes_of(coach)] == ["cara@test.example"]
+    # the climber can stop sharing again
+    assert api.remove_coach(climber, coach.id)
+    assert api.get(aid, coach) is None
+    # declining links nothing; a climber cannot invite
+    inv2 = api.invite(coach, "cara@test.example")
+    api.answer_invite(climber, inv2, False)
+    assert api.get(aid, coach) is None and api.invitations(climber) == []
+    with pytest.raises(api.PipelineError):
+        api.invite(climber, "carl@test.example")
+
+
+def test_an_invitation_waits_for_an_account_that_does_not_exist_yet():
+    coach = make_user("cleo@test.example", Role.COACH)
+    api.invite(coach, "later@test.example")
+    newcomer = make_user("later@test.example")
+    assert [i["coach_email"] for i in api.invitations(newcomer)] == ["cleo@test.example"]
+
+
+def test_identity_provider_sign_in_maps_email_to_account_or_refuses(monkeypatch):
+    coach = make_user("kai@test.example", Role.COACH)
+    assert api.oidc_user("KAI@test.example", "Kai") == coach  # an existing account keeps its role
+    fresh = api.oidc_user("new@test.example", "New Person")
+    assert fresh is not None and fresh.role == Role.CLIMBER and fresh.name == "New Person"
+    assert Accounts().authenticate("new@test.example", "") is None  # no password anyone knows
+    assert api.oidc_user(None) is None
+    monkeypatch.setenv("PERFORMATE_OIDC_NEW_USERS", "refuse")
+    from core.config import reset_settings
+
+    reset_settings()
+    assert api.oidc_user("stranger@test.example") is None and Accounts().by_email("stranger@test.example") is None
+    assert api.oidc_user("kai@test.example") == coach  # refusing strangers does not lock out members
+
+
+def test_language_is_remembered_per_account():
+    u = make_user("lena@test.example")
+    assert u.language == ""
+    api.set_language(u, "de")
+    assert api.session_user(session_for(u)).language == "de"
+    with pytest.raises(api.PipelineError):
+        api.set_language(u, "fr")

@@ -158,7 +158,7 @@ def test_pages_use_only_listed_api_names():
 
 def test_pages_folder_holds_only_pages():
     names = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
-    assert names == ["admin.py", "compare.py", "results.py", "upload.py"]
+    assert names == ["account.py", "admin.py", "compare.py", "results.py", "upload.py"]
 
 
 def test_production_code_has_no_test_hooks():

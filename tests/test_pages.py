@@ -16,7 +16,7 @@ from tests.accounts import make_user, session_for
 from tests.conftest import fast_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["pages/upload.py", "pages/results.py", "pages/compare.py", "pages/admin.py"]
+PAGES = ["pages/upload.py", "pages/results.py", "pages/compare.py", "pages/account.py", "pages/admin.py"]
 
 
 def app(email: str | None = "admin@test.example", role: str = "admin", query: dict | None = None) -> AppTest:
@@ -166,3 +166,24 @@ def test_compare_side_by_side_with_two_completed(seeded):
     assert not at.exception
     assert at.get("plotly_chart")
     assert at.table  # the metric deltas
+
+
+def test_coach_invites_on_the_account_page_and_the_climber_accepts_there():
+    coach = app("cora@test.example", "coach")
+    coach.switch_page("pages/account.py")
+    coach.run()
+    box = next(t for t in coach.text_input if t.label == "Climber's email")
+    box.input("cliff@test.example")
+    next(b for b in coach.button if b.label == "Invite to share their climbs").click()
+    coach.run()
+    assert not coach.exception
+    assert any("Waiting for cliff@test.example" in c.value.replace("\\", "") for c in coach.caption)
+    climber = app("cliff@test.example", "climber")
+    climber.switch_page("pages/account.py")
+    climber.run()
+    assert any("asks to see your climbs" in m.value for m in climber.markdown)
+    next(b for b in climber.button if b.label == "Accept").click()
+    climber.run()
+    assert not climber.exception
+    assert [u.email for u in api.athletes_of(make_user("cora@test.example", "coach"))] == ["cliff@test.example"]
+    assert any("sees your climbs" in m.value for m in climber.markdown)

@@ -4,6 +4,7 @@ rely on the navigation to keep strangers out."""
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from urllib.parse import urlencode, urlparse
 
 import streamlit as st
@@ -12,11 +13,39 @@ from core import api
 from ui.widgets import client_id
 
 
-def current_user() -> api.User | None:
-    """The signed-in user: the session cookie (set by /session/start), or a session this browser
-    tab holds (tests sign in that way)."""
+def oidc_enabled() -> bool:
+    """An identity provider is configured: ``[auth]`` in .streamlit/secrets.toml (st.login)."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def providers() -> list[str]:
+    """The configured identity providers: named ``[auth.NAME]`` sections, or "" for a single one."""
+    named = [k for k, v in st.secrets["auth"].items() if isinstance(v, Mapping)]
+    return named or [""]
+
+
+def _session_token() -> str | None:
     token = st.session_state.get("session_token") or st.context.cookies.get(api.SESSION_COOKIE)
-    return api.session_user(token) if isinstance(token, str) else None
+    return token if isinstance(token, str) else None
+
+
+def signed_in_by_provider() -> bool:
+    return oidc_enabled() and bool(st.user.is_logged_in) and _session_token() is None
+
+
+def current_user() -> api.User | None:
+    """The signed-in user: the session cookie (set by /session/start), a session this browser tab
+    holds (tests sign in that way), or the identity provider's signed cookie (st.login), matched
+    to an account by email."""
+    token = _session_token()
+    if token is not None:
+        user = api.session_user(token)
+        if user is not None:
+            return user
+    if oidc_enabled() and st.user.is_logged_in:
+        email = st.user.get("email")
+        return api.oidc_user(email if isinstance(email, str) else None, str(st.user.get("name") or "") or None)
+    return None
 
 
 def here() -> str:
@@ -63,6 +92,17 @@ def sign_in_page() -> None:
     st.subheader("Sign in")
     if st.query_params.get("signin") == "expired":
         st.info("That sign-in link expired. Please sign in again.")
+    if oidc_enabled():
+        if st.user.is_logged_in:  # the provider knows them, this installation does not
+            st.warning(f"There is no Performate account for {st.user.get('email') or 'this sign-in'}. "
+                       "Ask your coach or the admin to add you, or use another account.")
+            st.markdown('<a href="/auth/logout" target="_self">Use another account</a>', unsafe_allow_html=True)
+        else:
+            for provider in providers():
+                label = f"Sign in with {provider.title()}" if provider else "Sign in with your organisation's account"
+                if st.button(label, type="primary", icon=":material/key:", key=f"login-{provider}"):
+                    st.login(provider or None)
+        st.caption("Or with your Performate password:")
     with st.form("sign-in"):
         email = st.text_input("Email")
         password = st.text_input("Password", type="password")

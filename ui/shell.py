@@ -14,13 +14,14 @@ from pathlib import Path
 import streamlit as st
 
 from core import api
-from ui.session import current_user, require, sign_in_page
+from ui.session import current_user, require, sign_in_page, signed_in_by_provider
 from ui.widgets import md
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [(ROOT / "pages" / "upload.py", "Upload", ":material/upload:", "upload"),
          (ROOT / "pages" / "results.py", "Results", ":material/insights:", "results"),
          (ROOT / "pages" / "compare.py", "Compare", ":material/compare_arrows:", "compare"),
+         (ROOT / "pages" / "account.py", "Account", ":material/person:", "account"),
          (ROOT / "pages" / "admin.py", "Admin", ":material/admin_panel_settings:", "admin")]
 _inside = threading.local()
 
@@ -69,5 +70,6 @@ def _main() -> None:
             st.selectbox("Feedback language", ["en", "de"], key="language",
                          format_func=lambda x: {"en": "English", "de": "Deutsch"}[x])
             st.caption(f"Signed in as **{md(user.display)}** ({user.role.value})")
-            st.markdown('<a href="/session/end?next=/upload" target="_self">Sign out</a>', unsafe_allow_html=True)
+            out = "/auth/logout" if signed_in_by_provider() else "/session/end?next=/upload"
+            st.markdown(f'<a href="{out}" target="_self">Sign out</a>', unsafe_allow_html=True)
     pg.run()

@@ -17,6 +17,7 @@ class User:
     email: str
     name: str
     role: Role
+    language: str = ""  # "en" / "de" as chosen by the person; "" until they choose
 
     @property
     def is_admin(self) -> bool:

@@ -1,5 +1,6 @@
-"""Accounts: users with argon2-hashed passwords, coach links, browser sessions and one-time sign-in
-codes. The one owner of the users, coach_links, sessions and login_codes tables.
+"""Accounts: users with argon2-hashed passwords, coach links and invitations, browser sessions and
+one-time sign-in codes. The one owner of the users, coach_links, invites, sessions, login_codes and
+api_tokens tables.
 
 A page script cannot set a cookie, so signing in is two steps: the page checks the password and
 gets a one-time code (valid LOGIN_CODE_S, once); the browser takes it to ``/session/start``, a
@@ -37,7 +38,14 @@ def _digest(token: str) -> str:
 
 
 def _user(row: dict[str, Any]) -> User:
-    return User(int(row["id"]), row["email"], row.get("name") or "", Role(row["role"]))
+    return User(int(row["id"]), row["email"], row.get("name") or "", Role(row["role"]), row.get("language") or "")
+
+
+def _email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise PipelineError(ErrorCode.BAD_REQUEST, "an email address is needed")
+    return email
 
 
 class Accounts:
@@ -53,9 +61,7 @@ class Accounts:
         return int(list(self.db.query("select count(*) n from users"))[0]["n"])
 
     def create(self, email: str, role: Role | str, password: str, name: str | None = None) -> User:
-        email = email.strip().lower()
-        if "@" not in email or len(email) > 254:
-            raise PipelineError(ErrorCode.BAD_REQUEST, "an email address is needed")
+        email = _email(email)
         if len(password) < MIN_PASSWORD:
             raise PipelineError(ErrorCode.BAD_REQUEST, f"passwords need at least {MIN_PASSWORD} characters")
         try:
@@ -66,6 +72,14 @@ class Accounts:
             raise PipelineError(ErrorCode.BAD_REQUEST, f"{email} already has an account") from None
         log.info("account.created", user_id=cur.lastrowid, role=Role(role).value)
         return User(int(cur.lastrowid or 0), email, (name or "").strip(), Role(role))
+
+    def create_external(self, email: str, name: str | None = None, role: Role = Role.CLIMBER) -> User:
+        """An account for someone an identity provider vouches for: no password anyone knows (they
+        sign in through the provider; an admin can still give them one)."""
+        return self.create(email, role, secrets.token_urlsafe(32), name)
+
+    def set_language(self, user: User, language: str) -> None:
+        self.db.conn.execute("update users set language = ? where id = ?", (language, user.id))
 
     def get(self, user_id: int) -> User | None:
         rows = list(self.db.query("select * from users where id = ?", [user_id]))
@@ -100,6 +114,67 @@ class Accounts:
                              (climber.id, coach.id, dbm.now_iso()))
         log.info("account.linked", climber_id=climber.id, coach_id=coach.id)
 
+    def unlink(self, climber: User, coach_id: int) -> bool:
+        """The climber withdraws a coach's view of their analyses."""
+        cur = self.db.conn.execute("delete from coach_links where climber_id = ? and coach_id = ?", (climber.id, coach_id))
+        log.info("account.unlinked", climber_id=climber.id, coach_id=coach_id)
+        return cur.rowcount > 0
+
+    def coaches(self, climber: User) -> list[User]:
+        return [_user(r) for r in self.db.query(
+            "select u.* from coach_links l join users u on u.id = l.coach_id where l.climber_id = ? order by u.email",
+            [climber.id])]
+
+    # -- invitations: a coach asks, the climber accepts -------------------------------------------
+    def invite(self, coach: User, climber_email: str) -> int:
+        """A coach asks to see a climber's analyses; nothing is shared until the climber accepts.
+        The climber may not have an account yet: the invitation waits for it."""
+        if coach.role not in (Role.COACH, Role.ADMIN):
+            raise PipelineError(ErrorCode.BAD_REQUEST, "only coaches invite climbers")
+        email = _email(climber_email)
+        if email == coach.email:
+            raise PipelineError(ErrorCode.BAD_REQUEST, "that is your own address")
+        self.db.conn.execute("insert or ignore into invites (coach_id, climber_email, created_at) values (?, ?, ?)",
+                             (coach.id, email, dbm.now_iso()))
+        row = self.db.conn.execute("select id from invites where coach_id = ? and climber_email = ?",
+                                   (coach.id, email)).fetchone()
+        log.info("invite.created", coach_id=coach.id, invite_id=row[0])
+        return int(row[0])
+
+    def invites_for(self, climber: User) -> list[dict[str, Any]]:
+        """Invitations waiting for ``climber``: id, coach's name and email, when."""
+        return [dict(r) for r in self.db.query(
+            "select i.id, u.name coach_name, u.email coach_email, i.created_at from invites i "
+            "join users u on u.id = i.coach_id where i.climber_email = ? order by i.id", [climber.email])]
+
+    def invites_by(self, coach: User) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query(
+            "select id, climber_email, created_at from invites where coach_id = ? order by id", [coach.id])]
+
+    def answer(self, climber: User, invite_id: int, accept: bool) -> bool:
+        """Accept (link the coach) or decline an invitation addressed to ``climber``; False when
+        there is no such invitation for them."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("select coach_id from invites where id = ? and climber_email = ?",
+                               (invite_id, climber.email)).fetchone()
+            if row is not None:
+                conn.execute("delete from invites where id = ?", (invite_id,))
+                if accept:
+                    conn.execute("insert or ignore into coach_links (climber_id, coach_id, created_at) values (?, ?, ?)",
+                                 (climber.id, row[0], dbm.now_iso()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if row is not None:
+            log.info("invite.answered", invite_id=invite_id, accepted=accept)
+        return row is not None
+
+    def withdraw(self, coach: User, invite_id: int) -> bool:
+        return self.db.conn.execute("delete from invites where id = ? and coach_id = ?", (invite_id, coach.id)).rowcount > 0
+
     def remove(self, user: User) -> None:
         """Delete the account, its links and sessions (its analyses are the caller's decision)."""
         conn = self.db.conn
@@ -107,6 +182,7 @@ class Accounts:
         try:
             for sql in ("delete from coach_links where climber_id = ? or coach_id = ?",):
                 conn.execute(sql, (user.id, user.id))
+            conn.execute("delete from invites where coach_id = ? or climber_email = ?", (user.id, user.email))
             conn.execute("delete from sessions where user_id = ?", (user.id,))
             conn.execute("delete from login_codes where user_id = ?", (user.id,))
             conn.execute("delete from api_tokens where user_id = ?", (user.id,))

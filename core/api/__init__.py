@@ -5,11 +5,14 @@
     coach     trends over time, two attempts side by side       (coaches)
     admin     queue, failures, retries, health, SLIs, deletion  (admins)
     auth      accounts: first admin, sign-in codes, sessions
+    account   one's own account: identity-provider sign-in, coaches, invitations, language, tokens
     charts    plotly figures of a record
     vocab     the choices the forms offer
 """
 from core.api import charts
 from core.accounts import SYSTEM
+from core.api.account import (LANGUAGES, answer_invite, athletes_of, coaches_of, invitations, invite, issue_token,
+                              oidc_user, remove_coach, set_language, withdraw_invite)
 from core.api.admin import (add_user, alerts, cancel, degraded, delete_analysis, delete_climber, events, export_climber,
                             failed, health_history, health_latest, link_coach, queue_overview, rerun_vision, retry,
                             retry_failed, run_health_now, set_paused, sli, users)
@@ -36,6 +39,9 @@ __all__ = [
     # auth
     "needs_first_admin", "create_first_admin", "sign_in", "session_user", "sign_out", "login_blocked_for",
     "SESSION_COOKIE", "Role", "User", "SYSTEM",
+    # account
+    "oidc_user", "invite", "invitations", "answer_invite", "withdraw_invite", "coaches_of", "athletes_of",
+    "remove_coach", "set_language", "issue_token", "LANGUAGES",
     # charts, vocabulary, errors
     "charts", "DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS",
     "ErrorCode", "PipelineError",
