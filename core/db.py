@@ -23,7 +23,7 @@ migrations = Migrations("performate")
 #: Columns holding JSON; decoded by ``decode_row``.
 JSON_COLUMNS = (
     "trim", "video", "analyzers_used", "route_analysis", "metrics", "technique_points",
-    "strengths", "recommendations", "key_frames", "cost",
+    "strengths", "recommendations", "key_frames", "cost", "phrases",
 )
 BOOL_COLUMNS = ("consent", "low_confidence", "moving_camera", "degraded", "canary")
 
@@ -115,6 +115,8 @@ def m008_invites_language(db: sqlite_utils.Database) -> None:
     db["invites"].create_index(["climber_email"])
     db["invites"].create_index(["coach_id", "climber_email"], unique=True)
     db["users"].add_column("language", str)
+    # the coaching text as phrases (key + measured values), rendered in the reader's language
+    db["analyses"].add_column("phrases", str)
 
 
 def now_iso() -> str:

@@ -6,6 +6,8 @@ from pathlib import Path
 import streamlit as st
 
 from core import api
+from core.api import _
+from ui.player import chips, copy_link, player
 from ui.session import media_url
 from ui.shell import page
 from ui.widgets import fmt_duration, live_status, md, score_text, title_of
@@ -15,14 +17,15 @@ options = api.completed_options(user)
 aid = st.query_params.get("id")
 if not aid:
     if not options:
-        st.title("Results")
-        st.info("No analysis yet. Upload a climb first.")
-        st.page_link("pages/upload.py", label="Upload a climb", icon=":material/upload:")
+        st.title(_("Results"))
+        st.info(_("No analysis yet. Upload a climb first."))
+        st.page_link("pages/upload.py", label=_("Upload a climb"), icon=":material/upload:")
         st.stop()
     aid = options[0]["analysis_id"]
+    st.query_params["id"] = aid  # the results page always carries its id in the address
 labels = {o["analysis_id"]: o["label"] for o in options}
 if aid in labels:
-    picked = st.selectbox("Analysis", list(labels), index=list(labels).index(aid), format_func=labels.get,
+    picked = st.selectbox(_("Analysis"), list(labels), index=list(labels).index(aid), format_func=labels.get,
                           label_visibility="collapsed")
     if picked != aid:
         st.query_params["id"] = picked
@@ -30,53 +33,79 @@ if aid in labels:
 
 rec = api.get(aid, user)
 if rec is None:
-    st.warning("This analysis does not exist, or it is not yours to see.")
+    st.warning(_("This analysis does not exist, or it is not yours to see."))
     st.stop()
+kind = {"attempt": _("attempt"), "send": _("send")}.get(rec.get("attempt_or_send") or "", "")
+disciplines = {"bouldering": _("bouldering"), "lead": _("lead"), "top-rope": _("top-rope"), "board": _("board"),
+               "speed": _("speed")}
 st.title(md(title_of(rec)))
-st.caption(f"{rec.get('discipline') or ''} · {rec.get('attempt_or_send') or ''} · "
-           f"{(rec.get('created_at') or '')[:16].replace('T', ' ')} UTC")
+st.caption(" · ".join(x for x in [disciplines.get(rec.get("discipline") or "", rec.get("discipline") or ""), kind,
+                                  api.date_time(rec.get("created_at"))] if x))
 if rec["status"] != "completed":
     live_status(aid, key="results-status", user=user)
     st.stop()
 
 m = rec.get("metrics") or {}
 c = st.columns(4)
-c[0].metric("Performance score", f"{score_text(rec.get('performance_score'))}/100")
-c[1].metric("Confidence", f"{(rec.get('confidence') or 0):.0%}")
-c[2].metric("Moves", (rec.get("route_analysis") or {}).get("total_moves", "-"))
-c[3].metric("Climb time", f"{m.get('duration_s', 0):.1f} s")
-st.caption("Analysed by: " + ", ".join(rec.get("analyzers_used") or ["offline"])
-           + (f" · cost ${rec['cost']['usd']:.4f}" if (rec.get("cost") or {}).get("usd") else ""))
+c[0].metric(_("Performance score"), score_text(rec.get("performance_score")))
+c[1].metric(_("Confidence"), api.pct(rec.get("confidence") or 0))
+c[2].metric(_("Hand moves"), (rec.get("route_analysis") or {}).get("total_moves", "-"))
+c[3].metric(_("Climb time"), api.secs(m.get("duration_s", 0)))
+
+copy_link(_("Copy link to this page"), _("Link copied"), key="copy-link")
+
+with st.expander(_("How this is measured")):
+    st.markdown(_("Analysed by: {who}").format(who=", ".join(
+        {"offline": _("our measurements (pose tracking)"), "vision": _("a coaching model")}.get(x, x)
+        for x in rec.get("analyzers_used") or ["offline"])))
+    st.markdown(_("The skeleton is tracked on {n} frames ({fps} per second). Scores run from 0 to 100 between a "
+                  "'needs work' and a 'good' value of each measure; an area is 'not assessed' when what it needs "
+                  "was seen in less than half of the climb. Smoothness is the spectral arc length of the hip speed "
+                  "(Balasubramanian et al.); the path detour is the tortuosity of the hip path.").format(
+        n=m.get("sampled_frames", "-"), fps=api.num(m.get("analysis_fps") or 0, 0)))
+    if (rec.get("cost") or {}).get("usd"):
+        st.caption(_("Cost of the coaching model: {usd} USD").format(usd=api.num(rec["cost"]["usd"], 4)))
 if rec.get("degraded"):
-    st.warning(f"The coaching model was unavailable ({md(rec.get('degraded_reason'))}); this is our measured feedback. "
-               "An admin can re-run the coaching later.")
+    st.warning(_("The coaching model was unavailable; this is our measured feedback. An admin can re-run the "
+                 "coaching later."))
+if rec.get("model_words_hidden"):
+    st.info(_("The coaching model wrote its notes in another language; here is our measured feedback in yours."))
 if rec.get("low_confidence"):
-    st.warning("The climber was hard to see in parts of this video, so treat these numbers with care.")
+    st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
 if rec.get("summary"):
     st.markdown(f"> {md(rec['summary'])}")
 
+PLAYER = f"replay-{aid}"
+
+
 def replay_panel(aid: str) -> None:
-    """The replay appears by itself once rendered (it is made after the result is stored)."""
+    """The replay with review controls; appears by itself once rendered (it is made after the
+    result is stored)."""
     ready = api.replay_ready(aid, user)
 
     @st.fragment(run_every=None if ready else 2.0)
     def panel() -> None:
         if not api.replay_ready(aid, user):
-            st.info("The annotated replay is being prepared…")
+            st.info(_("The annotated replay is being prepared…"))
             return
         if not ready:
             st.rerun()
-        source = media_url(aid, "replay") or api.replay(aid, user)
-        if source is None:
-            st.warning("The replay could not be loaded from storage.")
-            return
-        st.video(source, start_time=int(st.session_state.get(f"t-{aid}", 0)))
-        st.caption("Replay with skeleton and hip trail. Click a time on a card to jump there.")
+        url = media_url(aid, "replay")
+        if url is not None:  # served by /files/, which checks the session
+            player(PLAYER, [{"src": url, "label": "", "start": 0}], float(m.get("analysis_fps") or 8), key="player")
+        else:  # no browser address (AppTest): the bytes
+            source = api.replay(aid, user)
+            if source is None:
+                st.warning(_("The replay could not be loaded from storage."))
+                return
+            st.video(source)
+        st.caption(_("Replay with skeleton and hip trail. Press a time on a card to watch that moment."))
 
     panel()
 
 
-tab_tech, tab_route, tab_frames, tab_data = st.tabs(["Technique", "Route & timeline", "Key frames", "Metrics & export"])
+tab_tech, tab_route, tab_frames, tab_data = st.tabs([_("Technique"), _("Route and timeline"), _("Key frames"),
+                                                      _("Measures and export")])
 
 with tab_tech:
     left, right = st.columns([2, 3])
@@ -84,11 +113,11 @@ with tab_tech:
         replay_panel(aid)
         st.plotly_chart(api.charts.radar_figure(rec), width="stretch", key="radar")
         if rec.get("strengths"):
-            st.markdown("**Strengths**")
+            st.markdown("**" + _("Strengths") + "**")
             for s in rec["strengths"]:
                 st.markdown(f"- {md(s)}")
         if rec.get("recommendations"):
-            st.markdown("**What to work on**")
+            st.markdown("**" + _("What to work on") + "**")
             for s in rec["recommendations"]:
                 st.markdown(f"- {md(s)}")
     with right:
@@ -97,46 +126,44 @@ with tab_tech:
                 head, score = st.columns([3, 1])
                 head.markdown(f"#### {md(p.get('name') or p['area'])}")
                 if p["assessed"]:
-                    score.metric("score", f"{p['score']}", label_visibility="collapsed")
+                    score.metric(_("score"), score_text(p["score"]), label_visibility="collapsed")
                     st.progress(p["score"] / 100)
                 else:
-                    score.caption("not assessed")
+                    score.caption(_("not assessed"))
                 st.markdown(md(p["feedback"]))
-                st.markdown(f"**Drill:** {md(p['drill'])}")
-                ev = p.get("evidence") or []
+                st.markdown("**" + _("Drill:") + "** " + md(p["drill"]))
+                ev = (p.get("evidence") or [])[:6]
                 if ev:
-                    cols = st.columns(min(len(ev), 6))
-                    for i, e in enumerate(ev[:6]):
-                        if cols[i].button(f"▶ {e['time_start']:.1f}s", key=f"ev-{p['area']}-{i}"):
-                            st.session_state[f"t-{aid}"] = e["time_start"]
-                            st.rerun()
+                    seen = {api.secs(e["time_start"]): e["time_start"] for e in ev}  # one chip per shown time
+                    chips(PLAYER, [(t, label) for label, t in seen.items()], key=f"ev-{p['area']}")
 
 with tab_route:
     ra = rec.get("route_analysis") or {}
     wall = api.blob((ra.get("wall_frame") or {}).get("ref"))
     st.plotly_chart(api.charts.route_figure(rec, wall), width="stretch", key="route")
-    st.caption("Orange: hip path. Numbered circles: hand contacts, squares: foot contacts, in order. "
-               "Holds are where a hand or foot stayed still for 0.3 s or more.")
+    st.caption(_("Orange: hip path. Numbered circles: hand contacts, squares: foot contacts, in order. Holds are where "
+                 "a hand or foot stayed still for 0.3 s or more."))
     st.plotly_chart(api.charts.timeline_figure(rec), width="stretch", key="timeline")
-    segs = [s for s in ra.get("performance_segments", []) if s.get("issue")]
+    segs = [s for s in ra.get("performance_segments", []) if s.get("issue_key") or s.get("issue")]
     if segs:
-        st.markdown("**Weakest stretches:** " + md("; ".join(f"{s['time_start']:.1f}-{s['time_end']:.1f}s {s['issue']}" for s in segs)))
+        st.markdown("**" + _("Weakest stretches:") + "** " + md("; ".join(
+            f"{api.num(s['time_start'])}–{api.secs(s['time_end'])} {api.charts.segment_issue(s)}" for s in segs)))
 
 with tab_frames:
-    kf = rec.get("key_frames") or []
+    kf = sorted(rec.get("key_frames") or [], key=lambda k: k["time"])  # in time order, also on a phone
     if not kf:
-        st.caption("No key frames.")
+        st.caption(_("No key frames."))
     cols = st.columns(4)
-    for i, k in enumerate(kf):  # in time order; served by /files/, which checks the session
+    for i, k in enumerate(kf):  # served by /files/, which checks the session
         source = media_url(aid, Path(k.get("key") or "").stem) or api.blob(k.get("ref"))
         if source:
-            cols[i % 4].image(source, caption=f"{k['time']:.1f} s", width="stretch")
+            cols[i % 4].image(source, caption=api.secs(k["time"]), width="stretch")
 
 with tab_data:
-    st.dataframe(api.charts.metric_rows(rec, rec.get("language") or "en"), hide_index=True, width="stretch")
+    st.dataframe(api.charts.metric_rows(rec), hide_index=True, width="stretch")
     d1, d2 = st.columns(2)
-    d1.download_button("Download record (JSON)", api.export_json(aid, user), file_name=f"performate-{aid}.json",
+    d1.download_button(_("Download record (JSON)"), api.export_json(aid, user), file_name=f"performate-{aid}.json",
                        mime="application/json", width="stretch")
-    d2.download_button("Download metrics (CSV)", api.export_csv(aid, user), file_name=f"performate-{aid}.csv",
+    d2.download_button(_("Download measures (CSV)"), api.export_csv(aid, user), file_name=f"performate-{aid}.csv",
                        mime="text/csv", width="stretch")
-    st.caption(f"Share this page: its address ends in `?id={aid}`. Analysis took {fmt_duration(rec.get('elapsed_s'))}.")
+    st.caption(_("Analysis took {t}.").format(t=fmt_duration(rec.get("elapsed_s"))))

@@ -9,6 +9,7 @@ from typing import Callable, Iterator
 import pytest
 
 from core import db as dbmod
+from core import i18n
 from core.config import Settings, reset_settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -60,9 +61,11 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     reset_settings()
+    i18n.set_language("en")
     yield
     dbmod.forget_connections()
     reset_settings()
+    i18n.set_language("en")
 
 
 @pytest.fixture
@@ -163,3 +166,29 @@ def _no_sign_in_lockouts() -> Iterator[None]:
     auth._failures.clear()
     yield
     auth._failures.clear()
+
+
+@pytest.fixture
+def seeded_completed(short_climb):
+    """One completed offline analysis (analysed in English) owned by a climber: (id, climber)."""
+    from core.jobs import Jobs
+    from core.pipeline import analyze
+    from tests.accounts import make_user
+
+    reset_settings()
+    s = fast_settings()
+    user = make_user("lang@test.example")
+    jobs = Jobs(s)
+    aid = jobs.submit_ref(str(short_climb), {"climber": "Lena", "route_name": "Gelb 3", "language": "en",
+                                             "owner_id": user.id})
+    job = jobs.claim("t", aid)
+    jobs.complete(aid, "t", analyze(job, s))
+    return aid, user
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001
+    """Keep each phase's report on the test item, so a fixture can act on a failed call."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)

@@ -101,6 +101,11 @@ def seeded(short_climb, monkeypatch) -> dict[str, str]:
     ids["failed"] = jobs.submit_ref("videos/2026/01/01/gone.mp4", {"climber": "Ben"})
     jobs.claim("t", ids["failed"])
     jobs.fail(ids["failed"], "t", PipelineError(ErrorCode.VIDEO_CORRUPT, "truncated"))
+    # a temporary problem whose automatic retries ran out (one attempt allowed here)
+    once = Jobs(s.model_copy(update={"max_attempts": 1}))
+    ids["failed_retryable"] = once.submit_ref("videos/2026/01/01/later.mp4", {"climber": "Bo"})
+    once.claim("t", ids["failed_retryable"])
+    once.fail(ids["failed_retryable"], "t", PipelineError(ErrorCode.STORAGE_UNAVAILABLE, "connect timeout"))
     ids["running"] = jobs.submit_ref(str(short_climb), {"climber": "Cy"})
     jobs.claim("t", ids["running"])
     jobs.heartbeat(ids["running"], "t", stage="pose", progress=0.4)
@@ -146,13 +151,21 @@ def test_admin_page_is_for_admins_then_retry_and_rerun_vision_change_state(seede
     at.switch_page("pages/admin.py")
     at.run()
     assert not at.exception
+    # a permanent code is not offered for retry: the page says what the climber must do instead
+    pick = next(s for s in at.selectbox if s.label == "Analysis")
+    pick.set_value(seeded["failed"]).run()
+    assert "Retry this analysis" not in [b.label for b in at.button]
+    assert any("would fail the same way" in i.value and "choose another video" in i.value for i in at.info)
+    assert ["STORAGE_UNAVAILABLE"] == next(s for s in at.selectbox if s.label == "Retry every failed analysis with code").options
+    next(s for s in at.selectbox if s.label == "Analysis").set_value(seeded["failed_retryable"]).run()
     labels = [b.label for b in at.button]
     assert "Retry this analysis" in labels and "Re-run vision" in labels
     next(b for b in at.button if b.label == "Retry this analysis").click()
     at.run()
     assert not at.exception
-    assert api.get(seeded["failed"], api.SYSTEM)["status"] == "queued"
-    assert [e["to_status"] for e in api.events(seeded["failed"])][-1] == "queued"
+    assert api.get(seeded["failed_retryable"], api.SYSTEM)["status"] == "queued"
+    assert [e["to_status"] for e in api.events(seeded["failed_retryable"])][-1] == "queued"
+    assert api.get(seeded["failed"], api.SYSTEM)["status"] == "failed"
     next(b for b in at.button if b.label == "Re-run vision").click()
     at.run()
     assert api.get(seeded["degraded"], api.SYSTEM)["status"] == "queued"
@@ -165,7 +178,10 @@ def test_compare_side_by_side_with_two_completed(seeded):
     at.run()
     assert not at.exception
     assert at.get("plotly_chart")
-    assert at.table  # the metric deltas
+    assert at.dataframe  # the measures side by side
+    # the verdict first: the same clip analysed twice scores the same, so it says they are close
+    verdict = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert verdict and "The two attempts are close" in verdict[0], verdict
 
 
 def test_coach_invites_on_the_account_page_and_the_climber_accepts_there():

@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlparse
 import streamlit as st
 
 from core import api
+from core.api import _
 from ui.widgets import client_id
 
 
@@ -66,7 +67,8 @@ def media_url(aid: str, name: str) -> str | None:
 def _go(url: str) -> None:
     """Send the browser to ``url`` (a page script cannot set a cookie; /session/start can)."""
     target = html.escape(url, quote=True)
-    st.markdown(f'<meta http-equiv="refresh" content="0; url={target}"><a href="{target}" target="_self">Continue</a>',
+    label = html.escape(_("Continue"))
+    st.markdown(f'<meta http-equiv="refresh" content="0; url={target}"><a href="{target}" target="_self">{label}</a>',
                 unsafe_allow_html=True)
 
 
@@ -75,46 +77,48 @@ def sign_in_page() -> None:
     install, the form that creates the first admin)."""
     st.title("Performate")
     if api.needs_first_admin():
-        st.subheader("Create the first admin account")
-        st.caption("Nobody has an account yet. The first account runs this installation: it adds climbers and coaches.")
+        st.subheader(_("Create the first admin account"))
+        st.caption(_("Nobody has an account yet. The first account runs this installation: it adds climbers and coaches."))
         with st.form("first-admin"):
-            name = st.text_input("Name")
-            email = st.text_input("Email")
-            password = st.text_input("Password", type="password", help="At least 8 characters.")
-            if st.form_submit_button("Create admin account", type="primary"):
+            name = st.text_input(_("Name"))
+            email = st.text_input(_("Email"))
+            password = st.text_input(_("Password"), type="password", help=_("At least 8 characters."))
+            if st.form_submit_button(_("Create admin account"), type="primary"):
                 try:
                     code = api.create_first_admin(email, name, password)
                 except api.PipelineError as exc:
-                    st.error(exc.detail or exc.user_message)
+                    st.error(_(exc.user_message))
                 else:
                     _go("/session/start?" + urlencode({"code": code, "next": here()}))
         return
-    st.subheader("Sign in")
+    st.subheader(_("Sign in"))
     if st.query_params.get("signin") == "expired":
-        st.info("That sign-in link expired. Please sign in again.")
+        st.info(_("That sign-in link expired. Please sign in again."))
     if oidc_enabled():
         if st.user.is_logged_in:  # the provider knows them, this installation does not
-            st.warning(f"There is no Performate account for {st.user.get('email') or 'this sign-in'}. "
-                       "Ask your coach or the admin to add you, or use another account.")
-            st.markdown('<a href="/auth/logout" target="_self">Use another account</a>', unsafe_allow_html=True)
+            st.warning(_("There is no Performate account for {email}. Ask your coach or the admin to add you, or use "
+                         "another account.").format(email=st.user.get("email") or "-"))
+            other = html.escape(_("Use another account"))
+            st.markdown(f'<a href="/auth/logout" target="_self">{other}</a>', unsafe_allow_html=True)
         else:
             for provider in providers():
-                label = f"Sign in with {provider.title()}" if provider else "Sign in with your organisation's account"
+                label = (_("Sign in with {provider}").format(provider=provider.title()) if provider
+                         else _("Sign in with your organisation's account"))
                 if st.button(label, type="primary", icon=":material/key:", key=f"login-{provider}"):
                     st.login(provider or None)
-        st.caption("Or with your Performate password:")
+        st.caption(_("Or with your Performate password:"))
     with st.form("sign-in"):
-        email = st.text_input("Email")
-        password = st.text_input("Password", type="password")
-        if st.form_submit_button("Sign in", type="primary"):
+        email = st.text_input(_("Email"))
+        password = st.text_input(_("Password"), type="password")
+        if st.form_submit_button(_("Sign in"), type="primary"):
             wait = api.login_blocked_for(client_id())
             code = api.sign_in(email, password, client_id()) if wait <= 0 else None
             if code:
                 _go("/session/start?" + urlencode({"code": code, "next": here()}))
             elif wait > 0 or api.login_blocked_for(client_id()) > 0:
-                st.error(f"Too many failed attempts. Try again in {max(wait, api.login_blocked_for(client_id())):.0f} s.")
+                st.error(_("Too many failed attempts. Try again in {s} s.").format(s=f"{max(wait, api.login_blocked_for(client_id())):.0f}"))
             else:
-                st.error("Wrong email or password.")
+                st.error(_("Wrong email or password."))
 
 
 def require(role: api.Role | None = None) -> api.User:
@@ -125,7 +129,7 @@ def require(role: api.Role | None = None) -> api.User:
         st.stop()
     assert user is not None
     if role == api.Role.ADMIN and not user.is_admin:
-        st.title("Not for your account")
-        st.error("This page is for admins.")
+        st.title(_("Not for your account"))
+        st.error(_("This page is for admins."))
         st.stop()
     return user

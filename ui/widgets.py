@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from core import api
+from core.api import _
 
 STATUS_ICON = {"queued": ":material/schedule:", "running": ":material/autorenew:", "completed": ":green[:material/check_circle:]",
                "failed": ":red[:material/error:]", "cancelled": ":material/block:"}
@@ -30,6 +31,11 @@ def client_id() -> str:
     return hashlib.sha256(sid.encode()).hexdigest()[:16]
 
 
+def status_word(status: str) -> str:
+    return {"queued": _("Waiting in the queue"), "running": _("Analysing"), "completed": _("Ready"),
+            "failed": _("Failed"), "cancelled": _("Cancelled")}.get(status, status)
+
+
 def fmt_duration(s: float | None) -> str:
     if s is None:
         return "-"
@@ -38,11 +44,12 @@ def fmt_duration(s: float | None) -> str:
 
 
 def score_text(score: float | None) -> str:
-    return "-" if score is None else str(int(round(score)))
+    """A score as climbers read it: always out of 100."""
+    return "-/100" if score is None else f"{int(round(score))}/100"
 
 
 def title_of(rec: dict[str, Any]) -> str:
-    parts = [rec.get("climber") or "Anonymous climber", rec.get("route_name") or "", rec.get("grade") or ""]
+    parts = [rec.get("climber") or _("Anonymous climber"), rec.get("route_name") or "", rec.get("grade") or ""]
     return " · ".join(p for p in parts if p)
 
 
@@ -51,30 +58,32 @@ def status_body(rec: dict[str, Any]) -> None:
     status = rec["status"]
     if status == "queued":
         pos = rec.get("queue_position")
-        st.progress(0.0, text=f"Waiting in the queue{f' · position {pos}' if pos else ''}")
+        st.progress(0.0, text=_("Waiting in the queue · position {n}").format(n=pos) if pos else _("Waiting in the queue"))
         if rec.get("error_code"):
-            st.caption(f"Retrying after a temporary problem: {md(rec.get('user_message'))}")
+            st.caption(_("Retrying after a temporary problem: {what}").format(what=md(rec.get("user_message"))))
     elif status == "running":
         p = float(rec.get("progress") or 0.0)
-        st.progress(min(max(p, 0.02), 0.99), text=f"{rec['stage_label']} · {int(p * 100)}%")
-        st.caption(f"Elapsed {fmt_duration(rec.get('elapsed_s'))} · attempt {rec.get('attempts') or 1}")
+        st.progress(min(max(p, 0.02), 0.99), text=f"{rec['stage_label']} · {api.pct(p)}")
+        st.caption(_("Elapsed {t} · attempt {n}").format(t=fmt_duration(rec.get("elapsed_s")), n=rec.get("attempts") or 1))
     elif status == "completed":
-        score = score_text(rec.get("performance_score"))
-        st.success(f"Analysis ready{f': score {score}/100' if score != '-' else ''} "
-                   f"(took {fmt_duration(rec.get('elapsed_s'))})")
-        st.page_link("pages/results.py", label="Open your coaching", icon=":material/insights:", query_params={"id": rec["analysis_id"]})
+        score = rec.get("performance_score")
+        took = fmt_duration(rec.get("elapsed_s"))
+        st.success(_("Analysis ready: performance score {score} (took {took})").format(score=score_text(score), took=took)
+                   if score is not None else _("Analysis ready (took {took})").format(took=took))
+        st.page_link("pages/results.py", label=_("Open your coaching"), icon=":material/insights:",
+                     query_params={"id": rec["analysis_id"]})
     elif status == "failed":
-        st.error(rec.get("user_message") or "The analysis failed.")
-        st.caption(f"{rec.get('what_to_do') or ''} Error code: `{rec.get('error_code')}`")
+        st.error(rec.get("user_message") or _("The analysis failed."))
+        st.caption(_("{what} Error code: {code}").format(what=rec.get("what_to_do") or "", code=f"`{rec.get('error_code')}`"))
     else:
-        st.info("This analysis was cancelled.")
+        st.info(_("This analysis was cancelled."))
 
 
 def live_status(aid: str, key: str, user: api.User) -> None:
     """Status that refreshes itself every second while the analysis is queued or running."""
     rec = api.status(aid, user)
     if rec is None:
-        st.warning("We could not find this analysis.")
+        st.warning(_("We could not find this analysis."))
         return
     active = rec["status"] in ("queued", "running")
 
@@ -87,3 +96,18 @@ def live_status(aid: str, key: str, user: api.User) -> None:
 
     with st.container(key=key):
         panel()
+
+
+def _css_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def uploader_words(max_mb: int) -> None:
+    """Streamlit writes its file uploader's button and size line in English only: show ours, in the
+    reader's language, in their place (the original text stays for screen readers)."""
+    button = "[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p"
+    line = "[data-testid=stFileUploaderDropzoneInstructions] span"
+    choose = _css_text(_("Choose a video"))
+    limits = _css_text(_("up to {mb} MB · MP4, MOV, WebM or MKV").format(mb=max_mb))
+    st.markdown(f"<style>{button},{line}{{font-size:0}}{button}::after{{content:{choose};font-size:.875rem}}"
+                f"{line}::after{{content:{limits};font-size:.875rem}}</style>", unsafe_allow_html=True)

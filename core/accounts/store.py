@@ -23,6 +23,7 @@ from core import db as dbm
 from core.accounts.model import Role, User
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
+from core.i18n import N_
 from core.logs import get_logger
 
 log = get_logger("core.accounts")
@@ -44,7 +45,8 @@ def _user(row: dict[str, Any]) -> User:
 def _email(email: str) -> str:
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-        raise PipelineError(ErrorCode.BAD_REQUEST, "an email address is needed")
+        raise PipelineError(ErrorCode.BAD_REQUEST, "an email address is needed",
+                            message=N_("Please enter an email address."))
     return email
 
 
@@ -63,13 +65,15 @@ class Accounts:
     def create(self, email: str, role: Role | str, password: str, name: str | None = None) -> User:
         email = _email(email)
         if len(password) < MIN_PASSWORD:
-            raise PipelineError(ErrorCode.BAD_REQUEST, f"passwords need at least {MIN_PASSWORD} characters")
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"passwords need at least {MIN_PASSWORD} characters",
+                                message=N_("Passwords need at least 8 characters."))
         try:
             cur = self.db.conn.execute(
                 "insert into users (email, name, role, password_hash, created_at) values (?, ?, ?, ?, ?)",
                 (email, (name or "").strip()[:120], Role(role).value, _hasher.hash(password), dbm.now_iso()))
         except sqlite3.IntegrityError:
-            raise PipelineError(ErrorCode.BAD_REQUEST, f"{email} already has an account") from None
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"{email} already has an account",
+                                message=N_("This email already has an account.")) from None
         log.info("account.created", user_id=cur.lastrowid, role=Role(role).value)
         return User(int(cur.lastrowid or 0), email, (name or "").strip(), Role(role))
 
@@ -92,7 +96,8 @@ class Accounts:
     def require(self, email: str) -> User:
         user = self.by_email(email)
         if user is None:
-            raise PipelineError(ErrorCode.BAD_REQUEST, f"no account {email.strip().lower()}")
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"no account {email.strip().lower()}",
+                                message=N_("There is no account with this email."))
         return user
 
     def list(self) -> list[dict[str, Any]]:
@@ -109,7 +114,8 @@ class Accounts:
     def link(self, climber: User, coach: User) -> None:
         """Let ``coach`` see ``climber``'s analyses."""
         if coach.role not in (Role.COACH, Role.ADMIN):
-            raise PipelineError(ErrorCode.BAD_REQUEST, f"{coach.email} is not a coach")
+            raise PipelineError(ErrorCode.BAD_REQUEST, f"{coach.email} is not a coach",
+                                message=N_("This account is not a coach."))
         self.db.conn.execute("insert or ignore into coach_links (climber_id, coach_id, created_at) values (?, ?, ?)",
                              (climber.id, coach.id, dbm.now_iso()))
         log.info("account.linked", climber_id=climber.id, coach_id=coach.id)
@@ -130,10 +136,12 @@ class Accounts:
         """A coach asks to see a climber's analyses; nothing is shared until the climber accepts.
         The climber may not have an account yet: the invitation waits for it."""
         if coach.role not in (Role.COACH, Role.ADMIN):
-            raise PipelineError(ErrorCode.BAD_REQUEST, "only coaches invite climbers")
+            raise PipelineError(ErrorCode.BAD_REQUEST, "only coaches invite climbers",
+                                message=N_("Only coaches invite climbers."))
         email = _email(climber_email)
         if email == coach.email:
-            raise PipelineError(ErrorCode.BAD_REQUEST, "that is your own address")
+            raise PipelineError(ErrorCode.BAD_REQUEST, "that is your own address",
+                                message=N_("That is your own address."))
         self.db.conn.execute("insert or ignore into invites (coach_id, climber_email, created_at) values (?, ?, ?)",
                              (coach.id, email, dbm.now_iso()))
         row = self.db.conn.execute("select id from invites where coach_id = ? and climber_email = ?",

@@ -74,22 +74,22 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
 
     assessed = [p for p in points if p.assessed and p.score is not None]
     ranked = sorted(assessed, key=lambda p: p.score or 0, reverse=True)
-    names = {p.area: catalog.area_name(lang, p.area) for p in points}
-    summary = [catalog.text(lang, "summary", duration=f"{v['duration_s']:.1f}", moves=v["moves"],
-                            gain=f"{v['vertical_progress']:.1f}", score=score if score is not None else "-")]
+    summary = [catalog.say("summary", duration=float(v["duration_s"]), moves=int(v["moves"]),
+                           gain=float(v["vertical_progress"]), score=score if score is not None else "-")]
     good = [p for p in ranked if (p.score or 0) >= technique.GOOD_SCORE]
     weak = [p for p in reversed(ranked) if (p.score or 0) < technique.GOOD_SCORE]
     if good:
-        summary.append(catalog.text(lang, "summary.best", best=names[good[0].area]))
+        summary.append(catalog.say("summary.best", best=catalog.say(f"area.{good[0].area}")))
     if weak:
-        summary.append(catalog.text(lang, "summary.worst", worst=names[weak[0].area]))
+        summary.append(catalog.say("summary.worst", worst=catalog.say(f"area.{weak[0].area}")))
     if low_conf:
-        summary.append(catalog.text(lang, "summary.low_confidence"))
+        summary.append(catalog.say("summary.low_confidence"))
     if cam.moving:
-        summary.append(catalog.text(lang, "summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
+        summary.append(catalog.say("summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
     # an area is either a strength or something to work on, never both
-    strengths = [f"{names[p.area]}: {p.feedback}" for p in good]
-    recommendations = [f"{names[p.area]}: {p.drill}" for p in weak[:3]]
+    strengths = [catalog.say("item", area=catalog.say(f"area.{p.area}"), text=p.said) for p in good]
+    recommendations = [catalog.say("item", area=catalog.say(f"area.{p.area}"), text=p.drill_said) for p in weak[:3]]
+    phrases = {"summary": summary, "strengths": strengths, "recommendations": recommendations}
 
     metrics = dict(v)
     metrics["pauses_detail"] = m.pauses
@@ -118,7 +118,9 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         },
         "metrics": metrics,
         "technique_points": [p.to_dict(lang) for p in points],
-        "summary": " ".join(summary),
-        "strengths": strengths,
-        "recommendations": recommendations,
+        # the words in the analysis' language, and the phrases to render them in the reader's
+        "summary": " ".join(catalog.render(lang, p) for p in summary),
+        "strengths": [catalog.render(lang, p) for p in strengths],
+        "recommendations": [catalog.render(lang, p) for p in recommendations],
+        "phrases": phrases,
     }

@@ -55,15 +55,22 @@ class Point:
     area: str
     score: int | None
     assessed: bool
-    feedback: str
-    drill: str
+    said: catalog.Phrase  # the feedback, as a phrase (rendered in the reader's language)
+    drill_said: catalog.Phrase
     evidence: list[dict[str, float]]
     basis: dict[str, Any]  # metric values and anchors behind the score
+
+    def feedback(self, lang: str) -> str:
+        return catalog.render(lang, self.said)
+
+    def drill(self, lang: str) -> str:
+        return catalog.render(lang, self.drill_said)
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         return {
             "area": self.area, "name": catalog.area_name(lang, self.area), "score": self.score,
-            "assessed": self.assessed, "feedback": self.feedback, "drill": self.drill,
+            "assessed": self.assessed, "feedback": self.feedback(lang), "drill": self.drill(lang),
+            "phrases": {"feedback": self.said, "drill": self.drill_said},
             "evidence": self.evidence, "basis": self.basis, "confidence": self.basis.get("reliability"),
         }
 
@@ -76,13 +83,12 @@ def _point(area: str, lang: str, scores: list[float], values: dict[str, Any], ev
            basis: dict[str, Any]) -> Point:
     score = int(round(sum(scores) / len(scores)))
     key = "good" if score >= GOOD_SCORE else "work"
-    return Point(area, score, True, catalog.text(lang, f"{area}.{key}", **values),
-                 catalog.text(lang, f"{area}.drill"), evidence[:6], basis)
+    return Point(area, score, True, catalog.say(f"{area}.{key}", **values), catalog.say(f"{area}.drill"),
+                 evidence[:6], basis)
 
 
 def _na(area: str, lang: str, reason: str) -> Point:
-    return Point(area, None, False, catalog.text(lang, f"{area}.na"), catalog.text(lang, f"{area}.drill"), [],
-                 {"reason": reason})
+    return Point(area, None, False, catalog.say(f"{area}.na"), catalog.say(f"{area}.drill"), [], {"reason": reason})
 
 
 #: An area is assessed only when the measure it rests on was seen in at least this share of the climb.
@@ -106,8 +112,8 @@ def assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     for p in points:
         r = rel[p.area]
         if p.assessed and r < MIN_RELIABILITY:
-            what = catalog.text(lang, f"unreliable.{NEEDS[p.area]}")
-            p = Point(p.area, None, False, catalog.text(lang, "unreliable", what=what, pct=round(100 * r)), p.drill, [],
+            what = catalog.say(f"unreliable.{NEEDS[p.area]}")
+            p = Point(p.area, None, False, catalog.say("unreliable", what=what, pct=round(100 * r)), p.drill_said, [],
                       {"reason": f"{NEEDS[p.area]} seen reliably in {r:.0%} of the climb (needs {MIN_RELIABILITY:.0%})"})
         p.basis["reliability"] = r
         out.append(p)
@@ -149,8 +155,8 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     if v["duration_s"] < 3:
         out.append(_na("pacing", lang, "climb shorter than 3 s"))
     else:
-        stop = (catalog.text(lang, "pacing.stop", pauses=v["pauses"], longest=v["longest_pause_s"]) if v["pauses"]
-                else catalog.text(lang, "pacing.no_stop"))
+        stop = (catalog.say("pacing.stop", pauses=v["pauses"], longest=float(v["longest_pause_s"])) if v["pauses"]
+                else catalog.say("pacing.no_stop"))
         out.append(_point("pacing", lang,
                           [ramp(v["immobility_ratio"], *IMMOBILITY), ramp(v["longest_pause_s"], *LONGEST_PAUSE)],
                           {"immobile": round(100 * v["immobility_ratio"]), "stop": stop},
@@ -210,13 +216,15 @@ def segments(m: M.Metrics, lang: str = "en") -> list[dict[str, Any]]:
         score = int(round((s_imm + s_eff) / 2))
         issue = None
         if score < 60:
-            issue = catalog.text(lang, "segment.hesitation" if s_imm <= s_eff else "segment.indirect")
+            issue = "segment.hesitation" if s_imm <= s_eff else "segment.indirect"
             if mean_v > 1.5 and s_eff < 50:
-                issue = catalog.text(lang, "segment.fast")
+                issue = "segment.fast"
         out.append({"time_start": round(float(s), 2), "time_end": round(float(e), 2), "score": score,
-                    "issue": issue, "immobility": round(imm, 2), "efficiency": round(eff, 2)})
-    if out and not any(o["issue"] for o in out):
+                    "issue_key": issue, "immobility": round(imm, 2), "efficiency": round(eff, 2)})
+    if out and not any(o["issue_key"] for o in out):
         worst = min(out, key=lambda o: o["score"])
         if worst["score"] < 80:
-            worst["issue"] = catalog.text(lang, "segment.hesitation" if worst["immobility"] > 0.3 else "segment.indirect")
+            worst["issue_key"] = "segment.hesitation" if worst["immobility"] > 0.3 else "segment.indirect"
+    for o in out:  # the words, in the analysis' language (pages render issue_key in the reader's)
+        o["issue"] = catalog.text(lang, o["issue_key"]) if o["issue_key"] else None
     return out

@@ -18,12 +18,16 @@ from core.api.admin import (add_user, alerts, cancel, degraded, delete_analysis,
                             retry_failed, run_health_now, set_paused, sli, users)
 from core.api.auth import (SESSION_COOKIE, Role, User, create_first_admin, login_blocked_for, needs_first_admin,
                            session_user, sign_in, sign_out)
-from core.api.coach import aligned_frames, compare, completed_options, trend
-from core.api.results import (blob, describe, export_csv, export_json, get, jobs, media, owners, replay, replay_ready,
+from core.api.coach import aligned_frames, compare, completed_options, option_label, trend
+from core.api.results import (blob, describe, localize, export_csv, export_json, get, jobs, media, owners, replay, replay_ready,
                               status)
 from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
 from core.api.vocab import ACCEPTED_TYPES, ATTEMPT_CHOICES, DISCIPLINES, GRADES, HIGHER_IS_BETTER, STAGE_LABELS
 from core.errors import ErrorCode, PipelineError
+from core.i18n import N_, _, date_time, decimal_symbol, ngettext, num, pct, secs
+from core.i18n import language as current_language
+from core.i18n import normalise as language_of
+from core.i18n import set_language as use_language
 
 __all__ = [
     # uploads
@@ -42,6 +46,9 @@ __all__ = [
     # account
     "oidc_user", "invite", "invitations", "answer_invite", "withdraw_invite", "coaches_of", "athletes_of",
     "remove_coach", "set_language", "issue_token", "LANGUAGES",
+    # words and numbers in the reader's language
+    "_", "N_", "ngettext", "num", "pct", "decimal_symbol", "secs", "date_time", "use_language", "current_language", "language_of",
+    "option_label", "localize",
     # charts, vocabulary, errors
     "charts", "DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS",
     "ErrorCode", "PipelineError",

@@ -7,6 +7,7 @@ from typing import Any
 from core.accounts import Accounts, Role, User
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
+from core.i18n import N_
 from core.logs import get_logger
 
 __all__ = ["LANGUAGES", "oidc_user", "invite", "invitations", "answer_invite", "withdraw_invite", "coaches_of",
@@ -49,7 +50,8 @@ def invitations(user: User) -> list[dict[str, Any]]:
 
 def answer_invite(climber: User, invite_id: int, accept: bool) -> None:
     if not _accounts().answer(climber, invite_id, accept):
-        raise PipelineError(ErrorCode.BAD_REQUEST, "this invitation is gone (withdrawn or answered already)")
+        raise PipelineError(ErrorCode.BAD_REQUEST, "this invitation is gone (withdrawn or answered already)",
+                            message=N_("This invitation is gone: it was withdrawn or answered already."))
 
 
 def withdraw_invite(coach: User, invite_id: int) -> bool:
@@ -72,7 +74,8 @@ def remove_coach(climber: User, coach_id: int) -> bool:
 def set_language(user: User, language: str) -> None:
     """Remember the language ``user`` reads in (the sidebar choice or ?lang=)."""
     if language not in LANGUAGES:
-        raise PipelineError(ErrorCode.BAD_REQUEST, f"language {language!r} is not offered")
+        raise PipelineError(ErrorCode.BAD_REQUEST, f"language {language!r} is not offered",
+                            message=N_("This language is not offered."))
     if user.id:
         _accounts().set_language(user, language)
 

@@ -14,6 +14,7 @@ import time
 from core.accounts import Accounts, Role, User
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
+from core.i18n import N_
 from core.logs import get_logger
 
 __all__ = ["needs_first_admin", "create_first_admin", "sign_in", "session_user", "sign_out", "login_blocked_for",
@@ -53,7 +54,8 @@ def create_first_admin(email: str, name: str, password: str) -> str:
     account exists."""
     acc = _accounts()
     if acc.count():
-        raise PipelineError(ErrorCode.BAD_REQUEST, "an admin exists already: sign in instead")
+        raise PipelineError(ErrorCode.BAD_REQUEST, "an admin exists already: sign in instead",
+                            message=N_("An admin exists already: sign in instead."))
     return acc.issue_code(acc.create(email, Role.ADMIN, password, name))
 
 

@@ -7,6 +7,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from core.analysis import catalog
+from core.analysis.technique import AREAS
+from core.i18n import _, language, num, secs
 
 ACCENT = "#E4572E"
 HAND = "#E4572E"
@@ -23,8 +25,11 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
     path = [p for p in ra.get("climbed_path", []) if p.get("in_climb", True)]
     if path:
         fig.add_trace(go.Scatter(x=[p["x"] * w for p in path], y=[p["y"] * h for p in path], mode="lines",
-                                 line=dict(color=PATH, width=4), name="hip path",
-                                 hovertemplate="%{text}<extra>hip</extra>", text=[f"{p['time']:.1f}s" for p in path]))
+                                 line=dict(color=PATH, width=4), name=_("hip path"),
+                                 hovertemplate="%{text}<extra></extra>", text=[secs(p["time"]) for p in path]))
+    kinds = {"hand": _("hand contacts"), "foot": _("foot contacts")}
+    limbs = {"left_hand": _("left hand"), "right_hand": _("right hand"), "left_foot": _("left foot"),
+             "right_foot": _("right foot")}
     for kind, color, symbol in (("hand", HAND, "circle"), ("foot", FOOT, "square")):
         cs = [c for c in ra.get("ideal_route", []) if c["hold_type"] == kind]
         if cs:
@@ -32,8 +37,10 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
                 x=[c["x"] * w for c in cs], y=[c["y"] * h for c in cs], mode="markers+text",
                 marker=dict(size=18, color=color, symbol=symbol, line=dict(color="white", width=2)),
                 text=[str(c["order"]) for c in cs], textfont=dict(color="white", size=10),
-                name=f"{kind} contacts",
-                hovertext=[f"#{c['order']} {c['limb'].replace('_', ' ')} at {c['time']:.1f}s for {c['duration_s']:.1f}s" for c in cs],
+                name=kinds[kind],
+                hovertext=[_("#{order} {limb} at {time} for {duration}").format(
+                    order=c["order"], limb=limbs.get(c["limb"], c["limb"]), time=secs(c["time"]),
+                    duration=secs(c["duration_s"])) for c in cs],
                 hoverinfo="text"))
     xs = [0.0, float(w)] + [p["x"] * w for p in path]
     ys = [0.0, float(h)] + [p["y"] * h for p in path]
@@ -43,7 +50,8 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
                                   layer="below", opacity=0.85))
     fig.update_xaxes(range=[min(xs) - 10, max(xs) + 10], visible=False)
     fig.update_yaxes(range=[max(ys) + 10, min(ys) - 10], visible=False, scaleanchor="x")
-    fig.update_layout(**{**LAYOUT, "height": 560}, title="Route as climbed", legend=dict(orientation="h", y=-0.02))
+    fig.update_layout(**{**LAYOUT, "height": 560}, title=_("Route as climbed"),
+                      legend=dict(orientation="h", y=-0.02))
     return fig
 
 
@@ -52,42 +60,72 @@ def timeline_figure(rec: dict[str, Any]) -> go.Figure:
     ra = rec.get("route_analysis") or {}
     path = ra.get("climbed_path", [])
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[p["time"] for p in path], y=[p["height"] for p in path], name="height (torso lengths)",
+    fig.add_trace(go.Scatter(x=[p["time"] for p in path], y=[p["height"] for p in path], name=_("height (torso lengths)"),
                              line=dict(color=ACCENT, width=3)))
     sp = [p for p in path if p.get("speed") is not None]
-    fig.add_trace(go.Scatter(x=[p["time"] for p in sp], y=[p["speed"] for p in sp], name="hip speed (torso/s)",
+    fig.add_trace(go.Scatter(x=[p["time"] for p in sp], y=[p["speed"] for p in sp], name=_("hip speed (torso lengths/s)"),
                              yaxis="y2", line=dict(color=FOOT, width=1.5, dash="dot")))
     for p in (rec.get("metrics") or {}).get("pauses_detail", []):
         fig.add_vrect(x0=p["time_start"], x1=p["time_end"], fillcolor="#9CA3AF", opacity=0.25, line_width=0,
-                      annotation_text="pause", annotation_position="top left")
+                      annotation_text=_("pause"), annotation_position="top left")
     for s in ra.get("performance_segments", []):
-        if s.get("issue"):
+        if s.get("issue_key") or s.get("issue"):
             fig.add_vrect(x0=s["time_start"], x1=s["time_end"], fillcolor=ACCENT, opacity=0.08, line_width=0,
-                          annotation_text=s["issue"], annotation_position="bottom left")
+                          annotation_text=segment_issue(s), annotation_position="bottom left")
     win = ra.get("climb_window") or {}
     for key in ("start", "end"):
         if win.get(key) is not None:
             fig.add_vline(x=win[key], line_dash="dash", line_color="#6B7280")
-    fig.update_layout(**LAYOUT, title="Height and speed over time", xaxis_title="seconds",
-                      yaxis=dict(title="height"), yaxis2=dict(title="speed", overlaying="y", side="right", showgrid=False),
-                      legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(**LAYOUT, title=_("Height and speed over time"), xaxis_title=_("seconds"),
+                      yaxis=dict(title=_("height")), yaxis2=dict(title=_("hip speed"), overlaying="y", side="right",
+                                                                 showgrid=False),
+                      legend=dict(orientation="h", y=-0.2), separators=_separators())
     return fig
 
 
+#: The measures a trend can follow (those with a label for climbers).
+TREND_METRICS = tuple(catalog.METRICS)
+
+
+def metric_label(key: str) -> str:
+    return catalog.metric_label(language(), key)
+
+
+def _separators() -> str:
+    """Plotly's decimal and thousands separators for the current language."""
+    return ",." if language() == "de" else ".,"
+
+
+def segment_issue(seg: dict[str, Any]) -> str:
+    """A weak stretch's issue in the reader's language (older records: the stored words)."""
+    key = seg.get("issue_key")
+    return catalog.text(language(), key) if key else str(seg.get("issue") or "")
+
+
 def radar_figure(rec: dict[str, Any], other: dict[str, Any] | None = None, names: tuple[str, str] = ("", "")) -> go.Figure:
+    """Area scores on a radar. An area not assessed is a gap named so on its axis, never a zero."""
+    records = [(r, n, c) for r, n, c in ((rec, names[0], ACCENT), (other, names[1], FOOT)) if r]
+    lang = language()
+    scores = [{p["area"]: p["score"] for p in r.get("technique_points", []) if p.get("assessed")} for r, _n, _c in records]
+    theta = []
+    for area in AREAS:
+        missing = [n for (r, n, _c), sc in zip(records, scores) if area not in sc]
+        name = catalog.area_name(lang, area)
+        if missing and len(records) > 1 and len(missing) < len(records):
+            name = _("{area} (not assessed for {who})").format(area=name, who=", ".join(missing))
+        elif missing:
+            name = _("{area} (not assessed)").format(area=name)
+        theta.append(name)
     fig = go.Figure()
-    for r, name, color in ((rec, names[0], ACCENT), (other, names[1], FOOT)):
-        if not r:
-            continue
-        pts = [p for p in r.get("technique_points", []) if p.get("assessed")]
-        if not pts:
-            continue
-        theta = [p.get("name") or p["area"] for p in pts]
-        fig.add_trace(go.Scatterpolar(r=[p["score"] for p in pts] + [pts[0]["score"]], theta=theta + [theta[0]],
-                                      fill="toself", name=name or "technique", line=dict(color=color)))
-    fig.update_layout(**{**LAYOUT, "height": 380, "margin": dict(l=60, r=60, t=50, b=30)}, title="Technique",
-                      polar=dict(radialaxis=dict(range=[0, 100], tickfont=dict(size=9))),
-                      showlegend=other is not None)
+    for (r, name, color), sc in zip(records, scores):
+        vals = [sc.get(a) for a in AREAS]
+        fig.add_trace(go.Scatterpolar(r=vals + vals[:1], theta=theta + theta[:1], fill="toself", connectgaps=False,
+                                      name=name or _("technique"), line=dict(color=color), mode="lines+markers",
+                                      hovertemplate="%{theta}: %{r}/100<extra></extra>"))
+    fig.update_layout(**{**LAYOUT, "height": 380, "margin": dict(l=70, r=70, t=50, b=30)}, title=_("Technique"),
+                      polar=dict(radialaxis=dict(range=[0, 100], tickfont=dict(size=9)),
+                                 angularaxis=dict(tickfont=dict(size=11))),
+                      showlegend=other is not None, legend=dict(orientation="h", y=-0.1))
     return fig
 
 
@@ -95,7 +133,7 @@ def trend_figure(rows: list[dict[str, Any]], metric: str, label: str) -> go.Figu
     pts = [r for r in rows if r.get(metric) is not None]
     fig = go.Figure(go.Scatter(x=[r["created_at"] for r in pts], y=[r[metric] for r in pts], mode="lines+markers",
                                text=[r.get("route_name") or "" for r in pts], line=dict(color=ACCENT)))
-    fig.update_layout(**{**LAYOUT, "height": 300}, title=label)
+    fig.update_layout(**{**LAYOUT, "height": 300}, title=label, separators=_separators())
     return fig
 
 
@@ -110,21 +148,25 @@ def paths_overlay_figure(a: dict[str, Any], b: dict[str, Any], names: tuple[str,
         h0 = path[0]["height"]
         fig.add_trace(go.Scatter(x=[(p["time"] - t0) / max(t1 - t0, 1e-6) for p in path],
                                  y=[p["height"] - h0 for p in path], name=name, line=dict(color=color, width=3)))
-    fig.update_layout(**{**LAYOUT, "height": 360}, title="Hip height through the climb (normalised)",
-                      xaxis_title="progress through the climb", yaxis_title="height gained (torso lengths)")
+    fig.update_layout(**{**LAYOUT, "height": 360}, title=_("Hip height through the climb"),
+                      xaxis=dict(title=_("progress through the climb"), tickformat=".0%"),
+                      yaxis_title=_("height gained (torso lengths)"), separators=_separators(),
+                      legend=dict(orientation="h", y=-0.25))
     return fig
 
 
-def metric_rows(rec: dict[str, Any], lang: str = "en") -> list[dict[str, Any]]:
-    """The metrics with a one-line explanation of what each means for this climber."""
+def metric_rows(rec: dict[str, Any], lang: str | None = None) -> list[dict[str, Any]]:
+    """The metrics with a one-line explanation of what each means for this climber, in the reader's
+    language (column names too)."""
+    lang = lang or language()
     m = rec.get("metrics") or {}
     out = []
-    for key, info in catalog.METRICS.items():
+    for key in catalog.METRICS:
         v = m.get(key)
         if v is None:
             continue
-        out.append({"metric": info["label"][lang if lang in info["label"] else "en"],
-                    "value": info["fmt"].format(v), "meaning": catalog.metric_meaning(lang, key, v)})
+        out.append({_("Measure"): catalog.metric_label(lang, key), _("Value"): catalog.metric_value(lang, key, v),
+                    _("What it means"): catalog.metric_meaning(lang, key, v)})
     return out
 
 
@@ -136,7 +178,8 @@ def health_figure(history: list[dict[str, Any]]) -> go.Figure:
     z = [[colour.get(next((c["status"] for c in r["checks"] if c["name"] == n), "skipped"), 1) for r in runs] for n in names]
     fig = go.Figure(go.Heatmap(z=z, x=[r["at"][:16].replace("T", " ") for r in runs], y=names, zmin=0, zmax=2,
                                colorscale=[[0, "#DC2626"], [0.5, "#F59E0B"], [1, "#16A34A"]], showscale=False))
-    fig.update_layout(**{**LAYOUT, "height": 300}, title="Health history (green ok, amber degraded/skipped, red failed)")
+    fig.update_layout(**{**LAYOUT, "height": 300},
+                      title=_("Health history (green ok, amber degraded or skipped, red failed)"))
     return fig
 
 
@@ -145,13 +188,13 @@ def sli_figure(sli: dict[str, Any]) -> go.Figure:
     w = sli["windows"]["24h"]
     fig = go.Figure()
     if w["failures_by_code"]:
-        fig.add_trace(go.Bar(x=list(w["failures_by_code"]), y=list(w["failures_by_code"].values()), name="failed",
+        fig.add_trace(go.Bar(x=list(w["failures_by_code"]), y=list(w["failures_by_code"].values()), name=_("failed"),
                              marker_color="#DC2626"))
     if w["degraded_by_reason"]:
-        fig.add_trace(go.Bar(x=list(w["degraded_by_reason"]), y=list(w["degraded_by_reason"].values()), name="degraded",
+        fig.add_trace(go.Bar(x=list(w["degraded_by_reason"]), y=list(w["degraded_by_reason"].values()), name=_("degraded"),
                              marker_color="#F59E0B"))
-    fig.update_layout(**{**LAYOUT, "height": 300}, title="Last 24 h: failures by code, degraded by reason",
+    fig.update_layout(**{**LAYOUT, "height": 300}, title=_("Last 24 h: failures by code, degraded by reason"),
                       annotations=[] if (w["failures_by_code"] or w["degraded_by_reason"]) else
-                      [dict(text="No failures or degraded results in the last 24 h", showarrow=False, x=0.5, y=0.5,
+                      [dict(text=_("No failures or degraded results in the last 24 h"), showarrow=False, x=0.5, y=0.5,
                             xref="paper", yref="paper")])
     return fig

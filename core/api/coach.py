@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
+import numpy as np
+
 from core.accounts import User
-from core.api.results import jobs, owners, visible
+from core.analysis import catalog
+from core.analysis.technique import AREAS
+from core.api.results import blob, jobs, localize, owners, visible
 from core.api.uploads import recent
 from core.api.vocab import HIGHER_IS_BETTER
 from core.errors import ErrorCode, PipelineError
+from core.i18n import N_, _, date_time, language, num, pct
 from core.jobs import Status
 
-__all__ = ["trend", "completed_options", "compare", "aligned_frames"]
+__all__ = ["trend", "completed_options", "compare", "aligned_frames", "option_label"]
 
 
 def trend(viewer: User, climber: str | None = None, route: str | None = None, grade: str | None = None) -> list[dict[str, Any]]:
@@ -27,18 +33,130 @@ def trend(viewer: User, climber: str | None = None, route: str | None = None, gr
     return out
 
 
+def option_label(r: dict[str, Any]) -> str:
+    """How a picker names an analysis: climber, route and grade, attempt or send, date."""
+    kind = {"attempt": _("attempt"), "send": _("send")}.get(r.get("attempt_or_send") or "", "")
+    parts = [r.get("climber") or _("Anonymous climber"), r.get("route_name") or "", r.get("grade") or "", kind,
+             date_time(r.get("created_at"))]
+    return " · ".join(p for p in parts if p)
+
+
 def completed_options(viewer: User) -> list[dict[str, Any]]:
-    return [{"analysis_id": r["analysis_id"],
-             "label": f"{r.get('climber') or 'anonymous'} - {r.get('route_name') or 'route'} {r.get('grade') or ''} "
-                      f"({(r.get('created_at') or '')[:16].replace('T', ' ')})"}
+    return [{"analysis_id": r["analysis_id"], "label": option_label(r)}
             for r in recent(viewer, 200) if r["status"] == Status.COMPLETED]
+
+
+#: How a coach names being better in an area (the verdict's words).
+BETTER_IN = {"arms": N_("straighter arms"), "footwork": N_("more precise feet"),
+             "hips": N_("hips better over the feet"), "pacing": N_("a steadier pace"),
+             "fluency": N_("more fluent movement"), "dynamics": N_("more controlled dynamic moves")}
+#: Below these, two attempts count as equal (area points, seconds, share of the path).
+SAME_POINTS, SAME_SECONDS, SAME_SHARE = 5, 0.5, 0.05
+#: Wall frames whose colour histograms correlate below this are taken for different walls.
+SAME_WALL = 0.5
+
+
+def _differences(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]:
+    """The differences between two attempts a coach would name, each with who is ahead, its size
+    for ranking (in area points, or points-equivalent) and its words."""
+    out = []
+    sa = {p["area"]: p["score"] for p in ra.get("technique_points") or [] if p.get("assessed")}
+    sb = {p["area"]: p["score"] for p in rb.get("technique_points") or [] if p.get("assessed")}
+    for area in AREAS:
+        if area in sa and area in sb and abs(sb[area] - sa[area]) >= SAME_POINTS:
+            d = sb[area] - sa[area]
+            out.append({"who": "B" if d > 0 else "A", "size": abs(d),
+                        "words": _("{what} ({points} points)").format(what=_(BETTER_IN[area]), points=f"+{abs(d)}")})
+    ma, mb = ra.get("metrics") or {}, rb.get("metrics") or {}
+    ea, eb = ma.get("path_efficiency"), mb.get("path_efficiency")
+    if ea is not None and eb is not None and abs(eb - ea) >= SAME_SHARE:
+        out.append({"who": "B" if eb > ea else "A", "size": 100 * abs(eb - ea),
+                    "words": _("a more direct path ({a} vs {b})").format(a=pct(max(ea, eb)), b=pct(min(ea, eb)))})
+    da, db = ma.get("duration_s"), mb.get("duration_s")
+    same_route = (ra.get("route_name") or "").strip().lower() == (rb.get("route_name") or "").strip().lower()
+    if da and db and abs(db - da) >= SAME_SECONDS and same_route:
+        out.append({"who": "B" if db < da else "A", "size": 10 * abs(db - da),
+                    "words": _("{s} faster").format(s=f"{num(abs(db - da), 1)} s")})
+    return sorted(out, key=lambda d: -d["size"])
+
+
+def verdict(ra: dict[str, Any], rb: dict[str, Any]) -> dict[str, Any]:
+    """Which attempt was better and why, in plain words: the overall score first, then the two or
+    three largest differences on the winner's side."""
+    pa, pb = (None if r.get("performance_score") is None else int(round(r["performance_score"])) for r in (ra, rb))
+    diffs = _differences(ra, rb)
+    if pa is None or pb is None:
+        lead = None
+    elif abs(pb - pa) < 3:
+        lead = None
+    else:
+        lead = "B" if pb > pa else "A"
+    if lead is None:
+        best = diffs[:3]
+        head = _("The two attempts are close (performance score {a}/100 and {b}/100).").format(a=pa if pa is not None else "-", b=pb if pb is not None else "-")
+        detail = "; ".join(_("{who}: {what}").format(who=_("Attempt {x}").format(x=d["who"]), what=d["words"]) for d in best)
+        text = head + (" " + detail + "." if detail else "")
+    else:
+        best = [d for d in diffs if d["who"] == lead][:3]
+        reasons = ", ".join(d["words"] for d in best)
+        text = _("Attempt {x} was better: performance score {hi}/100 against {lo}/100.").format(
+            x=lead, hi=max(pa, pb), lo=min(pa, pb))  # type: ignore[type-var]
+        if reasons:
+            text += " " + _("Mostly {reasons}.").format(reasons=reasons)
+        others = [d for d in diffs if d["who"] != lead][:1]
+        if others:
+            text += " " + _("Attempt {x} was ahead in one thing: {what}.").format(x=others[0]["who"], what=others[0]["words"])
+    return {"better": lead, "text": text, "differences": diffs}
+
+
+def _wall_similarity(ra: dict[str, Any], rb: dict[str, Any]) -> float | None:
+    """Correlation of the hue-saturation histograms of the two wall frames (1 = same look)."""
+    imgs = []
+    for r in (ra, rb):
+        data = blob(((r.get("route_analysis") or {}).get("wall_frame") or {}).get("ref"))
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+        if img is None:
+            return None
+        hsv = cv2.cvtColor(cv2.resize(img, (160, 160)), cv2.COLOR_BGR2HSV)
+        h = cv2.calcHist([hsv], [0, 1], None, [30, 16], [0, 180, 0, 256])
+        imgs.append(cv2.normalize(h, h).flatten())
+    return float(cv2.compareHist(imgs[0], imgs[1], cv2.HISTCMP_CORREL))
+
+
+def warnings(ra: dict[str, Any], rb: dict[str, Any]) -> list[str]:
+    """What makes the two clips hard to compare: different routes, different walls."""
+    out = []
+    na, nb = (ra.get("route_name") or "").strip().lower(), (rb.get("route_name") or "").strip().lower()
+    if na and nb and na != nb:
+        out.append(_("These are different routes ({a} and {b}): times and paths are not directly comparable.").format(
+            a=ra.get("route_name"), b=rb.get("route_name")))
+    sim = _wall_similarity(ra, rb)
+    if sim is not None and sim < SAME_WALL:
+        out.append(_("The two clips look like different walls or camera positions: compare technique scores, not paths."))
+    return out
+
+
+def metric_table(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]:
+    """The measures side by side in the reader's language, with the change in percent."""
+    lang = language()
+    rows = []
+    for key in catalog.METRICS:
+        va, vb = (ra.get("metrics") or {}).get(key), (rb.get("metrics") or {}).get(key)
+        if va is None or vb is None or key not in HIGHER_IS_BETTER and key != "pose_coverage":
+            continue
+        better = "" if va == vb or key not in HIGHER_IS_BETTER else ("A" if (va > vb) == HIGHER_IS_BETTER[key] else "B")
+        change = f"{'+' if vb >= va else '−'}{pct(abs(vb - va) / abs(va))}" if va else "-"
+        rows.append({_("Measure"): catalog.metric_label(lang, key), "A": catalog.metric_value(lang, key, va),
+                     "B": catalog.metric_value(lang, key, vb), _("Change from A to B"): change, _("Better"): better})
+    return rows
 
 
 def compare(viewer: User, a: str, b: str) -> dict[str, Any]:
     """Two attempts side by side: metric deltas with which is better, key frames aligned by progress."""
-    ra, rb = visible(a, viewer), visible(b, viewer)
-    if not ra or not rb:
+    va_, vb_ = visible(a, viewer), visible(b, viewer)
+    if not va_ or not vb_:
         raise PipelineError(ErrorCode.VIDEO_NOT_FOUND, "analysis not found")
+    ra, rb = localize(dict(va_)), localize(dict(vb_))
     rows = []
     for k, higher in HIGHER_IS_BETTER.items():
         va = ra.get(k) if k == "performance_score" else (ra.get("metrics") or {}).get(k)
@@ -47,7 +165,8 @@ def compare(viewer: User, a: str, b: str) -> dict[str, Any]:
             continue
         better = "=" if va == vb else ("A" if (va > vb) == higher else "B")
         rows.append({"metric": k, "A": va, "B": vb, "delta (B-A)": round(vb - va, 3), "better": better})
-    return {"a": ra, "b": rb, "rows": rows, "frames": aligned_frames(dict(ra), dict(rb))}
+    return {"a": ra, "b": rb, "rows": rows, "frames": aligned_frames(dict(ra), dict(rb)),
+            "verdict": verdict(ra, rb), "warnings": warnings(ra, rb), "table": metric_table(ra, rb)}
 
 
 def aligned_frames(ra: dict[str, Any], rb: dict[str, Any], n: int = 5) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:

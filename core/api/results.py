@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from core.accounts import Accounts, User
+from core.analysis import catalog
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
+from core.i18n import N_, _, language
 from core.jobs import Analysis, Jobs, Status, iso_ts
 from core.pipeline import STAGE_LABELS
 from core.storage import split_ref, store_for_ref
 
-__all__ = ["describe", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners", "media"]
+__all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners", "media"]
 
 
 def jobs() -> Jobs:
@@ -42,17 +44,56 @@ def describe(rec: dict[str, Any]) -> dict[str, Any]:
     what to do next, and the time it has taken so far."""
     rec = dict(rec)
     status = rec["status"]
-    rec["stage_label"] = STAGE_LABELS.get(rec.get("stage") or "", rec.get("stage") or "")
+    stage = rec.get("stage") or ""
+    rec["stage_label"] = _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
     code = rec.get("error_code")
-    rec["user_message"] = ErrorCode(code).spec.user_message if code and code in ErrorCode.__members__ else None
-    if status == Status.FAILED and code:
-        rec["what_to_do"] = ("We will not retry this automatically. Fix the video and upload it again, or ask an "
-                             "admin to retry." if not ErrorCode(code).spec.retryable else
-                             "Automatic retries ran out. An admin can retry it from the admin page.")
+    spec = ErrorCode(code).spec if code and code in ErrorCode.__members__ else None
+    rec["user_message"] = _(spec.user_message) if spec else None
+    rec["retryable"] = bool(spec and spec.retryable)
+    if status == Status.FAILED and spec:
+        kind = "retry" if spec.retryable else "user" if spec.user_caused else "ours"
+        rec["what_to_do"] = _(WHAT_TO_DO[kind])
     start = rec.get("started_at") or rec.get("created_at")
     end = rec.get("finished_at")
     rec["elapsed_s"] = round((iso_ts(end) if end else time.time()) - iso_ts(start), 1) if start else None
     return rec
+
+
+#: What the climber can do after a failure, by kind of failure.
+WHAT_TO_DO = {
+    "user": N_("This file cannot be analysed as it is: choose another video, or export this one again as MP4 or MOV, and upload it."),
+    "ours": N_("This is a problem on our side, and our team can see it. Upload the video again later, or wait until an admin runs it again."),
+    "retry": N_("We tried several times. An admin can run it again from the admin page; your video is kept for that."),
+}
+
+
+def localize(rec: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """The coaching text of a record in the reader's language, rendered from its stored phrases.
+    The coaching model's own words are shown only to readers of the language it wrote in; others
+    get the measured feedback in their language. Records from before phrases keep their words."""
+    lang = lang or language()
+    phrases = rec.get("phrases")
+    out = dict(rec)
+    model_words = "vision" in (rec.get("analyzers_used") or []) and not rec.get("degraded")
+    if model_words and rec.get("language") == lang:
+        out["technique_points"] = [dict(p, name=catalog.area_name(lang, p["area"])) for p in rec.get("technique_points") or []]
+        return out
+    if not phrases:
+        return out
+    out["summary"] = " ".join(catalog.render(lang, p) for p in phrases.get("summary") or [])
+    out["strengths"] = [catalog.render(lang, p) for p in phrases.get("strengths") or []]
+    out["recommendations"] = [catalog.render(lang, p) for p in phrases.get("recommendations") or []]
+    points = []
+    for p in rec.get("technique_points") or []:
+        q = dict(p, name=catalog.area_name(lang, p["area"]))
+        said = p.get("phrases") or {}
+        if said:
+            q["feedback"] = catalog.render(lang, said["feedback"])
+            q["drill"] = catalog.render(lang, said["drill"])
+        points.append(q)
+    out["technique_points"] = points
+    out["model_words_hidden"] = model_words
+    return out
 
 
 def status(aid: str, viewer: User) -> dict[str, Any] | None:
@@ -65,9 +106,10 @@ def status(aid: str, viewer: User) -> dict[str, Any] | None:
     return out
 
 
-def get(aid: str, viewer: User) -> dict[str, Any] | None:
+def get(aid: str, viewer: User, lang: str | None = None) -> dict[str, Any] | None:
+    """One analysis as ``viewer`` reads it: described, its coaching text in the reader's language."""
     rec = visible(aid, viewer)
-    return describe(dict(rec)) if rec else None
+    return localize(describe(dict(rec)), lang) if rec else None
 
 
 def blob(ref_or_key: str | None) -> bytes | None:
@@ -75,7 +117,7 @@ def blob(ref_or_key: str | None) -> bytes | None:
     if not ref_or_key:
         return None
     try:
-        kind, _ = split_ref(ref_or_key)
+        kind, _key = split_ref(ref_or_key)
         if kind == "path":
             return None
         store, key = store_for_ref(ref_or_key)

@@ -8,6 +8,7 @@ from core.api.results import describe, jobs, owners
 from core.api.vocab import ACCEPTED_TYPES
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
+from core.i18n import N_
 from core.runtime.executors import notify
 from core.storage import split_ref, store_for_ref
 
@@ -29,7 +30,9 @@ def submit_upload(fileobj: BinaryIO, filename: str, size: int | None, meta: dict
     if size is not None and size > s.max_upload_bytes:
         raise PipelineError(ErrorCode.FILE_TOO_LARGE, f"{size} bytes")
     if size == 0:
-        raise PipelineError(ErrorCode.VIDEO_CORRUPT, "empty upload")
+        raise PipelineError(ErrorCode.VIDEO_CORRUPT, "empty upload", message=N_(
+            "This file is empty (0 bytes): nothing was recorded or copied. Choose the video file itself, or export "
+            "the clip again from your phone's gallery."))
     meta = {**meta, "owner_id": viewer.id or None}
     aid = jobs().submit_upload(fileobj, filename, meta, client_key=client_key)
     notify()

@@ -69,6 +69,7 @@ class Analysis(TypedDict, total=False):
     route_analysis: dict[str, Any] | None
     metrics: dict[str, Any] | None
     technique_points: list[dict[str, Any]] | None
+    phrases: dict[str, Any] | None
     summary: str | None
     strengths: list[str] | None
     recommendations: list[str] | None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from core.i18n import N_
+
 Progress = Callable[[str, float], None]
 
 #: (stage, share of the whole run): progress is reported as the sum of finished shares.
@@ -17,11 +19,11 @@ STAGES: list[tuple[str, float]] = [
     ("pose", 0.52), ("metrics", 0.04), ("feedback", 0.04), ("vision", 0.10), ("persist", 0.02),
 ]
 SHARE = dict(STAGES)
-STAGE_LABELS = {
-    "queued": "Waiting in the queue", "resolve": "Fetching your video", "probe": "Reading the video",
-    "validate": "Checking the video", "sample": "Extracting frames", "pose": "Tracking your body",
-    "metrics": "Measuring your movement", "feedback": "Writing your feedback", "vision": "Asking the coach model",
-    "persist": "Saving the result", "done": "Done",
+STAGE_LABELS = {  # English msgids: pages show them with core.i18n._()
+    "queued": N_("Waiting in the queue"), "resolve": N_("Fetching your video"), "probe": N_("Reading the video"),
+    "validate": N_("Checking the video"), "sample": N_("Extracting frames"), "pose": N_("Tracking your body"),
+    "metrics": N_("Measuring your movement"), "feedback": N_("Writing your feedback"),
+    "vision": N_("Asking the coach model"), "persist": N_("Saving the result"), "done": N_("Done"),
 }
 
 
