@@ -48,6 +48,9 @@ with side:
         g1, g2 = st.columns(2)
         g1.plotly_chart(api.charts.radar_figure(cmp["a"], cmp["b"], ("A", "B")), width="stretch")
         g2.plotly_chart(api.charts.paths_overlay_figure(cmp["a"], cmp["b"], ("A", "B")), width="stretch")
+        if cmp["same_wall"]:
+            wall = api.blob(((cmp["a"].get("route_analysis") or {}).get("wall_frame") or {}).get("ref"))
+            st.plotly_chart(api.charts.paths_on_wall_figure(cmp["a"], cmp["b"], wall, ("A", "B")), width="stretch")
         if cmp["table"]:
             st.dataframe(cmp["table"], hide_index=True, width="stretch")
         st.markdown("**" + _("Key frames at the same point of the climb") + "**")

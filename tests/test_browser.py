@@ -206,6 +206,8 @@ def test_coach_compares_two_attempts(browser, server):
     # the verdict first, in words: which attempt was better, or that they are close
     verdict = page.locator("h4").first.inner_text()
     assert re.search(r"Attempt [AB] was better|The two attempts are close", verdict), verdict
+    # a gym wall and an overhang: the coach is told the paths are not comparable
+    assert "different walls or camera positions" in page.inner_text("body")
     # two replays, one set of controls: one press of Play and both advance, in step from each climb's start
     videos = page.locator("[data-testid=pm-video]")
     wait_for(lambda: videos.count() == 2, timeout=60, what="both replays in the compare player")

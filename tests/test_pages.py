@@ -2,6 +2,8 @@
 analyses; the admin gate; admin buttons that call the API and change state."""
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -182,6 +184,11 @@ def test_compare_side_by_side_with_two_completed(seeded):
     # the verdict first: the same clip analysed twice scores the same, so it says they are close
     verdict = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert verdict and "The two attempts are close" in verdict[0], verdict
+    # the same wall from the same place: no wall warning, and both hip paths drawn on the wall frame
+    assert not [w for w in at.warning if "different walls" in w.value]
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    on_wall = [f for f in figures if "Both hip paths on the wall" in json.dumps(f["layout"].get("title"))]
+    assert on_wall and len(on_wall[0]["data"]) == 2 and on_wall[0]["layout"]["images"]
 
 
 def test_coach_invites_on_the_account_page_and_the_climber_accepts_there():

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from core.analysis import catalog
 from core.analysis.technique import AREAS
-from core.i18n import _, language, num, secs
+from core.i18n import _, date_time, language, num, secs
 
 ACCENT = "#E4572E"
 HAND = "#E4572E"
@@ -78,7 +78,7 @@ def timeline_figure(rec: dict[str, Any]) -> go.Figure:
             fig.add_vline(x=win[key], line_dash="dash", line_color="#6B7280")
     fig.update_layout(**LAYOUT, title=_("Height and speed over time"), xaxis_title=_("seconds"),
                       yaxis=dict(title=_("height")), yaxis2=dict(title=_("hip speed"), overlaying="y", side="right",
-                                                                 showgrid=False),
+                                                                 showgrid=False, tickmode="auto", nticks=5),
                       legend=dict(orientation="h", y=-0.2), separators=_separators())
     return fig
 
@@ -129,10 +129,22 @@ def radar_figure(rec: dict[str, Any], other: dict[str, Any] | None = None, names
     return fig
 
 
+#: At most this many dates written under a trend (more would overlap on a phone).
+TREND_TICKS = 6
+
+
 def trend_figure(rows: list[dict[str, Any]], metric: str, label: str) -> go.Figure:
-    pts = [r for r in rows if r.get(metric) is not None]
+    """One measure over the sessions, on a time axis whose dates are written in the reader's language."""
+    pts = sorted((r for r in rows if r.get(metric) is not None), key=lambda r: r["created_at"])
+    when = [date_time(r["created_at"]) for r in pts]
     fig = go.Figure(go.Scatter(x=[r["created_at"] for r in pts], y=[r[metric] for r in pts], mode="lines+markers",
-                               text=[r.get("route_name") or "" for r in pts], line=dict(color=ACCENT)))
+                               customdata=[[w, r.get("route_name") or ""] for w, r in zip(when, pts)],
+                               hovertemplate="%{customdata[0]} %{customdata[1]}: %{y}<extra></extra>",
+                               line=dict(color=ACCENT)))
+    step = max(1, -(-len(pts) // TREND_TICKS))
+    fig.update_xaxes(tickvals=[r["created_at"] for r in pts[::step]], ticktext=when[::step])
+    if metric == "performance_score":
+        fig.update_yaxes(range=[0, 100], ticksuffix="/100")
     fig.update_layout(**{**LAYOUT, "height": 300}, title=label, separators=_separators())
     return fig
 
@@ -152,6 +164,30 @@ def paths_overlay_figure(a: dict[str, Any], b: dict[str, Any], names: tuple[str,
                       xaxis=dict(title=_("progress through the climb"), tickformat=".0%"),
                       yaxis_title=_("height gained (torso lengths)"), separators=_separators(),
                       legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def paths_on_wall_figure(a: dict[str, Any], b: dict[str, Any], wall_jpeg: bytes | None,
+                         names: tuple[str, str]) -> go.Figure:
+    """Both hip paths over A's wall frame (for two clips of the same wall from the same place);
+    each path in its own frame's proportions, drawn on A's frame size."""
+    ra = a.get("route_analysis") or {}
+    w, h = (ra.get("frame_size") or [1, 1])
+    fig = go.Figure()
+    for r, name, color in ((a, names[0], ACCENT), (b, names[1], FOOT)):
+        path = [p for p in (r.get("route_analysis") or {}).get("climbed_path", []) if p.get("in_climb", True)]
+        if len(path) >= 2:
+            fig.add_trace(go.Scatter(x=[p["x"] * w for p in path], y=[p["y"] * h for p in path], mode="lines",
+                                     name=name, line=dict(color=color, width=4),
+                                     hovertemplate="%{text}<extra></extra>", text=[secs(p["time"]) for p in path]))
+    if wall_jpeg:
+        fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
+                                  xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, sizing="stretch",
+                                  layer="below", opacity=0.85))
+    fig.update_xaxes(range=[0, w], visible=False)
+    fig.update_yaxes(range=[h, 0], visible=False, scaleanchor="x")
+    fig.update_layout(**{**LAYOUT, "height": 520}, title=_("Both hip paths on the wall"),
+                      legend=dict(orientation="h", y=-0.02))
     return fig
 
 
@@ -193,6 +229,9 @@ def sli_figure(sli: dict[str, Any]) -> go.Figure:
     if w["degraded_by_reason"]:
         fig.add_trace(go.Bar(x=list(w["degraded_by_reason"]), y=list(w["degraded_by_reason"].values()), name=_("degraded"),
                              marker_color="#F59E0B"))
+    if not (w["failures_by_code"] or w["degraded_by_reason"]):
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     fig.update_layout(**{**LAYOUT, "height": 300}, title=_("Last 24 h: failures by code, degraded by reason"),
                       annotations=[] if (w["failures_by_code"] or w["degraded_by_reason"]) else
                       [dict(text=_("No failures or degraded results in the last 24 h"), showarrow=False, x=0.5, y=0.5,

@@ -123,14 +123,14 @@ def _wall_similarity(ra: dict[str, Any], rb: dict[str, Any]) -> float | None:
     return float(cv2.compareHist(imgs[0], imgs[1], cv2.HISTCMP_CORREL))
 
 
-def warnings(ra: dict[str, Any], rb: dict[str, Any]) -> list[str]:
-    """What makes the two clips hard to compare: different routes, different walls."""
+def warnings(ra: dict[str, Any], rb: dict[str, Any], sim: float | None) -> list[str]:
+    """What makes the two clips hard to compare: different routes, different walls (``sim``: the
+    wall frames' similarity, None when a frame is missing)."""
     out = []
     na, nb = (ra.get("route_name") or "").strip().lower(), (rb.get("route_name") or "").strip().lower()
     if na and nb and na != nb:
         out.append(_("These are different routes ({a} and {b}): times and paths are not directly comparable.").format(
             a=ra.get("route_name"), b=rb.get("route_name")))
-    sim = _wall_similarity(ra, rb)
     if sim is not None and sim < SAME_WALL:
         out.append(_("The two clips look like different walls or camera positions: compare technique scores, not paths."))
     return out
@@ -165,8 +165,11 @@ def compare(viewer: User, a: str, b: str) -> dict[str, Any]:
             continue
         better = "=" if va == vb else ("A" if (va > vb) == higher else "B")
         rows.append({"metric": k, "A": va, "B": vb, "delta (B-A)": round(vb - va, 3), "better": better})
+    sim = _wall_similarity(ra, rb)
     return {"a": ra, "b": rb, "rows": rows, "frames": aligned_frames(dict(ra), dict(rb)),
-            "verdict": verdict(ra, rb), "warnings": warnings(ra, rb), "table": metric_table(ra, rb)}
+            "verdict": verdict(ra, rb), "warnings": warnings(ra, rb, sim), "table": metric_table(ra, rb),
+            # the same wall seen from the same place: both hip paths can be drawn on A's wall frame
+            "same_wall": sim is not None and sim >= SAME_WALL}
 
 
 def aligned_frames(ra: dict[str, Any], rb: dict[str, Any], n: int = 5) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
