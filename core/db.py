@@ -23,7 +23,7 @@ migrations = Migrations("performate")
 #: Columns holding JSON; decoded by ``decode_row``.
 JSON_COLUMNS = (
     "trim", "video", "analyzers_used", "route_analysis", "metrics", "technique_points",
-    "strengths", "recommendations", "key_frames", "cost", "phrases",
+    "strengths", "recommendations", "key_frames", "cost", "phrases", "people",
 )
 BOOL_COLUMNS = ("consent", "low_confidence", "moving_camera", "degraded", "canary")
 
@@ -117,6 +117,14 @@ def m008_invites_language(db: sqlite_utils.Database) -> None:
     db["users"].add_column("language", str)
     # the coaching text as phrases (key + measured values), rendered in the reader's language
     db["analyses"].add_column("phrases", str)
+
+
+@migrations()
+def m009_people(db: sqlite_utils.Database) -> None:
+    # everyone seen in the clip (numbered, with time on the wall) and which of them the climber
+    # asked to be analysed (a pick re-runs the analysis from the stored poses)
+    db["analyses"].add_column("people", str)
+    db["analyses"].add_column("person", int)
 
 
 def now_iso() -> str:

@@ -75,6 +75,28 @@ if rec.get("low_confidence"):
 if rec.get("summary"):
     st.markdown(f"> {md(rec['summary'])}")
 
+people = rec.get("people") or {}
+if people.get("count", 0) > 1:
+    chosen = people.get("chosen")
+    why = (_("the one on the wall longest") if people.get("how") == "longest on the wall" else _("as picked"))
+    st.info(_("We saw {n} people in this video and analysed person {k}, {why}.").format(
+        n=people["count"], k=chosen, why=why))
+    with st.expander(_("Not the right climber? Pick another person")):
+        overview = people.get("overview") or {}
+        source = media_url(aid, "people") or api.blob(overview.get("ref"))
+        if source:
+            st.image(source, caption=_("Everyone we saw, numbered; the person analysed is in orange."), width="stretch")
+        others = [p for p in people.get("list") or [] if p["person"] != chosen]
+        pick = st.selectbox(_("Person"), [p["person"] for p in others], key="person-pick", format_func=lambda n: _(
+            "Person {n} · on the wall {s}").format(n=n, s=api.secs(next(p for p in others if p["person"] == n)["on_wall_s"])))
+        if st.button(_("Analyse this person instead"), key="person-go"):
+            try:
+                api.pick_person(aid, user, int(pick))
+            except api.PipelineError as exc:
+                st.error(_(exc.user_message))
+            else:
+                st.rerun()
+
 PLAYER = f"replay-{aid}"
 
 

@@ -50,3 +50,16 @@ def make_clips(d: Path) -> dict[str, Path]:
     c["png"] = d / "picture.mov"
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:duration=1", "-frames:v", "1", "-f", "image2", "-c:v", "png", str(c["png"]))
     return c
+
+
+def two_climbers(out: Path) -> Path:
+    """Two climbers side by side on one wall: the fixed clip whole on the left (on the wall from
+    1.4 s to 13.4 s), and on the right the same wall mirrored from 9 s on (on the wall about 4 s,
+    then standing on the mat). 960 x 640, H.264."""
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ffmpeg("-i", str(REAL_FIXED), "-ss", "9", "-i", str(REAL_FIXED), "-filter_complex",
+               "[0:v]scale=480:640,setsar=1[a];[1:v]scale=480:640,setsar=1,hflip,tpad=stop_mode=clone:stop_duration=15[b];"
+               "[a][b]hstack=inputs=2,format=yuv420p[v]", "-map", "[v]", "-t", "15", "-an", "-c:v", "libx264",
+               "-preset", "veryfast", "-crf", "26", str(out))
+    return out

@@ -114,7 +114,7 @@ def test_pose_stream_releases_every_frame_segment_while_the_process_lives_on():
         for i, f in enumerate(frames):
             ps.put(i / 8, f)
         result = ps.finish()
-    assert result.landmarks.shape == (len(frames), 33, 3)
+    assert len(result) == len(frames) and result == [[] for _ in frames]  # everyone, frame by frame: nobody here
     assert _segments() - before == set()
     with PoseStream(1) as ps:
         ps.put(0.0, frames[0])

@@ -8,10 +8,9 @@ unreliable and the analysis lowers its confidence instead of reporting wrong flu
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import cv2
 import numpy as np
-
-from core.analysis.pose import bbox
 
 MIN_INLIERS = 12
 #: Camera counts as moving when the background shifts by more than this share of the frame diagonal.
@@ -40,9 +39,10 @@ def _compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (A @ B)[:2]
 
 
-def estimate(thumbs: np.ndarray, landmarks: np.ndarray, frame_w: int) -> CameraMotion:
-    """Camera motion from grey thumbnails (n, h, w) of the sampled frames; ``frame_w`` is the
-    width of the frames the landmarks are in (pixels), so transforms come out in those pixels."""
+def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, float]]], frame_w: int) -> CameraMotion:
+    """Camera motion from grey thumbnails (n, h, w) of the sampled frames, looking past the boxes
+    of everyone in each frame (``people``, in pixels of frames ``frame_w`` wide, so transforms come
+    out in those pixels): only the wall tells how the camera moved."""
     n = len(thumbs)
     eye = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     transforms = np.repeat(eye[None], n, axis=0)
@@ -54,9 +54,8 @@ def estimate(thumbs: np.ndarray, landmarks: np.ndarray, frame_w: int) -> CameraM
     for i in range(1, n):
         prev_g, g = thumbs[i - 1], thumbs[i]
         mask = np.full(prev_g.shape, 255, np.uint8)
-        lm = landmarks[i - 1]
-        if not np.isnan(lm[0, 0]):
-            x0, y0, x1, y1 = (np.array(bbox(lm)) * scale).astype(int)
+        for box in people[i - 1] if i - 1 < len(people) else []:
+            x0, y0, x1, y1 = (np.array(box) * scale).astype(int)
             pad = int(0.15 * max(x1 - x0, y1 - y0))
             mask[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad] = 0
         pts = cv2.goodFeaturesToTrack(prev_g, maxCorners=200, qualityLevel=0.01, minDistance=6, mask=mask)

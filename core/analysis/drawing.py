@@ -34,3 +34,24 @@ def encode_jpeg(img: np.ndarray, quality: int = 85) -> bytes:
     if not ok:
         raise ValueError("JPEG encoding failed")
     return buf.tobytes()
+
+
+OTHER = (235, 235, 235)
+
+
+def draw_people(img: np.ndarray, boxes: dict[int, tuple[float, float, float, float]], chosen: int) -> np.ndarray:
+    """A copy of ``img`` with every person's box and number (the chosen one in the accent colour)."""
+    out = img.copy()
+    scale = max(1, round(max(out.shape[:2]) / 480))
+    for n, (x0, y0, x1, y1) in sorted(boxes.items(), key=lambda kv: kv[0] == chosen):  # the chosen one on top
+        colour = BONE if n == chosen else OTHER
+        p0, p1 = (int(x0), int(y0)), (int(x1), int(y1))
+        cv2.rectangle(out, p0, p1, (0, 0, 0), 4 * scale, cv2.LINE_AA)
+        cv2.rectangle(out, p0, p1, colour, 2 * scale, cv2.LINE_AA)
+        label = str(n)
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.9 * scale, 2 * scale)
+        tx, ty = max(0, p0[0]), max(th + 8 * scale, p0[1])
+        cv2.rectangle(out, (tx, ty - th - 8 * scale), (tx + tw + 8 * scale, ty), colour, -1)
+        cv2.putText(out, label, (tx + 4 * scale, ty - 4 * scale), cv2.FONT_HERSHEY_SIMPLEX, 0.9 * scale,
+                    (255, 255, 255) if n == chosen else (20, 20, 20), 2 * scale, cv2.LINE_AA)
+    return out

@@ -57,6 +57,8 @@ REPLACE_DIST = 0.4
 #: A hand contact further than this from the same hand's previous contact is a move to a new hold
 #: (twice the contact radius: two spans of one grip, split by jitter, are not a move).
 NEW_HOLD_DIST = 0.45
+#: A hand's first hold taken later than this after the climb began may be a move (see compute).
+FIRST_HOLD_GRACE_S = 0.5
 #: Slack around the outermost contacts when testing whether the hip is over the support (torso lengths).
 SUPPORT_MARGIN = 0.15
 #: Hip speed above this (torso lengths/s) with no hand on a hold is a flight phase (dyno, lunge).
@@ -409,10 +411,12 @@ class Contact:
         return "hand" if self.limb.endswith("hand") else "foot"
 
 
-def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float) -> list[tuple[int, int]]:
+def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float,
+                censored: int | None = None) -> list[tuple[int, int]]:
     """[start, end) index spans where the points ``p`` (n, 2; NaN = unseen) stay within ``radius`` of
     their median for at least ``min_s`` seconds. Grown greedily from each start, so a slow drift
-    ends a span once it leaves the radius."""
+    ends a span once it leaves the radius. A span starting at index ``censored`` (where watching
+    began: it may have lasted long before) needs only two samples."""
     n = len(t)
     out: list[tuple[int, int]] = []
     i = 0
@@ -426,7 +430,7 @@ def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float) -> li
             if np.max(np.linalg.norm(seg - np.median(seg, axis=0), axis=1)) > radius:
                 break
             j += 1
-        if t[j - 1] - t[i] + _dt(t) >= min_s and j - i >= 2:
+        if (t[j - 1] - t[i] + _dt(t) >= min_s or i == censored) and j - i >= 2:
             out.append((i, j))
             i = j
         else:
@@ -443,25 +447,39 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
     t = track.t
     out: list[Contact] = []
     inside = (t >= a - 1e-6) & (t <= b + 1e-6)
+    first = int(np.argmax(inside)) if inside.any() else None
     for limb, idx in LIMBS.items():
         p = fill_gaps(track.point(idx), t, 0.3)
         p[~inside] = np.nan
-        for s, e in still_spans(track.norm(p), t, CONTACT_RADIUS, CONTACT_MIN_S):
+        # a limb still when the climb (or the clip) begins was on its hold before: no minimum time
+        for s, e in still_spans(track.norm(p), t, CONTACT_RADIUS, CONTACT_MIN_S, censored=first):
             xy = np.nanmedian(p[s:e], axis=0)
             out.append(Contact(limb, float(t[s]), float(t[e - 1]), float(xy[0]), float(xy[1])))
     out.sort(key=lambda c: (c.start, c.limb))
     return out
 
 
+def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
+    """Was limb end ``idx`` seen, inside the climb before contact ``c``, further than NEW_HOLD_DIST
+    from where ``c`` is?"""
+    w = (track.t >= a - 1e-6) & (track.t < c.start - 1e-6)
+    p = track.point(idx)[w]
+    p = p[~np.isnan(p[:, 0])]
+    return bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px
+                                 > NEW_HOLD_DIST)
+
+
 def feet_states(track: Track, cs: list[Contact]) -> np.ndarray:
-    """Per frame: 1 a foot on the wall, 0 both feet off, NaN unknown (a foot not seen and the other
-    not on a hold): unseen feet are not counted as off."""
+    """Per frame: 1 a foot on the wall, 0 both feet off, NaN unknown. A foot is seen off the wall only
+    when its whole lower leg is seen (knee and ankle): a foot whose knee is hidden (behind the body,
+    round the arete) is the model's guess, and unseen feet are not counted as off."""
     out = np.full(len(track.t), np.nan)
+    legs = ((P.L_KNEE, P.L_ANKLE), (P.R_KNEE, P.R_ANKLE))
     for i, ti in enumerate(track.t):
         on = [c for c in cs if c.hold_type == "foot" and c.start - 1e-6 <= ti <= c.end + 1e-6]
         if on:
             out[i] = 1.0
-        elif min(track.lm[i, P.L_ANKLE, 2], track.lm[i, P.R_ANKLE, 2]) >= MIN_VISIBILITY:
+        elif all(track.lm[i, j, 2] >= MIN_VISIBILITY for leg in legs for j in leg):
             out[i] = 0.0
     return out
 
@@ -601,9 +619,14 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     last_by_limb: dict[str, Contact] = {}
     for c in hands:
         prev = last_by_limb.get(c.limb)
-        # a hand's first hold is where it started; a move is leaving a hold for a different one
-        if prev is not None and math.dist((c.x, c.y), (prev.x, prev.y)) / track.torso_px > NEW_HOLD_DIST:
-            moves += 1
+        # a hand's first hold is where it started, unless the hand was seen elsewhere in the climb
+        # before it took it (it came from a hold it was not seen still on, or from hanging free);
+        # after that, a move is leaving a hold for a different one
+        if prev is not None:
+            moved = math.dist((c.x, c.y), (prev.x, prev.y)) / track.torso_px > NEW_HOLD_DIST
+        else:
+            moved = c.start - a > FIRST_HOLD_GRACE_S and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
+        moves += int(moved)
         last_by_limb[c.limb] = c
     # foot re-placements
     replacements = 0
@@ -683,6 +706,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "foot_replacements_per_contact": round(replacements / len(feet), 3) if feet else None,
         "hip_in_support_share": round(support_in / support_n, 3) if support_n >= 5 else None,
         "dynos": len(dynos),
+        "dynamic_moves_at": dynos,
         "swings": len(swings),
         "pose_coverage": round(coverage, 3),
         "torso_px": round(track.torso_px, 1) if not math.isnan(track.torso_px) else None,

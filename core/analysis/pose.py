@@ -1,16 +1,13 @@
-"""MediaPipe Pose over the sampled frames, following one climber.
+"""Pose of every person over the sampled frames (BlazePose under LiteRT, see blazepose.py).
 
-Per frame, in order:
-1. full-frame pass (video mode, so MediaPipe tracks between frames);
-2. if that misses, or jumps away from the climber we follow (a person walking past, the next
-   wall's climber), a crop pass: around the last known box, else around the moving region, else
-   over overlapping tiles; the crop is upscaled so a small climber fills the model's input, and the
-   landmarks are mapped back.
+Each pose worker follows everyone in the frames it is given (``PeopleTracker``): a body's region in
+the next frame comes from its landmarks, the detector looks for new people every few frames, and
+where it finds nobody it looks closer (the moving region, tiles). Every person in every frame is a
+``Candidate``; which of them is the climber is decided over the whole clip (core/analysis/people.py).
 
-Landmarks are returned as an array ``(n_frames, 33, 3)``: x and y in pixels of the sampled frame,
-visibility in [0, 1]; NaN rows where no confident pose was found. Frames are streamed to the pose
-workers while decoding goes on (``PoseStream``): blocks of consecutive frames are dealt to the
-processes in turn; each process builds its models once and keeps following the climber.
+Landmarks are in pixels of the sampled frame with visibility in [0, 1]; a joint outside the region
+the model looked at is invisible. Frames are streamed to the workers while decoding goes on
+(``PoseStream``): blocks of consecutive frames are dealt to the processes in turn.
 """
 from __future__ import annotations
 
@@ -24,13 +21,14 @@ from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-# MediaPipe/TFLite write C++ warnings straight to stderr; keep the JSON logs clean
+# LiteRT writes C++ messages straight to stderr; keep the JSON logs clean
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from core.analysis.blazepose import BlazePose, Body, Roi  # noqa: E402
 from core.errors import ErrorCode, PipelineError  # noqa: E402
 
 # A process that forks pose workers must never start OpenCV's own thread pool: a fork while one of
@@ -40,7 +38,7 @@ from core.errors import ErrorCode, PipelineError  # noqa: E402
 cv2.setNumThreads(1)
 from core.proc import die_with_parent  # noqa: E402
 
-# MediaPipe Pose landmark indices
+# BlazePose (MediaPipe Pose) landmark indices
 NOSE, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 0, 11, 12, 13, 14, 15, 16
 L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
 TORSO = (L_SHOULDER, R_SHOULDER, L_HIP, R_HIP)
@@ -51,12 +49,6 @@ SKELETON = [
 
 #: A pose counts as confident when its torso landmarks' mean visibility reaches this.
 MIN_TORSO_VISIBILITY = 0.5
-#: Crops are upscaled so their long side is this many pixels (MediaPipe's detector works at 224-256).
-CROP_SIDE = 512
-#: A detection further than this many torso lengths (plus drift per second) from the followed
-#: climber is another person.
-MAX_JUMP_TORSOS = 2.5
-MAX_DRIFT_TORSOS_PER_S = 2.0
 
 
 @dataclass
@@ -92,67 +84,49 @@ def bbox(lm: np.ndarray, min_vis: float = 0.3) -> tuple[float, float, float, flo
     return float(x0), float(y0), float(x1), float(y1)
 
 
-class Models:
-    """The two Pose models of one process: video-mode full frame and static-mode crops."""
+@dataclass
+class Candidate:
+    """One person seen in one frame."""
 
-    def __init__(self) -> None:
-        try:
-            import mediapipe as mpipe
+    landmarks: np.ndarray  # (33, 3): x, y in frame pixels, visibility
+    roi: np.ndarray  # (4,) the region the landmark model looked at: cx, cy, side, angle
+    presence: float
+    look: np.ndarray  # (LOOK_SIZE,) what the person wears: colour histograms of torso and thighs
+    source: str  # "detect", "track", "motion" or "tile"
 
-            pose = mpipe.solutions.pose
-            # model_complexity=1 is the only model bundled with mediapipe 0.10.21 (0 and 2 download).
-            self.full = pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=True,
-                                  min_detection_confidence=0.5, min_tracking_confidence=0.5)
-            self.crop = pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=0.4)
-        except Exception as exc:  # noqa: BLE001 - translated at the edge
-            raise PipelineError(ErrorCode.POSE_MODEL_FAILED, f"{type(exc).__name__}: {exc}") from exc
 
-    def close(self) -> None:
-        """Free the graphs and their threads (long-lived workers run many analyses)."""
-        for m in (self.full, self.crop):
-            try:
-                m.close()
-            except Exception:  # noqa: BLE001 - closing twice or after a failed build
-                pass
+#: Look for new people every this many frames (and in every frame where nobody is followed).
+DETECT_EVERY = 4
+#: The detector also looks at two halves of the frame, each this share of it (they overlap).
+HALF = 0.6
+#: At most this many people are followed in one frame (the followed ones first, then the strongest
+#: new detections).
+MAX_PEOPLE = 4
+#: A body not seen for this long is looked for again by the detector.
+LOST_AFTER_S = 0.4
+#: Two regions whose bodies' hips lie within this many torso lengths hold the same person.
+SAME_BODY_TORSOS = 0.5
+#: Appearance: hue x saturation histogram bins, for the torso and for the thighs.
+LOOK_BINS = (12, 4)
+LOOK_SIZE = 2 * LOOK_BINS[0] * LOOK_BINS[1]
 
-    def __enter__(self) -> "Models":
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @staticmethod
-    def _run(model: Any, rgb: np.ndarray) -> np.ndarray | None:
-        res = model.process(rgb)
-        if res.pose_landmarks is None:
-            return None
-        h, w = rgb.shape[:2]
-        return np.array([[p.x * w, p.y * h, p.visibility] for p in res.pose_landmarks.landmark], dtype=np.float64)
-
-    def full_frame(self, bgr: np.ndarray) -> np.ndarray | None:
-        return self._run(self.full, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-
-    def in_box(self, bgr: np.ndarray, box: tuple[float, float, float, float], expand: float = 1.6) -> np.ndarray | None:
-        h, w = bgr.shape[:2]
-        x0, y0, x1, y1 = box
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        side = max(x1 - x0, y1 - y0, 96.0) * expand
-        ax0, ay0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
-        ax1, ay1 = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
-        if ax1 - ax0 < 32 or ay1 - ay0 < 32:
-            return None
-        crop = bgr[ay0:ay1, ax0:ax1]
-        scale = CROP_SIDE / max(crop.shape[:2])
-        if scale > 1:
-            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        else:
-            scale = 1.0
-        lm = self._run(self.crop, cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
-        if lm is None:
-            return None
-        lm[:, 0] = lm[:, 0] / scale + ax0
-        lm[:, 1] = lm[:, 1] / scale + ay0
-        return lm
+def look(bgr: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """Colour histograms (hue x saturation, each summing to 1) of the torso and the thighs: what a
+    person wears tells them apart from someone passing by, whatever the pose."""
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    out = []
+    for quad in ((L_SHOULDER, R_SHOULDER, R_HIP, L_HIP), (L_HIP, R_HIP, R_KNEE, L_KNEE)):
+        pts = lm[list(quad), :2]
+        hist = np.zeros(LOOK_BINS, np.float32)
+        if np.isfinite(pts).all() and (lm[list(quad), 2] >= 0.3).all():
+            mask = np.zeros(hsv.shape[:2], np.uint8)
+            cv2.fillConvexPoly(mask, np.round(pts).astype(np.int32), 255)
+            if cv2.countNonZero(mask) >= 20:
+                hist = cv2.calcHist([hsv], [0, 1], mask, list(LOOK_BINS), [0, 180, 0, 256])
+                hist /= max(float(hist.sum()), 1e-9)
+        out.append(hist.ravel())
+    return np.concatenate(out).astype(np.float32)
 
 
 def moving_box(prev: np.ndarray | None, cur: np.ndarray, nxt: np.ndarray | None) -> tuple[float, float, float, float] | None:
@@ -185,18 +159,18 @@ def tiles(w: int, h: int) -> list[tuple[float, float, float, float]]:
     return out
 
 
-def _consistent(lm: np.ndarray, last: np.ndarray | None, gap_s: float) -> bool:
-    if last is None:
-        return True
-    tl = max(torso_length(last), 1.0)
-    d = float(np.linalg.norm(hip_centre(lm) - hip_centre(last)))
-    return d <= tl * (MAX_JUMP_TORSOS + MAX_DRIFT_TORSOS_PER_S * gap_s)
+def _square(box: tuple[float, float, float, float], w: int, h: int, expand: float) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    side = max(x1 - x0, y1 - y0, 96.0) * expand
+    return (int(max(0, cx - side / 2)), int(max(0, cy - side / 2)), int(min(w, cx + side / 2)),
+            int(min(h, cy + side / 2)))
 
 
 @contextlib.contextmanager
 def _quiet_stderr() -> Iterator[None]:
-    """MediaPipe's C++ (absl) warnings go straight to fd 2 and would break the JSON-lines logs; pose
-    tracking logs nothing of ours, so fd 2 is pointed at /dev/null while it runs."""
+    """LiteRT and OpenCV write C++ messages straight to fd 2 and would break the JSON-lines logs;
+    pose tracking logs nothing of ours, so fd 2 is pointed at /dev/null while it runs."""
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
@@ -208,50 +182,105 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
-class Tracker:
-    """Follows one climber over consecutive frames. Keeps its state between calls, so a worker
-    can be fed block after block (frames in time order within a block)."""
+class PeopleTracker:
+    """Follows every person over consecutive frames: each body's region in the next frame comes
+    from its landmarks (as MediaPipe's own tracking does), and the detector looks for new people
+    every DETECT_EVERY frames and whenever nobody is followed; where it finds nobody in the whole
+    frame, it looks closer (the moving region, then tiles) for a climber small on a big wall.
+    Keeps its state between calls, so a worker can be fed block after block."""
 
-    def __init__(self, models: Models) -> None:
+    def __init__(self, models: BlazePose) -> None:
         self.models = models
-        self.last: np.ndarray | None = None
-        self.last_t = -1e9
+        self.follow: list[tuple[Roi, float]] = []
         self.seen = 0
+        self.rounds = 0
 
-    def _ok(self, cand: np.ndarray | None, gap: float) -> bool:
-        return cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY and _consistent(cand, self.last, gap)
+    def _closer(self, img: np.ndarray, prev: np.ndarray | None, nxt: np.ndarray | None) -> list[tuple[Roi, str]]:
+        h, w = img.shape[:2]
+        boxes = []
+        box = moving_box(prev, img, nxt)
+        if box is not None:
+            boxes.append((_square(box, w, h, 1.4), "motion"))
+        if self.seen % DETECT_EVERY == 0:
+            boxes += [(_square(tb, w, h, 1.0), "tile") for tb in tiles(w, h)]
+        found: list[tuple[Roi, str]] = []
+        for (x0, y0, x1, y1), src in boxes:
+            if x1 - x0 < 32 or y1 - y0 < 32:
+                continue
+            for d in self.models.detect(img[y0:y1, x0:x1]):
+                r = d.roi
+                r = Roi(r.cx + x0, r.cy + y0, r.size, r.angle)
+                if not any(_same_region(r, q) for q, _s in found):
+                    found.append((r, src))
+            if found:
+                break
+        return found
 
-    def run(self, frames: list[np.ndarray], times: list[float]) -> tuple[np.ndarray, list[str]]:
-        """Landmarks (len(frames), 33, 3) and their sources for one block of frames."""
-        n = len(frames)
-        out = np.full((n, 33, 3), np.nan)
-        source = [""] * n
-        models = self.models
-        for i, frame in enumerate(frames):
-            gap = times[i] - self.last_t
-            cand, src = models.full_frame(frame), "full"
-            ok = self._ok(cand, gap)
-            if not ok and self.last is not None and gap <= 3.0:
-                cand, src = models.in_box(frame, bbox(self.last)), "crop-last"
-                ok = self._ok(cand, gap)
-            if not ok:
-                box = moving_box(frames[i - 1] if i > 0 else None, frame, frames[i + 1] if i + 1 < n else None)
-                if box is not None:
-                    cand, src = models.in_box(frame, box, expand=1.4), "crop-motion"
-                    ok = self._ok(cand, gap)
-            if not ok and self.last is None and self.seen % 4 == 0:
-                h, w = frame.shape[:2]
-                for tb in tiles(w, h):
-                    cand, src = models.in_box(frame, tb, expand=1.0), "tile"
-                    if cand is not None and torso_visibility(cand) >= MIN_TORSO_VISIBILITY:
-                        ok = True
-                        break
-            self.seen += 1
-            if ok and cand is not None:
-                out[i] = cand
-                source[i] = src
-                self.last, self.last_t = cand, times[i]
-        return out, source
+    def frame(self, img: np.ndarray, t: float, prev: np.ndarray | None = None,
+              nxt: np.ndarray | None = None) -> list[Candidate]:
+        """Everyone in ``img`` (at ``t`` seconds)."""
+        rois = [(r, "track") for r, last in self.follow if 0 <= t - last <= LOST_AFTER_S]
+        detected = not rois or self.seen % DETECT_EVERY == 0
+        if detected:
+            rois += self._new(img, prev, nxt, rois)
+        self.seen += 1
+        bodies: list[tuple[Body, str]] = []
+        lost = self._measure(img, rois[:MAX_PEOPLE], bodies)
+        if lost and not detected:  # someone followed was lost (a fast move): look for them now
+            self._measure(img, [(r, s) for r, s in self._new(img, prev, nxt, [])
+                                if not any(_same_region(r, b.roi) for b, _s in bodies)][:MAX_PEOPLE - len(bodies)],
+                          bodies)
+        self.follow = [(b.next_roi, t) for b, _s in bodies]
+        return [Candidate(b.landmarks, b.roi.as_array(), b.presence, look(img, b.landmarks), src) for b, src in bodies]
+
+    def _detect_in(self, img: np.ndarray, box: tuple[int, int, int, int]) -> list[Roi]:
+        x0, y0, x1, y1 = box
+        out = []
+        for d in self.models.detect(img[y0:y1, x0:x1]):
+            r = d.roi
+            out.append(Roi(r.cx + x0, r.cy + y0, r.size, r.angle))
+        return out
+
+    def _new(self, img: np.ndarray, prev: np.ndarray | None, nxt: np.ndarray | None,
+             known: list[tuple[Roi, str]]) -> list[tuple[Roi, str]]:
+        """Regions of people the detector finds that are not among ``known``. The detector tends to
+        report the most prominent person of its input, so besides the whole frame it looks at two
+        overlapping halves (side by side, then one above the other, in turn): two climbers on one
+        wall are both found within a few frames."""
+        h, w = img.shape[:2]
+        found = [(r, "detect") for r in self._detect_in(img, (0, 0, w, h))]
+        self.rounds += 1
+        halves = ([(0, 0, int(w * HALF), h), (int(w * (1 - HALF)), 0, w, h)] if self.rounds % 2 else
+                  [(0, 0, w, int(h * HALF)), (0, int(h * (1 - HALF)), w, h)])
+        for box in halves:
+            found += [(r, "detect") for r in self._detect_in(img, box) if not any(_same_region(r, q) for q, _s in found)]
+        if not found and not known:
+            found = self._closer(img, prev, nxt)
+        return [(r, src) for r, src in found if not any(_same_region(r, q) for q, _s in known)]
+
+    def _measure(self, img: np.ndarray, rois: list[tuple[Roi, str]], bodies: list[tuple[Body, str]]) -> int:
+        """Landmarks in each region, added to ``bodies`` (one per person); how many regions held nobody."""
+        lost = 0
+        for r, src in rois:
+            b = self.models.landmarks(img, r)
+            if b is None or torso_visibility(b.landmarks) < MIN_TORSO_VISIBILITY:
+                lost += 1
+                continue
+            same = next((k for k, (o, _s) in enumerate(bodies) if _same_body(b.landmarks, o.landmarks)), None)
+            if same is None:
+                bodies.append((b, src))
+            elif b.presence > bodies[same][0].presence:
+                bodies[same] = (b, src)
+        return lost
+
+
+def _same_region(a: Roi, b: Roi) -> bool:
+    return float(np.hypot(a.cx - b.cx, a.cy - b.cy)) < 0.25 * max(a.size, b.size)
+
+
+def _same_body(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = max(torso_length(a), torso_length(b), 1.0)
+    return float(np.linalg.norm(hip_centre(a) - hip_centre(b))) < SAME_BODY_TORSOS * scale
 
 
 #: Frames per block handed to one pose worker: long enough for MediaPipe's video-mode tracking to
@@ -262,36 +291,35 @@ QUEUE_BLOCKS = 2
 
 
 def _worker_main(parent: int, conn: Connection) -> None:
-    """A pose worker process: build the models once, then track every block sent to it."""
+    """A pose worker process: build the models once, then follow everyone in every block sent to it."""
     die_with_parent(parent)
     with _quiet_stderr():
         try:
-            models = Models()
+            tracker = PeopleTracker(BlazePose())
         except PipelineError as exc:
             conn.send(("error", exc.code.value, exc.detail))
             return
-        with models:
-            tracker = Tracker(models)
-            while (item := conn.recv()) is not None:
-                k, times, shapes, name = item
-                shm = shared_memory.SharedMemory(name=name)  # the parent created it and unlinks it
-                try:
-                    frames, offset = [], 0
-                    for shape in shapes:
-                        frames.append(np.ndarray(shape, np.uint8, shm.buf, offset))
-                        offset += int(np.prod(shape))
-                    lm, src = tracker.run(frames, times)
-                    del frames
-                finally:
-                    shm.close()
-                conn.send(("block", k, lm, src))
+        while (item := conn.recv()) is not None:
+            k, times, shapes, name = item
+            shm = shared_memory.SharedMemory(name=name)  # the parent created it and unlinks it
+            try:
+                frames, offset = [], 0
+                for shape in shapes:
+                    frames.append(np.ndarray(shape, np.uint8, shm.buf, offset))
+                    offset += int(np.prod(shape))
+                seen = [tracker.frame(f, times[i], frames[i - 1] if i else None,
+                                      frames[i + 1] if i + 1 < len(frames) else None) for i, f in enumerate(frames)]
+                del frames
+            finally:
+                shm.close()
+            conn.send(("block", k, seen))
     conn.send(("done",))
 
 
 class PoseStream:
     """Pose estimation fed frame by frame while the video is still being decoded.
 
-    ``processes`` workers each own a MediaPipe graph; frames are grouped in blocks of ``BLOCK``
+    ``processes`` workers each own the pose models; frames are grouped in blocks of ``BLOCK``
     and dealt to the workers in turn, so each worker sees runs of consecutive frames (video-mode
     tracking) and every core works while decoding goes on. Pixels travel through one shared-memory
     segment per block; each worker has its own pipe (no helper threads in this process, so later
@@ -306,9 +334,10 @@ class PoseStream:
     def __init__(self, processes: int = 1, progress: Callable[[int], None] | None = None) -> None:
         self.n = max(1, processes)
         self.progress = progress
-        # fork is cheap, but only safe before this process started MediaPipe (its graphs own native
+        # fork is cheap, but only safe before this process loaded a pose model (its runtime owns native
         # threads) and while it runs no other Python threads; otherwise pay for spawn.
-        safe = "mediapipe" not in sys.modules and threading.active_count() == 1 and os.name == "posix"
+        safe = (not {"mediapipe", "ai_edge_litert.interpreter"} & set(sys.modules) and threading.active_count() == 1
+                and os.name == "posix")
         ctx = mp.get_context("fork" if safe else "spawn")
         self.conns: list[Connection] = []
         self.procs = []
@@ -340,7 +369,7 @@ class PoseStream:
             for a, v in hidden.items():
                 setattr(main, a, v)
         self.inflight = [0] * self.n
-        self.blocks: dict[int, tuple[np.ndarray, list[str]]] = {}
+        self.blocks: dict[int, list[list[Candidate]]] = {}
         self.segments: dict[int, shared_memory.SharedMemory] = {}
         self.pending_t: list[float] = []
         self.pending_img: list[np.ndarray] = []
@@ -399,11 +428,11 @@ class PoseStream:
             except (EOFError, ConnectionResetError):
                 raise PipelineError(ErrorCode.POSE_MODEL_FAILED, "a pose worker died") from None
             if msg[0] == "block":
-                self.blocks[msg[1]] = (msg[2], msg[3])
+                self.blocks[msg[1]] = msg[2]
                 self.inflight[w] -= 1
                 self._release(msg[1])
                 if self.progress:
-                    self.progress(sum(len(b[1]) for b in self.blocks.values()))
+                    self.progress(sum(len(b) for b in self.blocks.values()))
             elif msg[0] == "error":
                 raise PipelineError(ErrorCode(msg[1]), msg[2])
             elif msg[0] == "done":
@@ -415,17 +444,14 @@ class PoseStream:
             shm.close()
             shm.unlink()
 
-    def finish(self) -> PoseResult:
-        """Send the last block, wait for every worker and return the landmarks in frame order."""
+    def finish(self) -> list[list[Candidate]]:
+        """Send the last block, wait for every worker and return everyone seen, frame by frame."""
         self._send()
         for w in range(self.n):
             self._to(w, None)
         while not all(self.done):
             self._receive(timeout=1.0)
-        if self.sent == 0:
-            return PoseResult(np.full((0, 33, 3), np.nan), [])
-        ordered = [self.blocks[k] for k in range(self.sent)]
-        return PoseResult(np.concatenate([b[0] for b in ordered]), [s for b in ordered for s in b[1]])
+        return [seen for k in range(self.sent) for seen in self.blocks[k]]
 
     def close(self) -> None:
         for p in self.procs:
@@ -439,8 +465,8 @@ class PoseStream:
 
 
 def estimate(frames: Iterable[np.ndarray], times: list[float], processes: int = 1,
-             progress: Callable[[int], None] | None = None) -> PoseResult:
-    """Pose for frames in time order (an iterable of BGR images), through a PoseStream."""
+             progress: Callable[[int], None] | None = None) -> list[list[Candidate]]:
+    """Everyone in frames in time order (an iterable of BGR images), through a PoseStream."""
     with PoseStream(processes, progress) as ps:
         for t, img in zip(times, frames):
             ps.put(t, img)

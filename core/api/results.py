@@ -15,9 +15,11 @@ from core.errors import ErrorCode, PipelineError
 from core.i18n import N_, _, language
 from core.jobs import Analysis, Jobs, Status, iso_ts
 from core.pipeline import STAGE_LABELS
+from core.runtime.executors import notify
 from core.storage import split_ref, store_for_ref
 
-__all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners", "media"]
+__all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners",
+           "media", "pick_person"]
 
 
 def jobs() -> Jobs:
@@ -112,6 +114,19 @@ def get(aid: str, viewer: User, lang: str | None = None) -> dict[str, Any] | Non
     return localize(describe(dict(rec)), lang) if rec else None
 
 
+def pick_person(aid: str, viewer: User, person: int) -> bool:
+    """Analyse person ``person`` (as numbered on the overview image) instead: anyone who may see the
+    analysis may ask. The analysis is queued again and reuses its frames and everyone's poses."""
+    rec = visible(aid, viewer)
+    offered = {p["person"] for p in ((rec or {}).get("people") or {}).get("list") or []}
+    if rec is None or person not in offered:
+        raise PipelineError(ErrorCode.BAD_REQUEST, f"person {person} is not among those seen",
+                            message=N_("That person was not seen in this video."))
+    ok = jobs().pick_person(aid, person)
+    notify()
+    return ok
+
+
 def blob(ref_or_key: str | None) -> bytes | None:
     """Bytes of a stored image (key frames, wall frame); None if missing."""
     if not ref_or_key:
@@ -168,8 +183,8 @@ def export_csv(aid: str, viewer: User) -> str:
 
 def media(aid: str, name: str, viewer: User) -> tuple[Path | None, str | None, str] | None:
     """Where the bytes of one of an analysis' media are, if ``viewer`` may see them: (local path, or
-    None and a presigned URL, content type). ``name`` is "replay", "wall" or "key_NN" (the NN-th key
-    frame, as its stored key names it). None when the analysis is not visible or has no such medium."""
+    None and a presigned URL, content type). ``name`` is "replay", "wall", "people" (everyone seen,
+    numbered) or "key_NN" (the NN-th key frame, as its stored key names it). None when the analysis is not visible or has no such medium."""
     rec = visible(aid, viewer)
     if rec is None:
         return None
@@ -177,6 +192,8 @@ def media(aid: str, name: str, viewer: User) -> tuple[Path | None, str | None, s
         ref, ctype = rec.get("replay_ref"), "video/mp4"
     elif name == "wall":
         ref, ctype = ((rec.get("route_analysis") or {}).get("wall_frame") or {}).get("ref"), "image/jpeg"
+    elif name == "people":
+        ref, ctype = (((rec.get("people") or {}).get("overview")) or {}).get("ref"), "image/jpeg"
     elif name.startswith("key_") and name[4:].isdigit():
         ref = next((k.get("ref") for k in rec.get("key_frames") or [] if Path(k.get("key") or "").stem == name), None)
         ctype = "image/jpeg"

@@ -70,6 +70,8 @@ class Analysis(TypedDict, total=False):
     metrics: dict[str, Any] | None
     technique_points: list[dict[str, Any]] | None
     phrases: dict[str, Any] | None
+    people: dict[str, Any] | None  # everyone seen: count, chosen, how, list, overview image
+    person: int | None  # the person the climber picked (None: the one on the wall longest)
     summary: str | None
     strengths: list[str] | None
     recommendations: list[str] | None

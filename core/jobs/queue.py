@@ -308,6 +308,24 @@ class Jobs(JobReads):
             log.info("analysis.retried", analysis_id=aid, vision_only=vision_only)
         return ok
 
+    def pick_person(self, aid: str, person: int) -> bool:
+        """Analyse another person seen in a completed analysis: queue it again with ``person`` (the
+        frames and everyone's poses are kept, so nothing is decoded or tracked again where they are)."""
+        def tx(conn: sqlite3.Connection) -> bool:
+            r = conn.execute("select status from analyses where analysis_id=?", (aid,)).fetchone()
+            if r is None or r[0] != COMPLETED:
+                return False
+            conn.execute(f"update analyses set status='{QUEUED}', stage='{QUEUED}', progress=0, attempts=0, next_run_at=0, "
+                         "error_code=null, error_detail=null, finished_at=null, lease_owner=null, lease_until=null, "
+                         "person=?, queued_at=?, updated_at=? where analysis_id=?", (int(person), dbm.now_iso(), dbm.now_iso(), aid))
+            self._event(conn, aid, COMPLETED, QUEUED, detail=f"analyse person {int(person)}")
+            return True
+
+        ok = bool(self._tx(tx))
+        if ok:
+            log.info("analysis.person_picked", analysis_id=aid, person=int(person))
+        return ok
+
     def retry_failed(self, code: str | None = None) -> list[str]:
         sql = f"select analysis_id from analyses where status='{FAILED}'" + (" and error_code=?" if code else "")
         ids = [r["analysis_id"] for r in self.db.query(sql, [code] if code else [])]

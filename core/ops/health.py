@@ -25,7 +25,8 @@ import cv2
 import imageio_ffmpeg
 
 from core import db as dbm
-from core.analysis.pose import Models, torso_visibility
+from core.analysis.blazepose import BlazePose
+from core.analysis.pose import PeopleTracker, torso_visibility
 from core.analysis.vision import translate
 from core.config import Settings, get_settings
 from core.errors import PipelineError
@@ -110,13 +111,10 @@ def check_pose(s: Settings, reference: Path = REFERENCE_PERSON) -> tuple[str, st
     img = cv2.imread(str(reference))
     if img is None:
         return "fail", f"reference frame {reference.name} is missing or unreadable"
-    with Models() as models:
-        lm = models.full_frame(img)
-        if lm is None:
-            lm = models.in_box(img, (0.0, 0.0, float(img.shape[1]), float(img.shape[0])), expand=1.0)
-    if lm is None or torso_visibility(lm) < 0.5:
+    seen = PeopleTracker(BlazePose()).frame(img, 0.0)
+    if not seen or torso_visibility(seen[0].landmarks) < 0.5:
         return "fail", "no person found on the reference image"
-    return "ok", f"person found (torso visibility {torso_visibility(lm):.2f})"
+    return "ok", f"person found (torso visibility {torso_visibility(seen[0].landmarks):.2f})"
 
 
 def check_vision(s: Settings) -> tuple[str, str]:

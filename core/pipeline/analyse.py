@@ -20,35 +20,61 @@ from core.analysis import camera
 from core.analysis import metrics as M
 from core.analysis import pose as P
 from core.analysis.base import Measured, choose
-from core.analysis.drawing import draw_pose, encode_jpeg
+from core.analysis.drawing import draw_people, draw_pose, encode_jpeg
 from core.analysis.identity import follow_one_body
 from core.analysis.offline import OfflineAnalyzer, build_record
+from core.analysis.people import MIN_FRAMES, People, Person, climber, link, on_the_wall
 from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
+from core.errors import PipelineError
 from core.media.frames import pick_key_frames
 from core.pipeline.ingest import Sampled, ingest, reusable, work_dir
 from core.pipeline.stages import SHARE, Progress, no_progress, stage_start
 from core.storage import get_store
 
-POSES = "poses.npz"
+POSES = "poses.npz"  # the climber's landmarks, frame by frame (the replay draws them)
+PEOPLE = "people.npz"  # everyone seen, with the person each belongs to (a pick re-runs from it)
 
 
-def _load_poses(wd: Path, n: int) -> P.PoseResult | None:
-    cache = wd / POSES
+def _people_key(analysis_id: str) -> str:
+    return f"frames/{analysis_id}/{PEOPLE}"
+
+
+def _load_people(wd: Path, n: int) -> People | None:
+    cache = wd / PEOPLE
     if not cache.is_file():
         return None
-    data = np.load(cache, allow_pickle=False)
-    if data["landmarks"].shape[0] != n:
-        return None
-    return P.PoseResult(data["landmarks"], [str(s) for s in data["source"]])
+    people = People.load(cache)
+    return people if people.n_frames == n else None
 
 
-def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, wd: Path) -> tuple[Sampled, P.PoseResult]:
-    """Decode once: every sampled frame goes to the pose workers as it comes out of the decoder."""
+def _stored_people(job: dict[str, Any], settings: Settings, wd: Path) -> bool:
+    """Fetch everyone seen from the store into the work dir (a pick made where the work dir is
+    not: another worker, after a clean-up); True when it is there now."""
+    store = get_store(settings)
+    key = _people_key(job["analysis_id"])
+    try:
+        if not store.exists(key):
+            return False
+        wd.mkdir(parents=True, exist_ok=True)
+        (wd / PEOPLE).write_bytes(store.get_bytes(key))
+        return True
+    except PipelineError:
+        return False
+
+
+def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, wd: Path) -> tuple[Sampled, People]:
+    """Decode once: every sampled frame goes to the pose workers as it comes out of the decoder,
+    which report everyone in it; they are linked into people over the whole clip."""
     frames_dir = wd / "frames"
     done = reusable(frames_dir, settings)
-    if done is not None and (pose := _load_poses(wd, len(done.frames))) is not None:
-        return done, pose
+    if done is not None and (people := _load_people(wd, len(done.frames))) is not None:
+        return done, people
+    if job.get("person") and _stored_people(job, settings, wd):  # a pick: decode again, track nobody again
+        sampled = done or ingest(job["video_ref"], frames_dir, settings, report, reuse=False)
+        if (people := _load_people(wd, len(sampled.frames))) is not None:
+            return sampled, people
+        done = sampled
     expected = [1]
     start, share = stage_start("pose"), SHARE["pose"]
 
@@ -57,7 +83,7 @@ def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, 
 
     # the workers start (and load their models) before decoding begins, so they are ready for frame 1
     with P.PoseStream(settings.pose_workers, tracked) as stream:
-        if done is not None:  # frames kept from an earlier attempt, poses not: track from the JPEGs
+        if done is not None:  # frames kept from an earlier attempt, people not: track from the JPEGs
             sampled = done
             expected[0] = len(done.frames)
             for i, f in enumerate(done.frames):
@@ -66,13 +92,60 @@ def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, 
             sampled = ingest(job["video_ref"], frames_dir, settings, report, reuse=False,
                              on_frame=lambda fr: stream.put(fr.t, fr.image))
             expected[0] = len(sampled.frames)
-        pose = stream.finish()
+        seen = stream.finish()
+    people = link(People.from_frames(seen), [f["t"] for f in sampled.frames])
+    people.save(wd / PEOPLE)
+    with open(wd / PEOPLE, "rb") as fh:  # kept beside the frames, so a pick can run anywhere
+        get_store(settings).put_bytes(fh.read(), _people_key(job["analysis_id"]), content_type="application/octet-stream")
+    return sampled, people
+
+
+def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: camera.CameraMotion,
+                wd: Path) -> tuple[P.PoseResult, list[Person], int, str]:
+    """The climber's landmarks (one body: leaps to someone else and joints out of reach dropped),
+    everyone with their time on the wall, who was chosen and how."""
+    times = [f["t"] for f in sampled.frames]
+    persons = on_the_wall(people, times, cam.transforms, sampled.width, sampled.height)
+    asked = int(job.get("person") or 0)
+    if 1 <= asked <= people.count:
+        chosen, how = asked, "picked"
+    else:
+        chosen, how = climber(persons), "longest on the wall"
+    pose = people.of(chosen, times)
     # one body: frames that leap to someone else and joints out of a limb's reach are dropped here,
     # so nothing downstream (metrics, key frames, replay) measures or draws them
-    landmarks, _ = follow_one_body(pose.landmarks, [f["t"] for f in sampled.frames])
+    landmarks, _ = follow_one_body(pose.landmarks, times)
     pose = P.PoseResult(landmarks, pose.source)
     np.savez(wd / POSES, landmarks=pose.landmarks, source=np.array(pose.source))
-    return sampled, pose
+    return pose, persons, chosen, how
+
+
+def overview(analysis_id: str, sampled: Sampled, people: People, persons: list[Person], chosen: int,
+             settings: Settings) -> dict[str, Any] | None:
+    """The frame where the most people are seen, each boxed with their number (the chosen one in the
+    accent colour); stored for the results page, where the climber can pick another person."""
+    offered = [p.number for p in persons if p.frames >= MIN_FRAMES]
+    if len(offered) < 2:
+        return None
+    counts = np.zeros(people.n_frames, int)
+    for n in offered:
+        counts[np.unique(people.frame[people.person == n])] += 1
+    i = int(np.argmax(counts))  # the first frame with the most of them
+    img = sampled.image(i)
+    if img is None:
+        return None
+    boxes = {}
+    for n in offered:
+        ks = np.flatnonzero(people.person == n)
+        k = ks[np.argmin(np.abs(people.frame[ks] - i))]  # this frame, or the nearest one they are in
+        boxes[n] = P.bbox(people.landmarks[k])
+    data = encode_jpeg(draw_people(img, boxes, chosen))
+    key = f"frames/{analysis_id}/people.jpg"
+    ref = get_store(settings).put_bytes(data, key, content_type="image/jpeg")
+    w, h = sampled.width, sampled.height
+    return {"time": sampled.frames[i]["t"], "ref": ref, "key": key,
+            "boxes": {str(n): [round(b[0] / w, 4), round(b[1] / h, 4), round(b[2] / w, 4), round(b[3] / h, 4)]
+                      for n, b in boxes.items()}}
 
 
 def movement_signal(track: M.Track, fallback: list[float]) -> list[float]:
@@ -124,12 +197,13 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
         shutil.rmtree(wd)
     lang = job.get("language") or settings.language
     t_pose = time.perf_counter()
-    sampled, pose = sample_and_track(job, settings, report, wd)
+    sampled, people = sample_and_track(job, settings, report, wd)
     t_pose = time.perf_counter() - t_pose
 
     report("metrics", stage_start("metrics"))
     t_rest = time.perf_counter()
-    cam = camera.estimate(sampled.thumbs(), pose.landmarks, sampled.width)
+    cam = camera.estimate(sampled.thumbs(), people.boxes(), sampled.width)
+    pose, persons, chosen, how = the_climber(job, sampled, people, cam, wd)
     track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
     trim = job.get("trim") or {}
     m = M.compute(track, (trim.get("start"), trim.get("end")) if trim else None)
@@ -139,6 +213,9 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     kf, jpegs, wall = key_frames(job["analysis_id"], sampled, pose, track, m, settings)
     record["key_frames"] = kf
     record["route_analysis"]["wall_frame"] = wall
+    record["people"] = {"count": sum(1 for p in persons if p.frames >= MIN_FRAMES), "chosen": chosen, "how": how,
+                        "list": [p.to_dict() for p in persons if p.frames >= MIN_FRAMES],
+                        "overview": overview(job["analysis_id"], sampled, people, persons, chosen, settings)}
     record["video"] = sampled.info.to_dict()
     record["video_sha256"] = sampled.video_sha256
     record["metrics"]["sampled_frames"] = len(sampled.frames)
@@ -148,7 +225,8 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     record["cost"] = {"tokens_in": 0, "tokens_out": 0, "usd": 0.0}
     record["metrics"]["timings_s"] = {"sample_and_pose": round(t_pose, 3),
                                       "metrics_feedback": round(time.perf_counter() - t_rest, 3),
-                                      "pose_processes": settings.pose_workers, "frames_reused": sampled.reused}
+                                      "pose_processes": settings.pose_workers, "frames_reused": sampled.reused,
+                                      "poses_reused": people.reused}
 
     measured = Measured(record, jpegs)
     if choose(settings, job.get("analyzer")) == "vision":

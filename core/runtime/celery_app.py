@@ -48,7 +48,7 @@ app.conf.update(
 
 TASK = "performate.analyze"
 JOB_KEYS = ("analysis_id", "video_ref", "climber", "route_name", "grade", "discipline", "language", "analyzer",
-            "trim", "canary", "attempts", "vision_gate")
+            "trim", "canary", "attempts", "vision_gate", "person")
 
 
 class _TaskReporter:

@@ -1,0 +1,307 @@
+"""Everyone seen in a clip, as people with one identity each over the whole clip, and which of
+them is the climber.
+
+The pose workers report every person in every frame (``Candidate``). Here they become people:
+
+1. tracklets, frame to frame: a candidate continues the tracklet whose hip is nearest, if it is
+   within a body's reach of it (torso lengths, growing with the time since) and looks alike
+   (what they wear); matches are made cheapest first, so two people never share one;
+2. identities: tracklets that follow each other in time (never overlap), start near where the
+   other ended and look alike are one person, who left the view or was hidden for a moment;
+3. the climber: by default the person on the wall longest (the climb window of each person's
+   own track, found with the same rules as the analysis); the climber can pick another.
+
+People are numbered in the order they first appear (1, 2, ...), as the overview image shows them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.analysis import metrics as M
+from core.analysis import pose as P
+
+#: Tracklets: a hip further than this many torso lengths (plus drift per second of gap) from where
+#: the tracklet was is someone else; a tracklet unseen for longer than MAX_GAP_S has ended.
+MAX_JUMP_TORSOS = 1.5
+DRIFT_TORSOS_PER_S = 2.0
+MAX_GAP_S = 1.0
+#: Two looks (histograms summing to 1 per body part) are alike above this Bhattacharyya coefficient.
+SAME_LOOK = 0.55
+#: Identities: a tracklet may continue another that ended up to this long before.
+MERGE_GAP_S = 4.0
+#: A person seen in fewer than this many frames is not offered as the climber.
+MIN_FRAMES = 6
+
+
+def likeness(a: np.ndarray, b: np.ndarray) -> float:
+    """How alike two looks are (0-1): the mean Bhattacharyya coefficient of the body parts both show."""
+    parts = []
+    half = len(a) // 2
+    for sl in (slice(0, half), slice(half, None)):
+        if a[sl].sum() > 0 and b[sl].sum() > 0:
+            parts.append(float(np.sum(np.sqrt(a[sl] * b[sl]))))
+    return float(np.mean(parts)) if parts else 0.6  # nothing to compare: taken as alike (position decides)
+
+
+#: Landmark smoothing, as MediaPipe's video mode smooths its own (pose_landmark_filtering): a One
+#: Euro filter on positions (scaled by the body's size) and a low-pass filter on visibility.
+ONE_EURO = {"min_cutoff": 0.05, "beta": 80.0, "derivate_cutoff": 1.0}
+#: MediaPipe's visibility filter keeps 0.9 of the old value per frame at 30 fps: a time constant of
+#: about 0.3 s, kept the same at any sampling rate.
+VISIBILITY_TAU_S = -1 / (30 * np.log(0.9))
+
+
+def _alpha(cutoff: float, dt: float) -> float:
+    tau = 1.0 / (2 * np.pi * cutoff)
+    return 1.0 / (1.0 + tau / dt)
+
+
+def smooth(lm: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``lm`` (n, 33, 3) smoothed over each run of consecutive frames where the body is seen
+    (MediaPipe's filters restart when the body is lost): positions through a One Euro filter, fast
+    moves followed, jitter at rest removed; visibility through a low-pass filter."""
+    out = lm.copy()
+    seen = ~np.isnan(lm[:, P.L_HIP, 0])
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    prev = None
+    for i in range(len(lm)):
+        if not seen[i]:
+            prev = None
+            continue
+        if prev is None or t[i] - t[prev[0]] > 1.5 * step:
+            prev = (i, lm[i, :, :2].copy(), lm[i, :, :2].copy(), np.zeros((33, 2)), lm[i, :, 2].copy())
+            continue
+        j, raw_prev, x_prev, dx_prev, vis_prev = prev
+        dt = max(float(t[i] - t[j]), 1e-3)
+        pts = lm[i, :, :2]
+        span = np.nanmax(pts, axis=0) - np.nanmin(pts, axis=0)
+        scale = 1.0 / max(float(span.mean()), 1e-6)  # value scale: 1 / the body's size
+        dx = (pts - raw_prev) * scale / dt
+        a_d = _alpha(ONE_EURO["derivate_cutoff"], dt)
+        edx = a_d * dx + (1 - a_d) * dx_prev
+        cutoff = ONE_EURO["min_cutoff"] + ONE_EURO["beta"] * np.abs(edx)
+        a = 1.0 / (1.0 + (1.0 / (2 * np.pi * cutoff)) / dt)
+        x = a * pts + (1 - a) * x_prev
+        keep = float(np.exp(-dt / VISIBILITY_TAU_S))
+        vis = (1 - keep) * lm[i, :, 2] + keep * vis_prev
+        out[i, :, :2] = x
+        out[i, :, 2] = vis
+        prev = (i, pts.copy(), x, edx, vis)
+    return out
+
+
+@dataclass
+class People:
+    """Every candidate of a clip (arrays of length K) and the person each belongs to."""
+
+    n_frames: int
+    frame: np.ndarray  # (K,) frame index
+    landmarks: np.ndarray  # (K, 33, 3)
+    roi: np.ndarray  # (K, 4)
+    presence: np.ndarray  # (K,)
+    look: np.ndarray  # (K, LOOK_SIZE)
+    source: list[str]
+    person: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (K,) 1-based, 0 = nobody
+    reused: bool = False  # loaded from an earlier attempt (nothing tracked again)
+
+    @classmethod
+    def from_frames(cls, seen: list[list[P.Candidate]]) -> People:
+        flat = [(i, c) for i, cs in enumerate(seen) for c in cs]
+        return cls(
+            n_frames=len(seen),
+            frame=np.array([i for i, _c in flat], int),
+            landmarks=np.array([c.landmarks for _i, c in flat], float).reshape(-1, 33, 3),
+            roi=np.array([c.roi for _i, c in flat], np.float32).reshape(-1, 4),
+            presence=np.array([c.presence for _i, c in flat], np.float32),
+            look=np.array([c.look for _i, c in flat], np.float32).reshape(-1, P.LOOK_SIZE),
+            source=[c.source for _i, c in flat],
+            person=np.zeros(len(flat), int),
+        )
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(path, n_frames=self.n_frames, frame=self.frame, landmarks=self.landmarks.astype(np.float32),
+                            roi=self.roi, presence=self.presence, look=self.look.astype(np.float16),
+                            source=np.array(self.source, dtype="U8"), person=self.person)
+
+    @classmethod
+    def load(cls, path: Path) -> People:
+        d = np.load(path, allow_pickle=False)
+        return cls(int(d["n_frames"]), d["frame"], d["landmarks"].astype(float), d["roi"], d["presence"],
+                   d["look"].astype(np.float32), [str(s) for s in d["source"]], d["person"], reused=True)
+
+    @property
+    def count(self) -> int:
+        return int(self.person.max()) if len(self.person) else 0
+
+    def of(self, person: int, times: list[float] | np.ndarray | None = None) -> P.PoseResult:
+        """The landmarks of one person, frame by frame (NaN where they are not seen); with
+        ``times``, smoothed over each run of frames they are seen in (see ``smooth``)."""
+        lm = np.full((self.n_frames, 33, 3), np.nan)
+        source = [""] * self.n_frames
+        for k in np.flatnonzero(self.person == person):
+            lm[self.frame[k]] = self.landmarks[k]
+            source[self.frame[k]] = self.source[k]
+        return P.PoseResult(smooth(lm, np.asarray(times, float)) if times is not None else lm, source)
+
+    def boxes(self) -> list[list[tuple[float, float, float, float]]]:
+        """Per frame, the box of everyone in it (the camera estimate looks past all of them)."""
+        out: list[list[tuple[float, float, float, float]]] = [[] for _ in range(self.n_frames)]
+        for k in range(len(self.frame)):
+            out[self.frame[k]].append(P.bbox(self.landmarks[k]))
+        return out
+
+
+def _tracklets(people: People, times: np.ndarray) -> list[list[int]]:
+    """Candidate indices chained frame to frame, cheapest match first."""
+    hips = np.array([P.hip_centre(lm) for lm in people.landmarks]).reshape(-1, 2)
+    torsos = np.array([max(P.torso_length(lm), 1.0) for lm in people.landmarks])
+    chains: list[list[int]] = []
+    active: list[int] = []  # indices into chains
+    by_frame: dict[int, list[int]] = {}
+    for k, f in enumerate(people.frame):
+        by_frame.setdefault(int(f), []).append(k)
+    for f in sorted(by_frame):
+        t = times[f]
+        active = [c for c in active if t - times[people.frame[chains[c][-1]]] <= MAX_GAP_S]
+        pairs = []
+        for c in active:
+            last = chains[c][-1]
+            gap = t - times[people.frame[last]]
+            scale = max(torsos[last], np.median(torsos[chains[c][-8:]]))
+            for k in by_frame[f]:
+                d = float(np.linalg.norm(hips[k] - hips[last])) / scale
+                alike = likeness(people.look[k], people.look[last])
+                if d <= MAX_JUMP_TORSOS + DRIFT_TORSOS_PER_S * gap and alike >= SAME_LOOK * 0.8:
+                    pairs.append((d + (1.0 - alike), c, k))
+        used_c: set[int] = set()
+        used_k: set[int] = set()
+        for _cost, c, k in sorted(pairs):
+            if c not in used_c and k not in used_k:
+                chains[c].append(k)
+                used_c.add(c)
+                used_k.add(k)
+        for k in by_frame[f]:
+            if k not in used_k:
+                chains.append([k])
+                active.append(len(chains) - 1)
+    return chains
+
+
+def _mean_look(people: People, chain: list[int]) -> np.ndarray:
+    looks = people.look[chain]
+    half = looks.shape[1] // 2
+    out = []
+    for sl in (slice(0, half), slice(half, None)):
+        part = looks[:, sl]
+        shown = part[part.sum(axis=1) > 0]
+        out.append(shown.mean(axis=0) if len(shown) else np.zeros(part.shape[1], np.float32))
+    return np.concatenate(out)
+
+
+def link(people: People, times: list[float] | np.ndarray) -> People:
+    """Give every candidate its person (1-based, in order of first appearance); returns ``people``."""
+    t = np.asarray(times, float)
+    chains = _tracklets(people, t)
+    if not chains:
+        people.person = np.zeros(len(people.frame), int)
+        return people
+    hips = np.array([P.hip_centre(lm) for lm in people.landmarks]).reshape(-1, 2)
+    torsos = np.array([max(P.torso_length(lm), 1.0) for lm in people.landmarks])
+    # longest tracklets first: they carry the surest look; shorter ones join them or stand alone
+    order = sorted(range(len(chains)), key=lambda c: -len(chains[c]))
+    groups: list[list[int]] = []
+    for c in order:
+        chain = chains[c]
+        look_c = _mean_look(people, chain)
+        best, best_cost = None, None
+        for g in groups:
+            members = [k for cc in g for k in chains[cc]]
+            frames_g = {int(people.frame[k]) for k in members}
+            if frames_g & {int(people.frame[k]) for k in chain}:
+                continue  # seen at the same time: two people
+            # the member tracklet that ends nearest before, or starts nearest after, this one
+            gap, d = _nearest_end(people, t, hips, torsos, [chains[cc] for cc in g], chain)
+            if gap > MERGE_GAP_S or d > MAX_JUMP_TORSOS + DRIFT_TORSOS_PER_S * gap:
+                continue
+            alike = likeness(look_c, _mean_look(people, members))
+            if alike < SAME_LOOK:
+                continue
+            cost = d + (1.0 - alike)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = g, cost
+        if best is None:
+            groups.append([c])
+        else:
+            best.append(c)
+    def first_seen(g: list[int]) -> tuple[int, float]:  # first frame, then left to right
+        k = min((k for cc in g for k in chains[cc]), key=lambda k: int(people.frame[k]))
+        return int(people.frame[k]), float(hips[k][0])
+
+    firsts = sorted(groups, key=first_seen)
+    person = np.zeros(len(people.frame), int)
+    for n, g in enumerate(firsts, start=1):
+        for cc in g:
+            person[chains[cc]] = n
+    people.person = person
+    return people
+
+
+def _nearest_end(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.ndarray,
+                 members: list[list[int]], chain: list[int]) -> tuple[float, float]:
+    """Time gap and hip distance (torso lengths) between ``chain`` and the nearest of ``members``
+    in time, end to start either way."""
+    best = (float("inf"), float("inf"))
+    first, last = chain[0], chain[-1]
+    for m in members:
+        for a, b in ((m[-1], first), (last, m[0])):
+            gap = float(t[people.frame[b]] - t[people.frame[a]])
+            if gap < 0:
+                continue
+            d = float(np.linalg.norm(hips[b] - hips[a])) / max(torsos[a], torsos[b])
+            if gap < best[0]:
+                best = (gap, d)
+    return best
+
+
+@dataclass
+class Person:
+    number: int
+    frames: int
+    first_t: float
+    on_wall_s: float
+    window: tuple[float, float] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.number, "frames": self.frames, "first_t": round(self.first_t, 2),
+                "on_wall_s": round(self.on_wall_s, 2),
+                "window": [round(self.window[0], 2), round(self.window[1], 2)] if self.window else None}
+
+
+def on_the_wall(people: People, times: list[float] | np.ndarray, transforms: np.ndarray, frame_w: int,
+                frame_h: int) -> list[Person]:
+    """Each person with how long they were on the wall: the climb window of their own track, found
+    as the analysis finds it (feet off the floor, or a clear rise); standing or walking is 0 s."""
+    out = []
+    t = list(times)
+    for n in range(1, people.count + 1):
+        frames = int((people.person == n).sum())
+        first = float(t[int(people.frame[people.person == n].min())])
+        window: tuple[float, float] | None = None
+        on_wall = 0.0
+        if frames >= MIN_FRAMES:
+            track = M.build_track(t, people.of(n, t).landmarks, transforms, frame_w, frame_h)
+            a, b, how = M.climb_window(track)
+            if how in ("feet off the floor", "detected"):
+                window, on_wall = (a, b), max(0.0, b - a)
+        out.append(Person(n, frames, first, on_wall, window))
+    return out
+
+
+def climber(persons: list[Person]) -> int:
+    """The person on the wall longest (then the one seen most); 0 when nobody was seen."""
+    ranked = sorted(persons, key=lambda p: (p.on_wall_s, p.frames), reverse=True)
+    return ranked[0].number if ranked and ranked[0].frames > 0 else 0

@@ -1,0 +1,252 @@
+"""Every person detected, one identity over the clip, the climber chosen and picked.
+
+Real parts: MediaPipe's bundled models under LiteRT on real frames, the whole pipeline on a
+generated clip of two climbers on one wall (the shared clip beside its mirrored, later self)."""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from core.analysis import pose as P
+from core.analysis.blazepose import BlazePose, Roi
+from core.analysis.people import People, climber, link, on_the_wall, smooth
+from core.config import Settings
+from core.ops.health import REFERENCE_PERSON
+from core.pipeline import analyze
+from tests.media import REAL_FIXED, REAL_HANDHELD, two_climbers
+
+
+@pytest.fixture(scope="module")
+def models() -> BlazePose:
+    return BlazePose()
+
+
+def _frame(path, t: float, side: int = 960) -> np.ndarray:
+    cap = cv2.VideoCapture(str(path))
+    cap.set(cv2.CAP_PROP_POS_MSEC, t * 1000)
+    ok, img = cap.read()
+    cap.release()
+    assert ok
+    s = side / max(img.shape[:2])
+    return cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+
+
+def test_the_region_of_interest_stands_the_body_upright():
+    up = Roi.from_points(np.array([100.0, 200.0]), np.array([100.0, 100.0]))  # head straight above the hip
+    assert abs(up.angle) < 1e-9 and up.size == pytest.approx(2 * 100 * 1.25)
+    side = Roi.from_points(np.array([100.0, 200.0]), np.array([200.0, 200.0]))  # lying, head to the right
+    assert side.angle == pytest.approx(math.pi / 2)
+    m = up.to_crop(256)
+    assert np.allclose(m @ np.array([100.0, 200.0, 1.0]), [128, 128])  # the hip is the crop's centre
+    assert up.contains(np.array([[100.0, 90.0], [100.0, 400.0]])).tolist() == [True, False]
+
+
+def test_landmarks_match_mediapipes_own_pose_on_a_real_frame(models: BlazePose):
+    """The detector and landmark model run outside MediaPipe's graph give the same body as the
+    legacy Pose solution (which ships the same models), within a few percent of a torso."""
+    import mediapipe as mp
+
+    img = _frame(REAL_FIXED, 9.5)
+    with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as pose:
+        res = pose.process(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    h, w = img.shape[:2]
+    ref = np.array([[p.x * w, p.y * h] for p in res.pose_landmarks.landmark])
+    dets = models.detect(img)
+    assert dets, "the detector finds the climber"
+    body = models.landmarks(img, dets[0].roi)
+    assert body is not None and P.torso_visibility(body.landmarks) > 0.8
+    torso = P.torso_length(np.column_stack([ref, np.ones(33)]))
+    err = np.median(np.linalg.norm(body.landmarks[:, :2] - ref, axis=1)) / torso
+    assert err < 0.06, err
+    # and the region the next frame looks in, from this frame's landmarks, holds the same body
+    again = models.landmarks(img, body.next_roi)
+    assert again is not None and np.linalg.norm(P.hip_centre(again.landmarks) - P.hip_centre(body.landmarks)) < 0.1 * torso
+
+
+def test_every_person_on_a_frame_is_a_candidate(models: BlazePose):
+    """Two climbers side by side on one frame: both are found, each with their own body."""
+    left, right = _frame(REAL_FIXED, 9.5, 640), cv2.flip(_frame(REAL_FIXED, 11.0, 640), 1)
+    img = np.hstack([left, right])
+    seen = P.PeopleTracker(models).frame(img, 0.0)
+    assert len(seen) == 2, [c.source for c in seen]
+    xs = sorted(P.hip_centre(c.landmarks)[0] for c in seen)
+    assert xs[0] < left.shape[1] < xs[1]  # one on each half
+    for c in seen:  # nobody's joints wander to the other person: each body stays on its own half
+        pts = c.landmarks[c.landmarks[:, 2] > 0.5, 0]
+        assert (pts < left.shape[1]).all() or (pts > left.shape[1]).all()
+
+
+def test_the_health_reference_frame_has_a_person(models: BlazePose):
+    seen = P.PeopleTracker(models).frame(cv2.imread(str(REFERENCE_PERSON)), 0.0)
+    assert seen and P.torso_visibility(seen[0].landmarks) > 0.5
+
+
+def _body(x: float, y: float, torso: float = 100.0) -> np.ndarray:
+    """A standing skeleton with its hip centre at (x, y)."""
+    lm = np.zeros((33, 3))
+    lm[:, 2] = 0.9
+    lm[:, 0], lm[:, 1] = x, y - torso / 2
+    lm[[P.L_SHOULDER, P.R_SHOULDER], 0] = x - 20, x + 20
+    lm[[P.L_SHOULDER, P.R_SHOULDER], 1] = y - torso
+    lm[[P.L_HIP, P.R_HIP], 0] = x - 15, x + 15
+    lm[[P.L_HIP, P.R_HIP], 1] = y
+    lm[[P.L_KNEE, P.R_KNEE], 1] = y + 60
+    lm[[P.L_ANKLE, P.R_ANKLE], 1] = y + 120
+    return lm
+
+
+def _look(hue_bin: int) -> np.ndarray:
+    out = np.zeros(P.LOOK_SIZE, np.float32)
+    out[hue_bin * P.LOOK_BINS[1]] = 1.0
+    out[P.LOOK_SIZE // 2 + hue_bin * P.LOOK_BINS[1]] = 1.0
+    return out
+
+
+def test_people_keep_one_identity_and_a_passer_by_is_someone_else():
+    """A climber seen for 4 s with a 1.5 s gap (hidden behind a volume) stays one person; a second
+    climber beside them is another; someone in other clothes crossing the frame is a third, even
+    when they pass right where the climber was a moment before."""
+    t = np.arange(0, 6, 0.125)
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i, ti in enumerate(t):
+        if not 2.0 <= ti < 3.5:  # the climber, hidden for 1.5 s, then further up
+            seen[i].append(P.Candidate(_body(300, 600 - 20 * ti), np.zeros(4), 0.9, _look(2), "track"))
+        seen[i].append(P.Candidate(_body(700, 600), np.zeros(4), 0.9, _look(7), "track"))  # beside
+        if 2.0 <= ti < 3.0:  # a passer-by in other clothes walks across where the climber hung
+            seen[i].append(P.Candidate(_body(100 + 400 * (ti - 2.0), 560), np.zeros(4), 0.9, _look(10), "detect"))
+    people = link(People.from_frames(seen), t)
+    assert people.count == 3
+    for i in range(len(t)):  # two people in one frame never share a number
+        ids = people.person[people.frame == i].tolist()
+        assert len(set(ids)) == len(ids) == len(seen[i])
+    tracked = np.array(people.source) == "track"
+    xs = np.array([P.hip_centre(lm)[0] for lm in people.landmarks])
+    assert set(people.person[tracked & (np.abs(xs - 300) < 1)].tolist()) == {1}  # the climber, across the gap
+    assert set(people.person[tracked & (np.abs(xs - 700) < 1)].tolist()) == {2}  # the one beside
+    assert set(people.person[~tracked].tolist()) == {3}  # the passer-by
+
+
+def test_smoothing_removes_jitter_at_rest_and_follows_a_fast_move():
+    t = np.arange(0, 4, 0.125)
+    rng = np.random.default_rng(1)
+    lm = np.stack([_body(300, 600) for _ in t])
+    lm[:, :, :2] += rng.normal(0, 3, lm[:, :, :2].shape)  # 3 px of jitter on a 100 px torso
+    lm[t >= 2.0, :, 0] += 150  # then a lunge of 1.5 torso lengths
+    out = smooth(lm, t)
+    rest = t < 1.8
+    jitter = lambda a: np.std(np.diff(a[rest][:, P.L_WRIST, 0]))
+    assert jitter(out) < 0.9 * jitter(lm)
+    after = np.flatnonzero(t >= 2.0)[2]  # two samples (0.25 s) after the lunge
+    assert out[after, P.L_WRIST, 0] > 300 + 0.8 * 150
+    # a joint that drops out of sight for one frame does not flicker off and on
+    vis = lm.copy()
+    vis[10, P.L_ANKLE, 2] = 0.0
+    assert smooth(vis, t)[10, P.L_ANKLE, 2] >= 0.5
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict]:
+    clip = two_climbers(tmp_path_factory.mktemp("two") / "two_climbers.mp4")
+    s = Settings(data_dir=tmp_path_factory.mktemp("two-data"), analyzer="offline", pose_processes=2)
+    return s, analyze({"analysis_id": "two", "video_ref": str(clip)}, s)
+
+
+def test_the_climber_on_the_wall_longest_is_analysed_by_default(two):
+    _s, rec = two
+    people = rec["people"]
+    assert people["count"] == 2 and people["how"] == "longest on the wall"
+    by = {p["person"]: p for p in people["list"]}
+    # numbered left to right; the left climber climbs 1.4-13.4 s, the right one about 4 s
+    assert people["chosen"] == 1 and by[1]["on_wall_s"] > 10 and 2 < by[2]["on_wall_s"] < 6
+    assert abs(rec["metrics"]["climb_start_s"] - 1.35) <= 1.0 and abs(rec["metrics"]["climb_end_s"] - 13.4) <= 1.0
+    boxes = people["overview"]["boxes"]
+    assert boxes["1"][2] < 0.5 < boxes["2"][0]  # on the overview image, 1 on the left half, 2 on the right
+    assert rec["route_analysis"]["climbed_path"][0]["x"] < 0.5  # the path drawn is the left climber's
+
+
+def test_picking_another_person_reruns_from_the_stored_poses(two):
+    s, first = two
+    rec = analyze({"analysis_id": "two", "video_ref": "/nonexistent/video.mp4", "person": 2}, s)
+    # the video is not even read again: frames and everyone's poses were kept
+    assert rec["metrics"]["timings_s"]["poses_reused"] is True
+    assert rec["people"]["chosen"] == 2 and rec["people"]["how"] == "picked"
+    assert rec["route_analysis"]["climbed_path"][0]["x"] > 0.5
+    assert rec["metrics"]["duration_s"] < first["metrics"]["duration_s"] - 5
+
+
+def test_on_the_wall_counts_only_climbing(two):
+    """A person who only stands or walks (no rise, no feet off the floor) has 0 s on the wall."""
+    t = np.arange(0, 5, 0.125)
+    seen = [[P.Candidate(_body(200 + 10 * ti, 600), np.zeros(4), 0.9, _look(3), "track")] for ti in t]
+    people = link(People.from_frames(seen), t)
+    persons = on_the_wall(people, t, np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), len(t), axis=0), 960, 640)
+    assert persons[0].on_wall_s == 0.0 and climber(persons) == 1  # still the only one to analyse
+
+
+def test_the_climber_is_never_the_bystander_walking_past(tmp_path_factory: pytest.TempPathFactory):
+    """The hand-held clip: a person in ochre trousers walks across the left of the frame in the first
+    1.3 s. The skeleton stays on the climber under the roof: no joint of it on the passer-by."""
+    s = Settings(data_dir=tmp_path_factory.mktemp("bystander"), analyzer="offline", pose_processes=2)
+    analyze({"analysis_id": "hh", "video_ref": str(REAL_HANDHELD)}, s)
+    lm = np.load(s.work_dir / "hh" / "poses.npz")["landmarks"]
+    early = lm[:10]  # 0-1.2 s at 8 fps, frames 540 px wide
+    assert not np.isnan(early[:, P.L_HIP, 0]).any()  # the climber is followed all along
+    hips = np.array([P.hip_centre(f) for f in early])
+    torso = np.nanmedian([P.torso_length(f) for f in early])
+    assert (np.linalg.norm(np.diff(hips, axis=0), axis=1) < 0.75 * torso).all()  # no leap to another body
+    # the passer-by's legs are left of x = 200 px; MediaPipe's single-person tracker drew the
+    # climber's wrist and ankle there (x 70-154 px) at 0.2-1.0 s
+    seen = early[:, :, 2] >= 0.5
+    assert early[:, :, 0][seen].min() >= 200, early[:, :, 0][seen].min()
+
+
+@pytest.fixture(scope="module")
+def two_clip(tmp_path_factory: pytest.TempPathFactory):
+    return two_climbers(tmp_path_factory.mktemp("two-clip") / "two_climbers.mp4")
+
+
+def test_the_results_page_offers_the_others_and_a_pick_reanalyses_from_stored_poses(two_clip):
+    """The climber sees everyone numbered, picks person 2, and the analysis runs again for them
+    without tracking anyone again; a stranger cannot pick."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from core import api
+    from core.config import reset_settings
+    from core.errors import PipelineError
+    from core.jobs import Jobs
+    from tests.accounts import make_user, session_for
+    from tests.conftest import fast_settings
+
+    reset_settings()
+    s = fast_settings()
+    pia = make_user("pia@test.example")
+    jobs = Jobs(s)
+    aid = jobs.submit_ref(str(two_clip), {"climber": "Pia", "route_name": "Twins", "owner_id": pia.id})
+    jobs.complete(aid, "t", analyze(jobs.claim("t", aid), s))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at.session_state["session_token"] = session_for(pia)
+    at.run()
+    at.switch_page("pages/results.py")
+    at.query_params["id"] = aid
+    at.run()
+    assert not at.exception
+    assert any("We saw 2 people in this video and analysed person 1" in i.value for i in at.info)
+    at.selectbox(key="person-pick").set_value(2)
+    at.button(key="person-go").click()
+    at.run()
+    assert not at.exception
+    job = jobs.get(aid)
+    assert job["status"] == "queued" and job["person"] == 2
+    assert [e["detail"] for e in api.events(aid)][-1] == "analyse person 2"
+    with pytest.raises(PipelineError):
+        api.pick_person(aid, make_user("ben@test.example"), 1)  # not theirs: as if it did not exist
+    claimed = jobs.claim("t", aid)
+    assert claimed["person"] == 2
+    rec = analyze(claimed, s)
+    assert rec["people"]["chosen"] == 2 and rec["metrics"]["timings_s"]["poses_reused"] is True
+    assert jobs.complete(aid, "t", rec) and api.get(aid, pia)["people"]["chosen"] == 2
