@@ -126,14 +126,28 @@ def upload(page, url: str, video: Path, climber: str, route: str) -> list[str]:
 RESULT: dict[str, str] = {}
 
 
+def open_coaching(page) -> None:
+    """Follow "Open your coaching" to the results address. The upload page re-runs once when the
+    analysis finishes (to stop refreshing), which can swallow a click made at that moment: the link is
+    clicked again until the address changes."""
+    def arrived() -> bool:
+        if re.search(r"/results\?id=\w+", page.url):
+            return True
+        link = page.get_by_role("link", name="Open your coaching")
+        if link.count():
+            link.first.click(timeout=5000)
+        return bool(re.search(r"/results\?id=\w+", page.url))
+
+    wait_for(arrived, timeout=60, interval=1.0, what="the results page after Open your coaching")
+
+
 def test_climber_uploads_watches_progress_and_reads_results(browser, server):
     page = signed_in(browser, server, "ana@climb.test")
     seen = upload(page, server, REAL_FIXED, "Ana", "Yellow 3")
     assert len(seen) >= 2, seen  # the bar advanced through stages without a reload
     shot(page, "upload")
-    page.get_by_text("Open your coaching").click()
     # the upload page's history also says "Performance score": wait for the results address itself
-    page.wait_for_url(re.compile(r"/results\?id=\w+"), timeout=30000)
+    open_coaching(page)
     page.wait_for_selector("text=Climb time", timeout=30000)
     assert re.search(r"\d+/100", page.inner_text("body"))
     RESULT["url"] = page.url
@@ -223,6 +237,30 @@ def test_coach_compares_two_attempts(browser, server):
     assert abs((clock[0]["t"] - starts[0]) - (clock[1]["t"] - starts[1])) < 0.25, (clock, starts)
     shot(page, "compare")
     page.get_by_role("button", name="Pause", exact=True).click()
+    page.context.close()
+
+
+def test_two_climbers_on_one_wall_the_climber_picks_the_other(browser, server, tmp_path):
+    """Everyone seen is numbered on one frame (served by /files/, which checks the session); a pick
+    re-runs the analysis for that person, and the page follows it to the new result."""
+    from tests.media import two_climbers
+
+    page = signed_in(browser, server, "ana@climb.test")
+    upload(page, server, two_climbers(tmp_path / "two_climbers.mp4"), "Ana", "Twins")
+    open_coaching(page)
+    page.wait_for_selector("text=We saw 2 people in this video and analysed person 1", timeout=30000)
+    page.get_by_text("Not the right climber? Pick another person").click()
+    img = page.locator("[data-testid=stImage] img").first
+    img.wait_for(timeout=30000)
+    assert "/files/" in (img.get_attribute("src") or "") and img.evaluate("i => i.naturalWidth") > 100
+    shot(page, "people")
+    before = page.inner_text("body")
+    page.get_by_role("button", name="Analyse this person instead").click()
+    wait_for(lambda: "analysed person 2, as picked" in page.inner_text("body"), timeout=120, interval=0.5,
+             what="the analysis of person 2")
+    after = page.inner_text("body")
+    took = re.search(r"Climb time\s*([\d.]+) s", after)
+    assert took and float(took.group(1)) < float(re.search(r"Climb time\s*([\d.]+) s", before).group(1))
     page.context.close()
 
 
