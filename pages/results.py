@@ -79,8 +79,10 @@ people = rec.get("people") or {}
 if people.get("count", 0) > 1:
     chosen = people.get("chosen")
     why = (_("the one on the wall longest") if people.get("how") == "longest on the wall" else _("as picked"))
-    st.info(_("We saw {n} people in this video and analysed person {k}, {why}.").format(
-        n=people["count"], k=chosen, why=why))
+    said = _("We saw {n} people in this video and analysed person {k}, {why}.").format(n=people["count"], k=chosen, why=why)
+    if people.get("certain") is False:
+        said += " " + _("Another person was on the wall about as long: check that this is you.")
+    st.info(said)
     with st.expander(_("Not the right climber? Pick another person")):
         overview = people.get("overview") or {}
         source = media_url(aid, "people") or api.blob(overview.get("ref"))

@@ -157,7 +157,7 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict]:
 def test_the_climber_on_the_wall_longest_is_analysed_by_default(two):
     _s, rec = two
     people = rec["people"]
-    assert people["count"] == 2 and people["how"] == "longest on the wall"
+    assert people["count"] == 2 and people["how"] == "longest on the wall" and people["certain"] is True
     by = {p["person"]: p for p in people["list"]}
     # numbered left to right; the left climber climbs 1.4-13.4 s, the right one about 4 s
     assert people["chosen"] == 1 and by[1]["on_wall_s"] > 10 and 2 < by[2]["on_wall_s"] < 6
@@ -175,6 +175,15 @@ def test_picking_another_person_reruns_from_the_stored_poses(two):
     assert rec["people"]["chosen"] == 2 and rec["people"]["how"] == "picked"
     assert rec["route_analysis"]["climbed_path"][0]["x"] > 0.5
     assert rec["metrics"]["duration_s"] < first["metrics"]["duration_s"] - 5
+
+
+def test_two_people_on_the_wall_about_as_long_make_the_choice_unsure():
+    from core.analysis.people import Person, choice_is_clear
+
+    a, b = Person(1, 90, 0.0, 10.0, (1.0, 11.0)), Person(2, 80, 0.0, 8.5, (2.0, 10.5))
+    assert not choice_is_clear([a, b], 1, "longest on the wall")
+    assert choice_is_clear([a, b], 2, "picked")  # the climber said who they are
+    assert choice_is_clear([a, Person(2, 80, 0.0, 3.0, (2.0, 5.0))], 1, "longest on the wall")
 
 
 def test_on_the_wall_counts_only_climbing(two):

@@ -39,6 +39,17 @@ def test_upload_names_never_reach_paths_or_keys(name, clips):
     assert "/" not in rec["video_name"] and len(rec["video_name"]) <= 200
 
 
+def test_an_empty_file_is_said_to_be_empty_and_nothing_is_queued():
+    with pytest.raises(api.PipelineError) as e:
+        api.submit_upload(io.BytesIO(b""), "clip.mp4", 0, {"climber": "Ana"}, api.SYSTEM)
+    assert e.value.code is api.ErrorCode.VIDEO_CORRUPT
+    assert "empty (0 bytes)" in e.value.user_message and "Choose the video file itself" in e.value.user_message
+    api.use_language("de")
+    assert "leer" in api._(e.value.user_message)  # in the reader's language, too
+    api.use_language("en")
+    assert api.recent(api.SYSTEM, 10) == []
+
+
 def test_api_refs_cannot_name_local_files_or_other_buckets(monkeypatch):
     with pytest.raises(api.PipelineError):
         api.submit_ref("/etc/passwd", {})

@@ -35,6 +35,10 @@ SAME_LOOK = 0.55
 MERGE_GAP_S = 4.0
 #: A person seen in fewer than this many frames is not offered as the climber.
 MIN_FRAMES = 6
+#: Another person on the wall at least this share of the chosen one's time makes the choice unsure
+#: (two climbers on one wall); the analysis' confidence is then multiplied by UNSURE_FACTOR.
+RIVAL_SHARE = 0.8
+UNSURE_FACTOR = 0.85
 
 
 def likeness(a: np.ndarray, b: np.ndarray) -> float:
@@ -305,3 +309,13 @@ def climber(persons: list[Person]) -> int:
     """The person on the wall longest (then the one seen most); 0 when nobody was seen."""
     ranked = sorted(persons, key=lambda p: (p.on_wall_s, p.frames), reverse=True)
     return ranked[0].number if ranked and ranked[0].frames > 0 else 0
+
+
+def choice_is_clear(persons: list[Person], chosen: int, how: str) -> bool:
+    """Is the climber analysed surely the one meant? Yes when picked, or when nobody else offered
+    was on the wall nearly as long."""
+    if how == "picked":
+        return True
+    mine = next((p.on_wall_s for p in persons if p.number == chosen), 0.0)
+    return not any(p.number != chosen and p.frames >= MIN_FRAMES and mine > 0 and p.on_wall_s >= RIVAL_SHARE * mine
+                   for p in persons)

@@ -23,7 +23,8 @@ from core.analysis.base import Measured, choose
 from core.analysis.drawing import draw_people, draw_pose, encode_jpeg
 from core.analysis.identity import follow_one_body
 from core.analysis.offline import OfflineAnalyzer, build_record
-from core.analysis.people import MIN_FRAMES, People, Person, climber, link, on_the_wall
+from core.analysis.people import (MIN_FRAMES, UNSURE_FACTOR, People, Person, choice_is_clear, climber, link,
+                                  on_the_wall)
 from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
 from core.errors import PipelineError
@@ -213,9 +214,12 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     kf, jpegs, wall = key_frames(job["analysis_id"], sampled, pose, track, m, settings)
     record["key_frames"] = kf
     record["route_analysis"]["wall_frame"] = wall
+    clear = choice_is_clear(persons, chosen, how)
     record["people"] = {"count": sum(1 for p in persons if p.frames >= MIN_FRAMES), "chosen": chosen, "how": how,
-                        "list": [p.to_dict() for p in persons if p.frames >= MIN_FRAMES],
+                        "certain": clear, "list": [p.to_dict() for p in persons if p.frames >= MIN_FRAMES],
                         "overview": overview(job["analysis_id"], sampled, people, persons, chosen, settings)}
+    if not clear:  # two climbers on the wall about as long: the right one may be the other
+        record["confidence"] = round(record["confidence"] * UNSURE_FACTOR, 3)
     record["video"] = sampled.info.to_dict()
     record["video_sha256"] = sampled.video_sha256
     record["metrics"]["sampled_frames"] = len(sampled.frames)
