@@ -48,10 +48,14 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
         fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
                                   xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, sizing="stretch",
                                   layer="below", opacity=0.85))
-    fig.update_xaxes(range=[min(xs) - 10, max(xs) + 10], visible=False)
-    fig.update_yaxes(range=[max(ys) + 10, min(ys) - 10], visible=False, scaleanchor="x")
-    fig.update_layout(**{**LAYOUT, "height": 560}, title=_("Route as climbed"),
-                      legend=dict(orientation="h", y=-0.02))
+    # constrain the domain, not the range: with the range, plotly widens it for the first width it
+    # draws at and keeps it when the chart is narrower (a phone), leaving the wall a third of the width
+    fig.update_xaxes(range=[min(xs) - 10, max(xs) + 10], visible=False, constrain="domain")
+    fig.update_yaxes(range=[max(ys) + 10, min(ys) - 10], visible=False, scaleanchor="x", constrain="domain")
+    # the legend above the wall, not below it: below, plotly's automatic margin for a wrapped legend
+    # squeezed the wall frame to a third of a phone's width
+    fig.update_layout(**{**LAYOUT, "height": 560, "margin": dict(l=0, r=0, t=70, b=0)}, title=_("Route as climbed"),
+                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
     return fig
 
 
@@ -184,8 +188,8 @@ def paths_on_wall_figure(a: dict[str, Any], b: dict[str, Any], wall_jpeg: bytes 
         fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
                                   xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, sizing="stretch",
                                   layer="below", opacity=0.85))
-    fig.update_xaxes(range=[0, w], visible=False)
-    fig.update_yaxes(range=[h, 0], visible=False, scaleanchor="x")
+    fig.update_xaxes(range=[0, w], visible=False, constrain="domain")
+    fig.update_yaxes(range=[h, 0], visible=False, scaleanchor="x", constrain="domain")
     fig.update_layout(**{**LAYOUT, "height": 520}, title=_("Both hip paths on the wall"),
                       legend=dict(orientation="h", y=-0.02))
     return fig
