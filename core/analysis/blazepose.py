@@ -107,8 +107,8 @@ class Roi:
         u, v = self.axes()
         ctr = np.array([self.cx, self.cy])
         h = self.size / 2
-        src = np.float32([ctr - h * u - h * v, ctr + h * u - h * v, ctr - h * u + h * v])
-        return cv2.getAffineTransform(src, np.float32([[0, 0], [side, 0], [0, side]]))
+        src = np.array([ctr - h * u - h * v, ctr + h * u - h * v, ctr - h * u + h * v], np.float32)
+        return np.asarray(cv2.getAffineTransform(src, np.array([[0, 0], [side, 0], [0, side]], np.float32)))
 
     def contains(self, pts: np.ndarray, margin: float = 0.0) -> np.ndarray:
         """Which of ``pts`` (n, 2) lie inside the square (grown by ``margin`` of its side)."""
