@@ -259,3 +259,16 @@ def test_the_results_page_offers_the_others_and_a_pick_reanalyses_from_stored_po
     rec = analyze(claimed, s)
     assert rec["people"]["chosen"] == 2 and rec["metrics"]["timings_s"]["poses_reused"] is True
     assert jobs.complete(aid, "t", rec) and api.get(aid, pia)["people"]["chosen"] == 2
+
+
+def test_a_pick_where_the_work_dir_is_gone_decodes_again_but_tracks_nobody_again(two, two_clip):
+    """A pick runs on whichever worker claims it (Celery), or after the work dir was cleaned up:
+    everyone's poses come from the store, the frames from the video; nobody is tracked again."""
+    import shutil
+
+    s, _first = two
+    analyze({"analysis_id": "elsewhere", "video_ref": str(two_clip)}, s)
+    shutil.rmtree(s.work_dir / "elsewhere")
+    rec = analyze({"analysis_id": "elsewhere", "video_ref": str(two_clip), "person": 2}, s)
+    assert rec["metrics"]["timings_s"]["poses_reused"] is True and rec["metrics"]["timings_s"]["frames_reused"] is False
+    assert rec["people"]["chosen"] == 2 and rec["route_analysis"]["climbed_path"][0]["x"] > 0.5

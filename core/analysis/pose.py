@@ -244,14 +244,14 @@ class PeopleTracker:
     def _new(self, img: np.ndarray, prev: np.ndarray | None, nxt: np.ndarray | None,
              known: list[tuple[Roi, str]]) -> list[tuple[Roi, str]]:
         """Regions of people the detector finds that are not among ``known``. The detector tends to
-        report the most prominent person of its input, so besides the whole frame it looks at two
+        report the most prominent person of its input, so every other time it also looks at two
         overlapping halves (side by side, then one above the other, in turn): two climbers on one
-        wall are both found within a few frames."""
+        wall are both found within a second or two."""
         h, w = img.shape[:2]
         found = [(r, "detect") for r in self._detect_in(img, (0, 0, w, h))]
         self.rounds += 1
-        halves = ([(0, 0, int(w * HALF), h), (int(w * (1 - HALF)), 0, w, h)] if self.rounds % 2 else
-                  [(0, 0, w, int(h * HALF)), (0, int(h * (1 - HALF)), w, h)])
+        halves = {1: [(0, 0, int(w * HALF), h), (int(w * (1 - HALF)), 0, w, h)],
+                  3: [(0, 0, w, int(h * HALF)), (0, int(h * (1 - HALF)), w, h)]}.get(self.rounds % 4, [])
         for box in halves:
             found += [(r, "detect") for r in self._detect_in(img, box) if not any(_same_region(r, q) for q, _s in found)]
         if not found and not known:
