@@ -127,13 +127,9 @@ def test_empty_wall_is_no_climber_detected(tmp_path, real_settings):
     assert "coverage" in e.value.detail
 
 
-def test_the_shared_clips_against_their_hand_labels(fixed_result, handheld_result):
-    """`make eval` on the repo's own labelled clips, from the analyses this module already ran.
-
-    Window, hand moves and coverage are within the labelling rules' tolerances on both clips, and
-    nothing is confidently wrong. Dynamic moves and feet off are not yet right on both (see the
-    README's table): the swing the fixed clip is labelled with must be found, and feet off must never
-    be over-reported (the old analysis said 67% where the label says 5%)."""
+def test_the_shared_clips_are_within_every_tolerance_of_their_hand_labels(fixed_result, handheld_result):
+    """`make eval` on the repo's own labelled clips, from the analyses this module already ran; and
+    each labelled dynamic move is found near its labelled time."""
     import json
 
     from core.ops import evaluation as E
@@ -144,13 +140,11 @@ def test_the_shared_clips_against_their_hand_labels(fixed_result, handheld_resul
                E.judge(REAL_HANDHELD.name, handheld_result, labels[REAL_HANDHELD.name])]
     report("\n" + E.table(results))
     for r in results:
-        for measure in ("window", "moves", "coverage"):
-            assert r.within[measure], (r.clip, measure, r.values, r.truth)
+        assert all(r.within.values()), (r.clip, r.values, r.truth, r.within)
         assert not r.confidently_wrong and not r.needlessly_unsure
-        assert r.values["feet_off"] is None or r.values["feet_off"] <= r.truth["feet_off"] + E.FEET_OFF_TOL, r.clip
-    swing = labels[REAL_FIXED.name]["dynamic_moves"][0]
-    found = fixed_result["metrics"]["dynamic_moves_at"]
-    assert any(abs(t - swing) <= 0.5 for t in found), (swing, found)
+    for clip, rec in ((REAL_FIXED.name, fixed_result), (REAL_HANDHELD.name, handheld_result)):
+        for when in labels[clip]["dynamic_moves"]:
+            assert any(abs(t - when) <= 0.5 for t in rec["metrics"]["dynamic_moves_at"]), (clip, when)
 
 
 @pytest.mark.parametrize("which", ["fixed", "handheld"])

@@ -270,3 +270,45 @@ def test_one_body_drops_a_leap_to_someone_else_and_a_joint_out_of_reach():
     assert out[20, P.L_ANKLE, 2] == 0.0 and stats["joints_out_of_reach"] == 1
     assert not np.isnan(out[[9, 11, 20], P.L_HIP, 0]).any()  # the climber's own frames stay
     assert (out[21:, P.L_ANKLE, 2] > 0).all()
+
+
+def _feet_track(t: np.ndarray, left: list[tuple[float, float, tuple[float, float]]],
+                right: list[tuple[float, float, tuple[float, float]]],
+                hidden: tuple[float, float] | None = None) -> M.Track:
+    """Hands still on a hold all along; each foot still at a given place during its (start, end)
+    spans, and flying 3 torso lengths away in between (a foot leaving is fast and far). During
+    ``hidden``, both legs are seen with little confidence (hanging in the air)."""
+    track = _track_from_hip(t, np.column_stack([np.full(len(t), 500.0), np.full(len(t), 500.0)]))
+    for idx, spans in ((P.L_ANKLE, left), (P.R_ANKLE, right)):
+        for i, ti in enumerate(t):
+            on = next((xy for a, b, xy in spans if a <= ti <= b), None)
+            track.lm[i, idx, :2] = on if on is not None else (500 + 300 * math.sin(7 * ti), 800 + 40 * math.cos(5 * ti))
+        if hidden is not None:
+            dim = (t >= hidden[0]) & (t < hidden[1])
+            track.lm[dim, idx, 2] = 0.2
+            track.lm[dim, idx - 2, 2] = 0.2  # the knees too
+    return track
+
+
+def test_the_last_foot_leaving_and_no_foot_back_for_a_while_is_a_cut_loose():
+    """Under a roof the hanging legs are seen with little confidence: feet off is inferred from the
+    last foot seen leaving its hold and no foot taking one for over a second (then counted as off)."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 0.6, (420, 760))], right=[(0.0, 1.5, (600, 740)), (4.0, 6.0, (610, 740))],
+                        hidden=(1.8, 3.8))  # seen leaving, then hardly seen
+    cs = M.contacts(track, 0.0, 6.0)
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == [(pytest.approx(1.5, abs=0.13), pytest.approx(4.0, abs=0.13))]
+    m = M.compute(track, (0.0, 6.0))
+    assert m.cut_looses and abs(m.cut_looses[0] - 1.5) <= 0.13 and not m.swings
+    assert m.values["feet_off_share"] >= 0.35  # 1.5-4.0 s of 6 s, the feet unseen but known off
+
+
+def test_footwork_one_foot_at_a_time_is_no_cut_loose():
+    """Feet re-placed one at a time with short gaps (under a second with no foot on) are footwork."""
+    t = np.arange(0, 6, 0.125)
+    left = [(0.0, 1.0, (420, 760)), (1.6, 3.0, (380, 700)), (3.6, 6.0, (430, 650))]
+    right = [(0.0, 1.4, (600, 740)), (2.2, 3.4, (640, 700)), (4.0, 6.0, (620, 660))]
+    track = _feet_track(t, left, right)
+    cs = M.contacts(track, 0.0, 6.0)
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == []
+    assert M.compute(track, (0.0, 6.0)).cut_looses == []

@@ -57,6 +57,9 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
                          "dynos"),
     "dynamics.drill": N_("Deadpoint practice: 5 x 3 controlled deadpoints to a good hold, freeze for 2 s on the catch."),
     "dynamics.na": N_("Not assessed: no dynamic move in this clip."),
+    "dynamics.cut_loose": Np_("Not assessed: your feet cut loose once ({times}) and you swung on your hands; there is no dyno or lunge here to judge.",
+                              "Not assessed: your feet cut loose {n} times ({times}) and you swung on your hands; there is no dyno or lunge here to judge.",
+                              "n"),
     "summary": Np_("You climbed for {duration} s with one hand move and {gain} torso lengths of height gained. Performance score {score}/100.",
                    "You climbed for {duration} s with {moves} hand moves and {gain} torso lengths of height gained. Performance score {score}/100.",
                    "moves"),
@@ -66,6 +69,7 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "summary.moving_camera": N_("The camera moved; positions were corrected for it."),
     "summary.moving_camera_failed": N_("The camera moved too much to correct, so movement figures are rough."),
     "item": N_("{area}: {text}"),
+    "seconds": N_("{s} s"),
     "segment.hesitation": N_("hesitation"),
     "segment.indirect": N_("indirect path"),
     "segment.fast": N_("rushed, jerky movement"),
@@ -82,6 +86,8 @@ def say(key: str, **values: Any) -> Phrase:
 def _value(lang: str, v: Any) -> Any:
     if isinstance(v, dict) and "key" in v:
         return render(lang, v)
+    if isinstance(v, list):  # several values: each rendered, "; " between (a comma is a decimal mark in German)
+        return "; ".join(str(_value(lang, x)) for x in v)
     if isinstance(v, float):
         return num(v, 1, lang)
     return v

@@ -67,10 +67,11 @@ DYNO_SPEED = 1.2
 #: FEET_OFF_MIN_S is a cut loose (the body swings on the hands): a dynamic move.
 FEET_OFF_MIN_S = 0.3
 FEET_ON_BEFORE_S = 0.5
-#: Both feet leaving their holds within FEET_TOGETHER_S of each other, each moving at least
-#: FEET_TOGETHER_DIST torso lengths away, is a cut loose as well.
+#: A foot leaving its hold moves at least FEET_TOGETHER_DIST torso lengths within FEET_TOGETHER_S.
 FEET_TOGETHER_S = 0.25
 FEET_TOGETHER_DIST = 0.5
+#: The last foot leaving and no foot on a hold for this long is a cut loose (see cut_loose_gaps).
+CUT_LOOSE_GAP_S = 1.0
 #: A flight moves the hip at least this far (torso lengths) over consecutive fast samples.
 FLIGHT_MIN_DIST = 0.4
 #: Feet leaving the wall this close to the end of the climb are the climber getting off, not a move.
@@ -469,11 +470,13 @@ def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
                                  > NEW_HOLD_DIST)
 
 
-def feet_states(track: Track, cs: list[Contact]) -> np.ndarray:
+def feet_states(track: Track, cs: list[Contact], gaps: list[tuple[float, float]] = ()) -> np.ndarray:  # type: ignore[assignment]
     """Per frame: 1 a foot on the wall, 0 both feet off, NaN unknown. A foot is seen off the wall only
     when its whole lower leg is seen (knee and ankle): a foot whose knee is hidden (behind the body,
     round the arete) is the model's guess, and unseen feet are not counted as off."""
     out = np.full(len(track.t), np.nan)
+    for t0, t1 in gaps:
+        out[(track.t > t0 + 1e-6) & (track.t < t1 - 1e-6)] = 0.0
     legs = ((P.L_KNEE, P.L_ANKLE), (P.R_KNEE, P.R_ANKLE))
     for i, ti in enumerate(track.t):
         on = [c for c in cs if c.hold_type == "foot" and c.start - 1e-6 <= ti <= c.end + 1e-6]
@@ -513,9 +516,28 @@ def _leaves(track: Track, idx: int, c: Contact) -> bool:
     return bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px >= FEET_TOGETHER_DIST)
 
 
+def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[tuple[float, float]]:
+    """Stretches with both feet off after a cut loose that the feet themselves may not show (legs
+    hanging in the air are often seen with little confidence): the last foot on the wall is seen
+    leaving its hold, and no foot takes a hold for at least CUT_LOOSE_GAP_S (a body swinging on its
+    hands settles before the feet come back; in footwork one foot is on, or the next one is within
+    a moment). Each is (the foot left, the next foot contact or the end of the climb)."""
+    feet = sorted((c for c in cs if c.hold_type == "foot"), key=lambda c: c.end)
+    out = []
+    for c in feet:
+        if any(o is not c and o.start <= c.end + 1e-6 < o.end for o in feet):
+            continue  # another foot is still on: not the last one
+        nxt = min((o.start for o in feet if o.start > c.end + 1e-6), default=b)
+        idx = P.L_ANKLE if c.limb == "left_foot" else P.R_ANKLE
+        if nxt - c.end >= CUT_LOOSE_GAP_S and a <= c.end <= b and _leaves(track, idx, c):
+            out.append((c.end, nxt))
+    return out
+
+
 def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.ndarray, ht: np.ndarray,
-                  a: float, b: float) -> tuple[list[float], list[float]]:
-    """Moves with a flight or swing phase, in time order: (all dynamic moves, the cut-loose ones).
+                  a: float, b: float) -> tuple[list[float], list[float], list[float]]:
+    """Moves with a flight or swing phase, in time order: (all dynamic moves, the flights followed
+    by a swing, the cut looses without a flight before them).
 
     - cut loose: both feet leave the wall after being on it and stay off for at least FEET_OFF_MIN_S;
       the body then hangs and swings on the hands;
@@ -534,15 +556,11 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
         w = (t >= t[s0] - 1.0) & (t < t[s0])
         if (feet[w] == 1).sum() * dt >= FEET_ON_BEFORE_S:
             events.append((float(t[s0]), "cut loose"))
-    # both feet leaving their holds together (climbers move one foot at a time) is a cut loose too,
-    # even when the legs then hang still (under a roof a hanging foot looks like a planted one)
-    ends = {limb: [c for c in cs if c.limb == limb] for limb in ("left_foot", "right_foot")}
-    for lc in ends["left_foot"]:
-        for rc in ends["right_foot"]:
-            when = min(lc.end, rc.end)
-            if abs(lc.end - rc.end) <= FEET_TOGETHER_S and when <= b - DISMOUNT_S and \
-                    _leaves(track, P.L_ANKLE, lc) and _leaves(track, P.R_ANKLE, rc):
-                events.append((float(when), "cut loose"))
+    # the last foot seen leaving, and no foot back on a hold for a while, is a cut loose too, even
+    # when the hanging legs are hardly seen
+    for t0, _t1 in cut_loose_gaps(track, cs, a, b):
+        if t0 <= b - DISMOUNT_S:
+            events.append((float(t0), "cut loose"))
     if len(hip) >= 3:
         v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1)
         raw = track.hip()
@@ -560,11 +578,13 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     merged: list[tuple[float, str]] = []
     for time, kind in events:
         if merged and time - merged[-1][0] <= 1.0:
-            if kind == "cut loose":
-                merged[-1] = (merged[-1][0], "cut loose")
+            # a flight whose catch ends with the feet cutting loose is one move, followed by a swing
+            if kind == "cut loose" and merged[-1][1] == "flight":
+                merged[-1] = (merged[-1][0], "flight, swing")
             continue
         merged.append((time, kind))
-    return [round(x, 2) for x, _ in merged], [round(x, 2) for x, k in merged if k == "cut loose"]
+    return ([round(x, 2) for x, _ in merged], [round(x, 2) for x, k in merged if k == "flight, swing"],
+            [round(x, 2) for x, k in merged if k == "cut loose"])
 
 
 # --- all metrics --------------------------------------------------------------------------------
@@ -579,7 +599,8 @@ class Metrics:
     hip_speed: np.ndarray
     coverage: float
     dynos: list[float] = field(default_factory=list)
-    swings: list[float] = field(default_factory=list)
+    swings: list[float] = field(default_factory=list)  # flights (dyno, lunge) followed by a swing
+    cut_looses: list[float] = field(default_factory=list)  # feet cut loose with no flight before
     straight_arm_samples: int = 0
     support_samples: int = 0
     continuity: float = 1.0  # share of consecutive tracked samples without a jump (steady tracking)
@@ -641,7 +662,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # straight arms while hanging: hand in contact above its shoulder
     straight = samples = 0
     support_in = support_n = 0
-    feet_on = feet_states(track, cs)
+    feet_on = feet_states(track, cs, cut_loose_gaps(track, cs, a, b))
     known = inside & ~np.isnan(feet_on)
     feet_off_share = float((feet_on[known] == 0).mean()) if known.sum() >= 4 else None
     feet_known = float(known.sum() / inside.sum()) if inside.any() else 0.0
@@ -667,7 +688,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             if min(xs) - margin <= hx <= max(xs) + margin:
                 support_in += 1
 
-    dynos, swings = dynamic_moves(track, cs, feet_on, hip, ht, a, b)
+    dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b)
 
     # smoothness needs the shape of each movement's speed: a lighter smoothing than for path lengths
     v_fine = speed(smooth(track.norm(hip_px[keep]), ht, SPARC_SMOOTH_S), ht) if keep.sum() >= 4 else np.zeros(0)
@@ -708,10 +729,11 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "dynos": len(dynos),
         "dynamic_moves_at": dynos,
         "swings": len(swings),
+        "cut_looses": len(cut_looses),
         "pose_coverage": round(coverage, 3),
         "torso_px": round(track.torso_px, 1) if not math.isnan(track.torso_px) else None,
     }
     values["tracking_continuity"] = round(continuity, 3)
     values["feet_seen_share"] = round(feet_known, 3)
-    return Metrics(values, pauses, cs, (a, b, how), hip, ht, v, coverage, dynos, swings, samples, support_n,
+    return Metrics(values, pauses, cs, (a, b, how), hip, ht, v, coverage, dynos, swings, cut_looses, samples, support_n,
                    continuity, feet_known, how in ("feet off the floor", "detected", "manual trim"))

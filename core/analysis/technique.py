@@ -175,15 +175,22 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
                           [_ev(s["time_start"], s["time_end"]) for s in segs],
                           {"gie": v["gie"], "smoothness_sparc": v["smoothness"],
                            "movements": v["smoothness_movements"], "anchors": {"gie": GIE, "sparc": SPARC}}))
-    # dynamics
-    if not m.dynos:
-        out.append(_na("dynamics", lang, "no dynamic move detected"))
+    # dynamics: the control of dynos and lunges (a swing after the catch is a lost one); feet cutting
+    # loose without a flight are a swing by themselves, said but not scored
+    flights = [d for d in m.dynos if d not in m.cut_looses]
+    if flights:
+        share = len(m.swings) / len(flights)
+        out.append(_point("dynamics", lang, [ramp(share, *SWING_SHARE)], {"dynos": len(flights), "swings": len(m.swings)},
+                          [_ev(d - 0.5, d + 1.0) for d in flights],
+                          {"dynos": len(flights), "swings": len(m.swings), "cut_looses": len(m.cut_looses),
+                           "dyno_speed": M.DYNO_SPEED, "anchors": SWING_SHARE}))
+    elif m.cut_looses:
+        times = [catalog.say("seconds", s=float(t)) for t in m.cut_looses]
+        out.append(Point("dynamics", None, False, catalog.say("dynamics.cut_loose", n=len(m.cut_looses), times=times),
+                         catalog.say("dynamics.drill"), [_ev(t - 0.5, t + 1.5) for t in m.cut_looses],
+                         {"reason": "feet cut loose, no dyno or lunge to judge", "cut_looses": len(m.cut_looses)}))
     else:
-        share = len(m.swings) / len(m.dynos)
-        out.append(_point("dynamics", lang, [ramp(share, *SWING_SHARE)], {"dynos": len(m.dynos), "swings": len(m.swings)},
-                          [_ev(d - 0.5, d + 1.0) for d in m.dynos],
-                          {"dynos": len(m.dynos), "swings": len(m.swings), "dyno_speed": M.DYNO_SPEED,
-                           "anchors": SWING_SHARE}))
+        out.append(_na("dynamics", lang, "no dynamic move detected"))
     return out
 
 
