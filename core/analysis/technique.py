@@ -187,7 +187,7 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     elif m.cut_looses:
         times = [catalog.say("seconds", s=float(t)) for t in m.cut_looses]
         out.append(Point("dynamics", None, False, catalog.say("dynamics.cut_loose", n=len(m.cut_looses), times=times),
-                         catalog.say("dynamics.drill"), [_ev(t - 0.5, t + 1.5) for t in m.cut_looses],
+                         catalog.say("dynamics.drill"), [_ev(t, t + 1.5) for t in m.cut_looses],
                          {"reason": "feet cut loose, no dyno or lunge to judge", "cut_looses": len(m.cut_looses)}))
     else:
         out.append(_na("dynamics", lang, "no dynamic move detected"))

@@ -115,10 +115,11 @@ def radar_figure(rec: dict[str, Any], other: dict[str, Any] | None = None, names
     for area in AREAS:
         missing = [n for (r, n, _c), sc in zip(records, scores) if area not in sc]
         name = catalog.area_name(lang, area)
+        # on a line of its own under the area's name: a long label would be cut at the chart's edge
         if missing and len(records) > 1 and len(missing) < len(records):
-            name = _("{area} (not assessed for {who})").format(area=name, who=", ".join(missing))
+            name = _("{area} (not assessed for {who})").format(area=name, who=", ".join(missing)).replace(" (", "<br>(", 1)
         elif missing:
-            name = _("{area} (not assessed)").format(area=name)
+            name = _("{area} (not assessed)").format(area=name).replace(" (", "<br>(", 1)
         theta.append(name)
     fig = go.Figure()
     for (r, name, color), sc in zip(records, scores):
