@@ -89,15 +89,18 @@ if people.get("count", 0) > 1:
         if source:
             st.image(source, caption=_("Everyone we saw, numbered; the person analysed is in orange."), width="stretch")
         others = [p for p in people.get("list") or [] if p["person"] != chosen]
-        pick = st.selectbox(_("Person"), [p["person"] for p in others], key="person-pick", format_func=lambda n: _(
-            "Person {n} · on the wall {s}").format(n=n, s=api.secs(next(p for p in others if p["person"] == n)["on_wall_s"])))
-        if st.button(_("Analyse this person instead"), key="person-go"):
-            try:
-                api.pick_person(aid, user, int(pick))
-            except api.PipelineError as exc:
-                st.error(_(exc.user_message))
-            else:
-                st.rerun()
+        if not api.can_pick(rec):
+            st.caption(_("The video is no longer kept, so another person cannot be analysed."))
+        elif others:
+            pick = st.selectbox(_("Person"), [p["person"] for p in others], key="person-pick", format_func=lambda n: _(
+                "Person {n} · on the wall {s}").format(n=n, s=api.secs(next(p for p in others if p["person"] == n)["on_wall_s"])))
+            if st.button(_("Analyse this person instead"), key="person-go"):
+                try:
+                    api.pick_person(aid, user, int(pick))
+                except api.PipelineError as exc:
+                    st.error(_(exc.user_message))
+                else:
+                    st.rerun()
 
 PLAYER = f"replay-{aid}"
 

@@ -259,6 +259,14 @@ def test_the_results_page_offers_the_others_and_a_pick_reanalyses_from_stored_po
     rec = analyze(claimed, s)
     assert rec["people"]["chosen"] == 2 and rec["metrics"]["timings_s"]["poses_reused"] is True
     assert jobs.complete(aid, "t", rec) and api.get(aid, pia)["people"]["chosen"] == 2
+    # once the video is gone (no consent, retention), nobody else can be analysed: said, not offered
+    jobs.mark_video_purged(aid)
+    assert not api.can_pick(api.get(aid, pia))
+    with pytest.raises(PipelineError) as e:
+        api.pick_person(aid, pia, 1)
+    assert "no longer kept" in e.value.user_message and jobs.get(aid)["status"] == "completed"
+    at.run()
+    assert not at.exception and not [b for b in at.button if b.key == "person-go"]
 
 
 def test_a_pick_where_the_work_dir_is_gone_decodes_again_but_tracks_nobody_again(two, two_clip):

@@ -19,8 +19,8 @@ from core.api.admin import (add_user, alerts, cancel, degraded, delete_analysis,
 from core.api.auth import (SESSION_COOKIE, Role, User, create_first_admin, login_blocked_for, needs_first_admin,
                            session_user, sign_in, sign_out)
 from core.api.coach import aligned_frames, compare, completed_options, option_label, trend
-from core.api.results import (blob, describe, localize, export_csv, export_json, get, jobs, media, owners, pick_person, replay,
-                              replay_ready, status)
+from core.api.results import (blob, can_pick, describe, localize, export_csv, export_json, get, jobs, media, owners,
+                              pick_person, replay, replay_ready, status)
 from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
 from core.api.vocab import ACCEPTED_TYPES, ATTEMPT_CHOICES, DISCIPLINES, GRADES, HIGHER_IS_BETTER, STAGE_LABELS
 from core.errors import ErrorCode, PipelineError
@@ -34,7 +34,7 @@ __all__ = [
     "settings", "submit_upload", "submit_ref", "recent", "climbers",
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
-    "pick_person",
+    "pick_person", "can_pick",
     # coach
     "trend", "completed_options", "compare", "aligned_frames",
     # admin

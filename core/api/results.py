@@ -19,7 +19,7 @@ from core.runtime.executors import notify
 from core.storage import split_ref, store_for_ref
 
 __all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners",
-           "media", "pick_person"]
+           "media", "pick_person", "can_pick"]
 
 
 def jobs() -> Jobs:
@@ -114,6 +114,12 @@ def get(aid: str, viewer: User, lang: str | None = None) -> dict[str, Any] | Non
     return localize(describe(dict(rec)), lang) if rec else None
 
 
+def can_pick(rec: dict[str, Any]) -> bool:
+    """Can another person of this analysis be analysed? It must be finished, and its video kept (a
+    pick may run where the frames are not)."""
+    return rec.get("status") == Status.COMPLETED and not rec.get("video_purged_at")
+
+
 def pick_person(aid: str, viewer: User, person: int) -> bool:
     """Analyse person ``person`` (as numbered on the overview image) instead: anyone who may see the
     analysis may ask. The analysis is queued again and reuses its frames and everyone's poses."""
@@ -122,6 +128,9 @@ def pick_person(aid: str, viewer: User, person: int) -> bool:
     if rec is None or person not in offered:
         raise PipelineError(ErrorCode.BAD_REQUEST, f"person {person} is not among those seen",
                             message=N_("That person was not seen in this video."))
+    if not can_pick(rec):
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the video is no longer kept",
+                            message=N_("The video is no longer kept, so another person cannot be analysed."))
     ok = jobs().pick_person(aid, person)
     notify()
     return ok
