@@ -92,6 +92,16 @@ def test_full_disk_at_the_storage_layer_fails_storage(full_disk):
     assert rep["status"] == "unhealthy"
 
 
+def test_the_health_check_keeps_stderr_to_json_log_lines():
+    """The pose check loads the models in the calling process; LiteRT's own C++ messages must not
+    land between the JSON log lines a log shipper parses."""
+    r = subprocess.run([sys.executable, "-m", "core", "health", "--json"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300, env={**os.environ, "PERFORMATE_LOG_LEVEL": "info"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert lines and all(json.loads(line)["event"] for line in lines), lines[:5]
+
+
 def test_corrupt_decode_clip_fails_decode():
     d = health.health_dir(get_settings())
     (d / "decode-check.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(2000))

@@ -168,7 +168,7 @@ def _square(box: tuple[float, float, float, float], w: int, h: int, expand: floa
 
 
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """LiteRT and OpenCV write C++ messages straight to fd 2 and would break the JSON-lines logs;
     pose tracking logs nothing of ours, so fd 2 is pointed at /dev/null while it runs."""
     saved = os.dup(2)
@@ -293,7 +293,7 @@ QUEUE_BLOCKS = 2
 def _worker_main(parent: int, conn: Connection) -> None:
     """A pose worker process: build the models once, then follow everyone in every block sent to it."""
     die_with_parent(parent)
-    with _quiet_stderr():
+    with quiet_stderr():
         try:
             tracker = PeopleTracker(BlazePose())
         except PipelineError as exc:

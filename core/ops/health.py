@@ -26,7 +26,7 @@ import imageio_ffmpeg
 
 from core import db as dbm
 from core.analysis.blazepose import BlazePose
-from core.analysis.pose import PeopleTracker, torso_visibility
+from core.analysis.pose import PeopleTracker, quiet_stderr, torso_visibility
 from core.analysis.vision import translate
 from core.config import Settings, get_settings
 from core.errors import PipelineError
@@ -111,7 +111,8 @@ def check_pose(s: Settings, reference: Path = REFERENCE_PERSON) -> tuple[str, st
     img = cv2.imread(str(reference))
     if img is None:
         return "fail", f"reference frame {reference.name} is missing or unreadable"
-    seen = PeopleTracker(BlazePose()).frame(img, 0.0)
+    with quiet_stderr():  # LiteRT announces its CPU delegate on fd 2, between the JSON log lines
+        seen = PeopleTracker(BlazePose()).frame(img, 0.0)
     if not seen or torso_visibility(seen[0].landmarks) < 0.5:
         return "fail", "no person found on the reference image"
     return "ok", f"person found (torso visibility {torso_visibility(seen[0].landmarks):.2f})"
