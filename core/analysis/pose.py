@@ -16,10 +16,10 @@ import multiprocessing as mp
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection, wait
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 # LiteRT writes C++ messages straight to stderr; keep the JSON logs clean
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -462,12 +462,3 @@ class PoseStream:
             conn.close()
         for k in list(self.segments):
             self._release(k)
-
-
-def estimate(frames: Iterable[np.ndarray], times: list[float], processes: int = 1,
-             progress: Callable[[int], None] | None = None) -> list[list[Candidate]]:
-    """Everyone in frames in time order (an iterable of BGR images), through a PoseStream."""
-    with PoseStream(processes, progress) as ps:
-        for t, img in zip(times, frames):
-            ps.put(t, img)
-        return ps.finish()

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from core.analysis import catalog
 from core.analysis.technique import AREAS
-from core.i18n import _, date_time, language, num, secs
+from core.i18n import _, date_time, language, secs
 
 ACCENT = "#E4572E"
 HAND = "#E4572E"

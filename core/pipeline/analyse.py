@@ -23,8 +23,7 @@ from core.analysis.base import Measured, choose
 from core.analysis.drawing import draw_people, draw_pose, encode_jpeg
 from core.analysis.identity import follow_one_body
 from core.analysis.offline import OfflineAnalyzer, build_record
-from core.analysis.people import (MIN_FRAMES, UNSURE_FACTOR, People, Person, choice_is_clear, climber, link,
-                                  on_the_wall)
+from core.analysis.people import MIN_FRAMES, UNSURE_FACTOR, People, Person, choice_is_clear, climber, link, on_the_wall
 from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
 from core.errors import PipelineError
