@@ -174,3 +174,21 @@ def test_no_page_statement_contradicts_another_or_the_measurements(which, fixed_
         pct = round(100 * m["feet_off_share"])
         assert f"{pct}%" in points["footwork"]["feedback"] or f"{pct} %" in points["footwork"]["feedback"]
     assert set(m["confidence_by_area"]) == set(points)
+
+
+@pytest.mark.parametrize("variant", ["sideways", "12fps"])
+def test_the_same_climb_filmed_sideways_or_at_another_rate_meets_the_same_labels(variant, real_settings, tmp_path):
+    """"Up" comes from the body and the measures do not depend on the frame rate: the fixed clip
+    turned a quarter (a phone held sideways) or re-timed to 12 fps is judged by the same labels."""
+    import json
+
+    from core.ops import evaluation as E
+    from tests.media import DATA
+
+    vf = "transpose=1,scale=960:720" if variant == "sideways" else "fps=12,scale=540:720"
+    clip = tmp_path / f"{variant}.mp4"
+    ffmpeg("-i", str(REAL_FIXED), "-vf", vf, "-an", "-c:v", "libx264", "-preset", "veryfast", str(clip))
+    rec = analyze({"analysis_id": f"variant-{variant}", "video_ref": str(clip)}, real_settings)
+    label = json.loads((DATA / "eval" / "labels.json").read_text())[REAL_FIXED.name]
+    r = E.judge(clip.name, rec, label)
+    assert all(r.within.values()) and not r.confidently_wrong, (r.values, r.truth, r.within)

@@ -534,6 +534,15 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
     return out
 
 
+def _hands_seen_off(track: Track, cs: list[Contact], time: float) -> bool:
+    """No hand on a hold at ``time``, and both hands seen: a hand hidden behind the body may well be
+    on its hold (not seen still is not seen off)."""
+    if any(c.hold_type == "hand" for c in contacted_at(cs, time)):
+        return False
+    i = int(np.argmin(np.abs(track.t - time)))
+    return bool(track.lm[i, P.L_WRIST, 2] >= MIN_VISIBILITY and track.lm[i, P.R_WRIST, 2] >= MIN_VISIBILITY)
+
+
 def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.ndarray, ht: np.ndarray,
                   a: float, b: float) -> tuple[list[float], list[float], list[float]]:
     """Moves with a flight or swing phase, in time order: (all dynamic moves, the flights followed
@@ -572,7 +581,7 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
             steps = np.linalg.norm(np.diff(raw[i0:i1 + 1], axis=0), axis=1) / track.torso_px
             if np.any(steps > JUMP_TORSOS + JUMP_PER_S * _dt(t)):
                 continue  # the skeleton leapt (to someone else and back): not a body in flight
-            if any(not any(c.hold_type == "hand" for c in contacted_at(cs, float(ht[i]))) for i in range(s0, e0)):
+            if any(_hands_seen_off(track, cs, float(ht[i])) for i in range(s0, e0)):
                 events.append((float(ht[s0]), "flight"))
     events.sort()
     merged: list[tuple[float, str]] = []
