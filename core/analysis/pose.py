@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator
 
@@ -290,6 +290,17 @@ BLOCK = 16
 QUEUE_BLOCKS = 2
 
 
+def attach(name: str) -> shared_memory.SharedMemory:
+    """Open a segment the parent created and will unlink. Python 3.11 registers an attached segment
+    with this process' resource tracker too, and a worker forked before the parent's tracker started
+    gets a tracker of its own, which unlinks every segment the worker touched when the worker ends:
+    sometimes before the parent has read that segment's last result (seen as FileNotFoundError in
+    the parent). So the segment is taken off this process' tracker at once."""
+    shm = shared_memory.SharedMemory(name=name)
+    resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
+    return shm
+
+
 def _worker_main(parent: int, conn: Connection) -> None:
     """A pose worker process: build the models once, then follow everyone in every block sent to it."""
     die_with_parent(parent)
@@ -301,7 +312,7 @@ def _worker_main(parent: int, conn: Connection) -> None:
             return
         while (item := conn.recv()) is not None:
             k, times, shapes, name = item
-            shm = shared_memory.SharedMemory(name=name)  # the parent created it and unlinks it
+            shm = attach(name)
             try:
                 frames, offset = [], 0
                 for shape in shapes:
