@@ -1,8 +1,11 @@
-"""A pose worker attaching to a frame segment, then exiting: does the segment outlive it?
+"""Pose workers and the frame segments they read: run by tests/test_frames.py in a fresh process
+(no resource tracker running yet, as in an analysis' attempt process).
 
-Run by tests/test_frames.py in a fresh process (the resource tracker must not be running yet, as in
-an analysis' attempt process). Prints "exists" or "gone", then the tracker counts.
-    python tests/shm_probe.py plain|attach
+    python tests/shm_probe.py late    # a worker forked before the tracker runs, reading one segment
+    python tests/shm_probe.py early   # the same after pose.share_tracker()
+    python tests/shm_probe.py stream  # a real PoseStream: how many trackers while a worker has read
+
+Prints "exists" or "gone" (does the segment outlive the worker?) or the number of trackers.
 """
 from __future__ import annotations
 
@@ -11,45 +14,60 @@ import multiprocessing as mp
 import os
 import sys
 import time
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from core.analysis.pose import attach  # noqa: E402
+import numpy as np  # noqa: E402
+
+from core.analysis import pose  # noqa: E402
 
 
-def trackers() -> int:
-    """Resource tracker processes running now."""
-    n = 0
-    for path in glob.glob("/proc/[0-9]*/cmdline"):
+def trackers() -> set[int]:
+    """Resource tracker processes started from this process or its children (its pose workers)."""
+    parent: dict[int, int] = {}
+    is_tracker: dict[int, bool] = {}
+    for d in glob.glob("/proc/[0-9]*"):
         try:
-            with open(path, "rb") as f:
-                n += b"resource_tracker" in f.read()
+            with open(f"{d}/stat") as f:
+                stat = f.read()
+            with open(f"{d}/cmdline", "rb") as f:
+                cmd = f.read()
         except OSError:
-            pass
-    return n
+            continue
+        pid = int(d.rsplit("/", 1)[1])
+        parent[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        is_tracker[pid] = b"resource_tracker" in cmd
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        new = {p for p, pp in parent.items() if pp in mine and p not in mine}
+        mine |= new
+        grew = bool(new)
+    return {p for p in mine if is_tracker.get(p)}
 
 
-def worker(conn, how: str) -> None:  # noqa: ANN001
-    name = conn.recv()
-    shm = attach(name) if how == "attach" else shared_memory.SharedMemory(name=name)
+def worker(conn) -> None:  # noqa: ANN001
+    shm = shared_memory.SharedMemory(name=conn.recv())
     shm.close()
-    conn.send("closed")
+    conn.send(resource_tracker._resource_tracker._pid)  # the tracker this worker registered with
 
 
-def main(how: str) -> None:
+def one_segment(early: bool) -> None:
+    if early:
+        pose.share_tracker()
     ctx = mp.get_context("fork")
     mine, theirs = ctx.Pipe()
-    proc = ctx.Process(target=worker, args=(theirs, how))
-    proc.start()  # forked before this process' tracker runs, as PoseStream's workers are
+    proc = ctx.Process(target=worker, args=(theirs,))
+    proc.start()
     shm = shared_memory.SharedMemory(create=True, size=1024)
-    base = trackers()
     mine.send(shm.name)
-    mine.recv()
+    theirs_pid = mine.recv()
     proc.join()
-    deadline = time.monotonic() + 20
-    while trackers() > base and time.monotonic() < deadline:  # the worker's own tracker finishing
-        time.sleep(0.05)
-    print("exists" if os.path.exists("/dev/shm/" + shm.name.lstrip("/")) else "gone", base, trackers())
+    if theirs_pid != resource_tracker._resource_tracker._pid:  # the worker had a tracker of its own:
+        deadline = time.monotonic() + 20  # wait for it to finish (it cleans up when the worker ends)
+        while os.path.exists(f"/proc/{theirs_pid}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    print("exists" if os.path.exists("/dev/shm/" + shm.name.lstrip("/")) else "gone")
     shm.close()
     try:
         shm.unlink()
@@ -57,5 +75,16 @@ def main(how: str) -> None:
         pass
 
 
+def stream() -> None:
+    with pose.PoseStream(1) as ps:
+        for i in range(pose.BLOCK):
+            ps.put(i / 8, np.zeros((64, 64, 3), np.uint8))
+        deadline = time.monotonic() + 60
+        while not ps.blocks and time.monotonic() < deadline:  # the worker has read a segment
+            ps._receive(timeout=1.0)
+        print(len(trackers()))
+        ps.finish()
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    {"late": lambda: one_segment(False), "early": lambda: one_segment(True), "stream": stream}[sys.argv[1]]()

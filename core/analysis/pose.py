@@ -290,15 +290,13 @@ BLOCK = 16
 QUEUE_BLOCKS = 2
 
 
-def attach(name: str) -> shared_memory.SharedMemory:
-    """Open a segment the parent created and will unlink. Python 3.11 registers an attached segment
-    with this process' resource tracker too, and a worker forked before the parent's tracker started
-    gets a tracker of its own, which unlinks every segment the worker touched when the worker ends:
-    sometimes before the parent has read that segment's last result (seen as FileNotFoundError in
-    the parent). So the segment is taken off this process' tracker at once."""
-    shm = shared_memory.SharedMemory(name=name)
-    resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
-    return shm
+def share_tracker() -> None:
+    """Start this process' resource tracker before forking pose workers, so they share it. Python
+    3.11 registers a segment a process attaches to with that process' tracker; a worker forked while
+    the parent had no tracker yet starts one of its own, which unlinks every segment the worker read
+    when the worker ends, sometimes before the parent has read that block's result (seen once: an
+    INTERNAL FileNotFoundError '/psm_...'). Spawned workers are handed the parent's tracker anyway."""
+    resource_tracker.ensure_running()
 
 
 def _worker_main(parent: int, conn: Connection) -> None:
@@ -312,7 +310,7 @@ def _worker_main(parent: int, conn: Connection) -> None:
             return
         while (item := conn.recv()) is not None:
             k, times, shapes, name = item
-            shm = attach(name)
+            shm = shared_memory.SharedMemory(name=name)  # the parent created it and unlinks it
             try:
                 frames, offset = [], 0
                 for shape in shapes:
@@ -367,6 +365,7 @@ class PoseStream:
                 setattr(main, a, None)
             else:
                 delattr(main, a)
+        share_tracker()
         try:
             for k in range(self.n):
                 mine, theirs = ctx.Pipe(duplex=True)
