@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import cv2
@@ -470,7 +471,7 @@ def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
                                  > NEW_HOLD_DIST)
 
 
-def feet_states(track: Track, cs: list[Contact], gaps: list[tuple[float, float]] = ()) -> np.ndarray:  # type: ignore[assignment]
+def feet_states(track: Track, cs: list[Contact], gaps: Sequence[tuple[float, float]] = ()) -> np.ndarray:
     """Per frame: 1 a foot on the wall, 0 both feet off, NaN unknown. A foot is seen off the wall only
     when its whole lower leg is seen (knee and ankle): a foot whose knee is hidden (behind the body,
     round the arete) is the model's guess, and unseen feet are not counted as off."""
@@ -544,7 +545,7 @@ def _hands_seen_off(track: Track, cs: list[Contact], time: float) -> bool:
 
 
 def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.ndarray, ht: np.ndarray,
-                  a: float, b: float) -> tuple[list[float], list[float], list[float]]:
+                  a: float, b: float, gaps: Sequence[tuple[float, float]] = ()) -> tuple[list[float], list[float], list[float]]:
     """Moves with a flight or swing phase, in time order: (all dynamic moves, the flights followed
     by a swing, the cut looses without a flight before them).
 
@@ -567,7 +568,7 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
             events.append((float(t[s0]), "cut loose"))
     # the last foot seen leaving, and no foot back on a hold for a while, is a cut loose too, even
     # when the hanging legs are hardly seen
-    for t0, _t1 in cut_loose_gaps(track, cs, a, b):
+    for t0, _t1 in gaps:
         if t0 <= b - DISMOUNT_S:
             events.append((float(t0), "cut loose"))
     if len(hip) >= 3:
@@ -671,7 +672,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # straight arms while hanging: hand in contact above its shoulder
     straight = samples = 0
     support_in = support_n = 0
-    feet_on = feet_states(track, cs, cut_loose_gaps(track, cs, a, b))
+    gaps = cut_loose_gaps(track, cs, a, b)
+    feet_on = feet_states(track, cs, gaps)
     known = inside & ~np.isnan(feet_on)
     feet_off_share = float((feet_on[known] == 0).mean()) if known.sum() >= 4 else None
     feet_known = float(known.sum() / inside.sum()) if inside.any() else 0.0
@@ -697,7 +699,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             if min(xs) - margin <= hx <= max(xs) + margin:
                 support_in += 1
 
-    dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b)
+    dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b, gaps)
 
     # smoothness needs the shape of each movement's speed: a lighter smoothing than for path lengths
     v_fine = speed(smooth(track.norm(hip_px[keep]), ht, SPARC_SMOOTH_S), ht) if keep.sum() >= 4 else np.zeros(0)

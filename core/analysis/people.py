@@ -159,10 +159,8 @@ class People:
         return out
 
 
-def _tracklets(people: People, times: np.ndarray) -> list[list[int]]:
+def _tracklets(people: People, times: np.ndarray, hips: np.ndarray, torsos: np.ndarray) -> list[list[int]]:
     """Candidate indices chained frame to frame, cheapest match first."""
-    hips = np.array([P.hip_centre(lm) for lm in people.landmarks]).reshape(-1, 2)
-    torsos = np.array([max(P.torso_length(lm), 1.0) for lm in people.landmarks])
     chains: list[list[int]] = []
     active: list[int] = []  # indices into chains
     by_frame: dict[int, list[int]] = {}
@@ -209,12 +207,12 @@ def _mean_look(people: People, chain: list[int]) -> np.ndarray:
 def link(people: People, times: list[float] | np.ndarray) -> People:
     """Give every candidate its person (1-based, in order of first appearance); returns ``people``."""
     t = np.asarray(times, float)
-    chains = _tracklets(people, t)
+    hips = np.array([P.hip_centre(lm) for lm in people.landmarks]).reshape(-1, 2)
+    torsos = np.array([max(P.torso_length(lm), 1.0) for lm in people.landmarks])
+    chains = _tracklets(people, t, hips, torsos)
     if not chains:
         people.person = np.zeros(len(people.frame), int)
         return people
-    hips = np.array([P.hip_centre(lm) for lm in people.landmarks]).reshape(-1, 2)
-    torsos = np.array([max(P.torso_length(lm), 1.0) for lm in people.landmarks])
     # longest tracklets first: they carry the surest look; shorter ones join them or stand alone
     order = sorted(range(len(chains)), key=lambda c: -len(chains[c]))
     groups: list[list[int]] = []
