@@ -168,8 +168,16 @@ with tab_route:
     ra = rec.get("route_analysis") or {}
     wall = api.blob((ra.get("wall_frame") or {}).get("ref"))
     st.plotly_chart(api.charts.route_figure(rec, wall), width="stretch", key="route")
-    st.caption(_("Orange: hip path. Numbered circles: hand contacts, squares: foot contacts, in order. Holds are where "
-                 "a hand or foot stayed still for 0.3 s or more."))
+    st.caption(_("Orange: hip path. Numbered circles: hand contacts, squares: foot contacts, in order. A contact is "
+                 "where a hand or foot stayed still for 0.3 s or more."))
+    if (ra.get("wall_frame") or {}).get("plate"):
+        used, cs = ra.get("holds") or [], ra.get("ideal_route") or []
+        st.caption(_("The wall is shown with nobody on it (put together from the frames where the climber was "
+                     "elsewhere). Rings: the holds used, numbered in the order first touched; yellow where a hand "
+                     "took them, light blue where only feet did. {matched} of {contacts} contacts were matched to a "
+                     "hold seen on the wall; the others were on holds too small or too close to the wall's colour "
+                     "to find, or on the wall itself (a smear).").format(
+            matched=sum(1 for c in cs if c.get("hold")), contacts=len(cs)))
     st.plotly_chart(api.charts.timeline_figure(rec), width="stretch", key="timeline")
     segs = [s for s in ra.get("performance_segments", []) if s.get("issue_key") or s.get("issue")]
     if segs:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from core.analysis import technique
+from core.analysis.blazepose import BlazePose
 from core.config import Settings
 from core.errors import ErrorCode, PipelineError
 from core.pipeline import analyze
@@ -105,6 +106,28 @@ def test_handheld_clip_is_compensated(handheld_result):
     path = [p for p in handheld_result["route_analysis"]["climbed_path"] if p["in_climb"]]
     assert path[-1]["height"] > path[0]["height"] + 0.3  # so the climber rises in wall coordinates
     assert "Kamera" in handheld_result["summary"]  # German catalog chosen per analysis
+
+
+def test_the_real_clip_route_is_drawn_on_the_wall_with_nobody_on_it(fixed_result, real_settings):
+    ra = fixed_result["route_analysis"]
+    wall_frame = ra["wall_frame"]
+    assert wall_frame["plate"] and wall_frame["uncovered"] > 0.9
+    img = cv2.imdecode(np.frombuffer(get_store(real_settings).get_bytes(wall_frame["key"]), np.uint8), cv2.IMREAD_COLOR)
+    model = BlazePose()
+    assert model.detect(img) == []  # the climber was taken out of the picture
+    cap = cv2.VideoCapture(str(REAL_FIXED))
+    cap.set(cv2.CAP_PROP_POS_MSEC, wall_frame["time"] * 1000)
+    ok, frame = cap.read()
+    assert ok and model.detect(frame)  # while the frame of the climb's start has them
+    used = ra["holds"]
+    assert used and any(hd["hand"] for hd in used)
+    assert [hd["number"] for hd in used] == list(range(1, len(used) + 1))
+    assert [hd["first_s"] for hd in used] == sorted(hd["first_s"] for hd in used)  # in the order first touched
+    on = [c["hold"] for c in ra["ideal_route"] if c.get("hold")]
+    assert set(on) == {hd["number"] for hd in used}
+    for hd in used:  # each hold was first touched by a contact said to be on it, at that time
+        first = min(c["time"] for c in ra["ideal_route"] if c.get("hold") == hd["number"])
+        assert first == hd["first_s"]
 
 
 def test_stage_reuse_second_run_reads_cached_frames_and_poses(fixed_result, real_settings):

@@ -13,6 +13,8 @@ from core.i18n import _, date_time, language, secs
 ACCENT = "#E4572E"
 HAND = "#E4572E"
 FOOT = "#2E86AB"
+HOLD = "#FFD23F"  # a hold used by a hand
+FOOT_HOLD = "#9ED8F0"  # a hold used by feet only
 PATH = "#F2A541"
 LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), template="plotly_white", height=420)
 
@@ -30,6 +32,20 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
     kinds = {"hand": _("hand contacts"), "foot": _("foot contacts")}
     limbs = {"left_hand": _("left hand"), "right_hand": _("right hand"), "left_foot": _("left foot"),
              "right_foot": _("right foot")}
+    used = ra.get("holds") or []
+    for hd in used:  # each hold used, outlined where it was found on the wall
+        x0, y0, x1, y1 = hd["box"]
+        fig.add_shape(type="circle", x0=x0 * w - 4, y0=y0 * h - 4, x1=x1 * w + 4, y1=y1 * h + 4, layer="above",
+                      line=dict(color=HOLD if hd.get("hand") else FOOT_HOLD, width=3))
+    if used:
+        fig.add_trace(go.Scatter(
+            x=[(hd["box"][0] + hd["box"][2]) / 2 * w for hd in used], y=[hd["box"][1] * h - 14 for hd in used],
+            mode="text", text=[str(hd["number"]) for hd in used], textfont=dict(color=HOLD, size=13),
+            name=_("holds used"), showlegend=False,  # the caption explains the rings; a phone has no room
+            hovertext=[_("hold {number}: first at {time}, {limbs}").format(
+                number=hd["number"], time=secs(hd["first_s"]), limbs=", ".join(limbs.get(x, x) for x in hd["limbs"]))
+                for hd in used],
+            hoverinfo="text"))
     for kind, color, symbol in (("hand", HAND, "circle"), ("foot", FOOT, "square")):
         cs = [c for c in ra.get("ideal_route", []) if c["hold_type"] == kind]
         if cs:
@@ -40,7 +56,8 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
                 name=kinds[kind],
                 hovertext=[_("#{order} {limb} at {time} for {duration}").format(
                     order=c["order"], limb=limbs.get(c["limb"], c["limb"]), time=secs(c["time"]),
-                    duration=secs(c["duration_s"])) for c in cs],
+                    duration=secs(c["duration_s"]))
+                    + (" · " + _("hold {number}").format(number=c["hold"]) if c.get("hold") else "") for c in cs],
                 hoverinfo="text"))
     xs = [0.0, float(w)] + [p["x"] * w for p in path]
     ys = [0.0, float(h)] + [p["y"] * h for p in path]

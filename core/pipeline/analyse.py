@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
-from core.analysis import camera
+from core.analysis import camera, holds
 from core.analysis import metrics as M
 from core.analysis import pose as P
 from core.analysis.base import Measured, choose
@@ -160,7 +161,7 @@ def movement_signal(track: M.Track, fallback: list[float]) -> list[float]:
 
 
 def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.Track, m: M.Metrics,
-               settings: Settings) -> tuple[list[dict[str, Any]], list[tuple[float, bytes]], dict[str, Any]]:
+               settings: Settings) -> tuple[list[dict[str, Any]], list[tuple[float, bytes]]]:
     """Choose key frames by movement inside the climb, draw skeleton + hip trail, store them."""
     store = get_store(settings)
     times = [f["t"] for f in sampled.frames]
@@ -180,12 +181,35 @@ def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.
         out.append({"time": times[i], "ref": store.put_bytes(data, key, content_type="image/jpeg"), "key": key,
                     "overlay": True, "movement": round(move[i], 3)})
         jpegs.append((times[i], data))
-    # the wall frame for the route plot: first frame of the climb, no overlay
-    w_i = idx[0]
-    wall = sampled.image(w_i)
-    wall_key = f"frames/{analysis_id}/wall.jpg"
-    wall_ref = store.put_bytes(encode_jpeg(wall), wall_key, content_type="image/jpeg") if wall is not None else None
-    return out, jpegs, {"time": times[w_i], "ref": wall_ref, "key": wall_key}
+    return out, jpegs
+
+
+def wall_and_holds(analysis_id: str, sampled: Sampled, people: People, cam: camera.CameraMotion, track: M.Track,
+                   m: M.Metrics, settings: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], list[int | None]]:
+    """The wall with nobody on it (in wall coordinates, where the route is drawn), stored as the
+    route's wall frame; the holds used, in the order first touched; each contact's hold number."""
+    times = [f["t"] for f in sampled.frames]
+    first = next((i for i, t in enumerate(times) if t >= m.window[0] - 1e-6), 0)
+    boxes = people.boxes()
+    pl = holds.plate(((img, cam.transforms[i], boxes[i]) for i in holds.plate_frames(len(times))
+                      if (img := sampled.image(i)) is not None), sampled.width, sampled.height)
+    found = holds.detect(pl, track.torso_px)
+    on, order = holds.route(m.contacts, track.lm, track.t, found, track.torso_px)
+    number = {h: k + 1 for k, h in enumerate(order)}
+    w, h = sampled.width, sampled.height
+    used = []
+    for h_i in order:
+        hd = found[h_i]
+        cs = [c for c, o in zip(m.contacts, on) if o == h_i]
+        used.append({"number": number[h_i], "box": [round(hd.box[0] / w, 4), round(hd.box[1] / h, 4),
+                                                   round(hd.box[2] / w, 4), round(hd.box[3] / h, 4)],
+                     "colour": hd.colour, "first_s": round(min(c.start for c in cs), 2),
+                     "limbs": sorted({c.limb for c in cs}), "hand": any(c.hold_type == "hand" for c in cs)})
+    key = f"frames/{analysis_id}/wall.jpg"
+    ref = get_store(settings).put_bytes(encode_jpeg(cv2.resize(pl.image, (w, h))), key, content_type="image/jpeg")
+    wall = {"time": times[first] if times else 0.0, "ref": ref, "key": key, "plate": True,
+            "uncovered": round(pl.seen_share, 3), "holds_found": len(found)}
+    return wall, used, [number.get(o) if o is not None else None for o in on]
 
 
 def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None = None,
@@ -210,9 +234,13 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
 
     report("feedback", stage_start("feedback"))
     record = build_record(pose, cam, track, m, lang, sampled.width, sampled.height)
-    kf, jpegs, wall = key_frames(job["analysis_id"], sampled, pose, track, m, settings)
+    kf, jpegs = key_frames(job["analysis_id"], sampled, pose, track, m, settings)
     record["key_frames"] = kf
+    wall, used, on = wall_and_holds(job["analysis_id"], sampled, people, cam, track, m, settings)
     record["route_analysis"]["wall_frame"] = wall
+    record["route_analysis"]["holds"] = used
+    for c, n in zip(record["route_analysis"]["ideal_route"], on):
+        c["hold"] = n
     clear = choice_is_clear(persons, chosen, how)
     record["people"] = {"count": sum(1 for p in persons if p.frames >= MIN_FRAMES), "chosen": chosen, "how": how,
                         "certain": clear, "list": [p.to_dict() for p in persons if p.frames >= MIN_FRAMES],
