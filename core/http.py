@@ -41,7 +41,7 @@ PUBLIC_FIELDS = ("analysis_id", "status", "stage", "progress", "error_code", "at
                  "finished_at", "climber", "discipline", "route_name", "grade", "attempt_or_send", "video",
                  "performance_score", "confidence", "analyzers_used", "degraded", "degraded_reason", "low_confidence",
                  "moving_camera", "route_analysis", "metrics", "technique_points", "summary", "strengths",
-                 "recommendations", "key_frames", "cost", "duration_s")
+                 "recommendations", "key_frames", "cost", "duration_s", "people")
 
 
 def health(request: Request) -> JSONResponse:
@@ -167,6 +167,31 @@ def retry(request: Request) -> JSONResponse:
     return JSONResponse({"analysis_id": aid, "status": "queued"})
 
 
+async def pick(request: Request) -> JSONResponse:
+    """Analyse another person seen in the video (``{"person": N}``, numbered as in the record's
+    ``people.list``): whoever may see the analysis may ask, as on the results page."""
+    viewer, denied = _viewer(request)
+    if viewer is None:
+        return denied or JSONResponse({}, status_code=401)
+    aid = request.path_params["aid"]
+    if api.get(aid, viewer) is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    try:
+        body = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "body must be JSON"}, status_code=400)
+    person = body.get("person") if isinstance(body, dict) else None
+    if not isinstance(person, int) or isinstance(person, bool):
+        return JSONResponse({"error": "person (a number from people.list) is required"}, status_code=400)
+    try:
+        queued = await anyio.to_thread.run_sync(lambda: api.pick_person(aid, viewer, person))
+    except PipelineError as exc:
+        return JSONResponse({"error_code": exc.code.value, "message": exc.user_message}, status_code=409)
+    if not queued:
+        return JSONResponse({"error": "the analysis is busy; try again when it has finished"}, status_code=409)
+    return JSONResponse({"analysis_id": aid, "status": "queued", "person": person})
+
+
 def _next(request: Request) -> str:
     """Where to go after signing in or out: a path on this site only (never another host)."""
     nxt = request.query_params.get("next") or "/upload"
@@ -220,4 +245,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/analyses", submit, methods=["POST"]),
         Route("/api/analyses/{aid}", get_one, methods=["GET"]),
         Route("/api/analyses/{aid}/retry", retry, methods=["POST"]),
+        Route("/api/analyses/{aid}/person", pick, methods=["POST"]),
     ]

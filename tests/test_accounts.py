@@ -13,7 +13,7 @@ from core import api, http
 from core.accounts import Accounts, Role
 from core.cli import main
 from core.jobs import Jobs
-from tests.accounts import PASSWORD, make_user, session_for
+from tests.accounts import PASSWORD, call_api as _api, make_user, session_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -180,24 +180,6 @@ def test_replays_and_frames_are_served_only_to_who_may_see_them_with_range(peopl
     assert fetch(people["a"], name="key_01")[2] == jpeg  # found by its stored name
     assert fetch(people["a"], name="key_00")[0] == 404 and fetch(people["b"], name="key_01")[0] == 404
     assert fetch(people["a"], name="../../etc/passwd")[0] == 404
-
-
-def _api(handler, path: str, token: str | None, body: dict | None = None, **params: str):
-    """Call an /api route the way the server would; (status, JSON body)."""
-    import asyncio
-
-    raw = json.dumps(body).encode() if body is not None else b""
-    headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
-    scope = {"type": "http", "method": "POST" if body is not None else "GET", "path": path, "query_string": b"",
-             "headers": headers + [(b"content-type", b"application/json")], "path_params": params,
-             "scheme": "http", "server": ("testserver", 80)}
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    req = Request(scope, receive)
-    resp = asyncio.run(handler(req)) if asyncio.iscoroutinefunction(handler) else handler(req)
-    return resp.status_code, json.loads(resp.body)
 
 
 def test_personal_api_tokens_have_their_accounts_scope(people, as_, monkeypatch, capsys):

@@ -259,6 +259,25 @@ def test_the_results_page_offers_the_others_and_a_pick_reanalyses_from_stored_po
     rec = analyze(claimed, s)
     assert rec["people"]["chosen"] == 2 and rec["metrics"]["timings_s"]["poses_reused"] is True
     assert jobs.complete(aid, "t", rec) and api.get(aid, pia)["people"]["chosen"] == 2
+    # the same pick through the HTTP API with a personal token: back to person 1
+    from core import http
+    from core.accounts import Accounts
+    from tests.accounts import call_api
+
+    token = Accounts().issue_api_token(pia)
+    path = f"/api/analyses/{aid}/person"
+    assert call_api(http.get_one, f"/api/analyses/{aid}", token, aid=aid)[1]["people"]["chosen"] == 2
+    assert call_api(http.pick, path, token, {"person": 7}, aid=aid)[0] == 409  # nobody of that number
+    assert call_api(http.pick, path, token, {"person": "1"}, aid=aid)[0] == 400
+    assert call_api(http.pick, path, Accounts().issue_api_token(make_user("ben@test.example")), {"person": 1},
+                    aid=aid)[0] == 404  # not theirs: as if it did not exist
+    assert call_api(http.pick, path, token, {"person": 1}, aid=aid) == (200, {"analysis_id": aid, "status": "queued",
+                                                                              "person": 1})
+    assert jobs.get(aid)["status"] == "queued" and jobs.get(aid)["person"] == 1
+    busy = call_api(http.pick, path, token, {"person": 2}, aid=aid)  # already queued: one at a time
+    assert busy[0] == 409 and "once this analysis has finished" in busy[1]["message"]
+    assert jobs.complete(aid, "t", analyze(jobs.claim("t", aid), s))
+    assert api.get(aid, pia)["people"]["chosen"] == 1
     # once the video is gone (no consent, retention), nobody else can be analysed: said, not offered
     jobs.mark_video_purged(aid)
     assert not api.can_pick(api.get(aid, pia))

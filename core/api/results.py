@@ -128,6 +128,9 @@ def pick_person(aid: str, viewer: User, person: int) -> bool:
     if rec is None or person not in offered:
         raise PipelineError(ErrorCode.BAD_REQUEST, f"person {person} is not among those seen",
                             message=N_("That person was not seen in this video."))
+    if rec.get("status") != Status.COMPLETED:
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is not finished",
+                            message=N_("Another person can be analysed once this analysis has finished."))
     if not can_pick(rec):
         raise PipelineError(ErrorCode.BAD_REQUEST, "the video is no longer kept",
                             message=N_("The video is no longer kept, so another person cannot be analysed."))
