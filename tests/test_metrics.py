@@ -312,3 +312,16 @@ def test_footwork_one_foot_at_a_time_is_no_cut_loose():
     cs = M.contacts(track, 0.0, 6.0)
     assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == []
     assert M.compute(track, (0.0, 6.0)).cut_looses == []
+
+
+def test_both_feet_off_only_for_a_moment_between_footholds_is_footwork_not_feet_off():
+    """A foot moving to its next hold while the other's hold is not seen still leaves a sample or two
+    with neither foot on: not feet off. Both feet off for longer than FEET_OFF_MIN_S is."""
+    t = np.arange(0, 6, 0.125)
+    quick = _feet_track(t, left=[(0.0, 2.0, (420, 760)), (2.25, 6.0, (380, 700))],
+                        right=[(0.0, 1.9, (600, 740)), (2.3, 6.0, (640, 700))])
+    m = M.compute(quick, (0.0, 6.0))
+    assert m.values["feet_off_share"] == 0.0
+    long = _feet_track(t, left=[(0.0, 2.0, (420, 760)), (2.75, 6.0, (380, 700))],
+                       right=[(0.0, 2.0, (600, 740)), (2.75, 6.0, (640, 700))])
+    assert M.compute(long, (0.0, 6.0)).values["feet_off_share"] == pytest.approx(5 / 48, abs=0.03)

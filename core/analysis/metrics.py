@@ -674,8 +674,14 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     support_in = support_n = 0
     gaps = cut_loose_gaps(track, cs, a, b)
     feet_on = feet_states(track, cs, gaps)
-    known = inside & ~np.isnan(feet_on)
-    feet_off_share = float((feet_on[known] == 0).mean()) if known.sum() >= 4 else None
+    # both feet seen off for less than FEET_OFF_MIN_S between footholds is a foot moving while the
+    # other's hold was not seen still (footwork), not the body off its feet: unknown, not off
+    share_on = feet_on.copy()
+    for s, e in runs(feet_on == 0):
+        if t[e - 1] - t[s] + _dt(t) < FEET_OFF_MIN_S - 1e-6:
+            share_on[s:e] = np.nan
+    known = inside & ~np.isnan(share_on)
+    feet_off_share = float((share_on[known] == 0).mean()) if known.sum() >= 4 else None
     feet_known = float(known.sum() / inside.sum()) if inside.any() else 0.0
     continuity = tracking_continuity(track, inside)
     for i in np.flatnonzero(inside & track.found):
