@@ -325,3 +325,43 @@ def test_both_feet_off_only_for_a_moment_between_footholds_is_footwork_not_feet_
     long = _feet_track(t, left=[(0.0, 2.0, (420, 760)), (2.75, 6.0, (380, 700))],
                        right=[(0.0, 2.0, (600, 740)), (2.75, 6.0, (640, 700))])
     assert M.compute(long, (0.0, 6.0)).values["feet_off_share"] == pytest.approx(5 / 48, abs=0.03)
+
+
+def _roof_track() -> M.Track:
+    """Climbing out along a roof filmed from below: the hips rise in the picture while the torso lies
+    along the roof, pointing now one way, now the other (it gives no "up")."""
+    t = np.arange(0, 8, 0.125)
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), 800 - 40 * t]))
+    hip = track.hip()
+    for i, ti in enumerate(t):
+        a = 2.2 * math.sin(0.9 * ti)  # the body turns through about +-125 degrees
+        rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+        track.lm[i, :, :2] = (track.lm[i, :, :2] - hip[i]) @ rot.T + hip[i]
+    return track
+
+
+def test_under_a_roof_the_height_is_not_claimed_and_the_timeline_says_what_it_shows():
+    from core.analysis import camera
+    from core.analysis.offline import build_record
+    from core.analysis.pose import PoseResult
+    from core.api.charts import timeline_figure
+
+    track = _roof_track()
+    down, certain = M.down_axis(track)
+    assert not certain
+    m = M.compute(track, (0.0, 7.875))
+    assert m.values["up_from_body"] is False
+    assert m.values["vertical_progress"] is None and m.values["vertical_speed"] is None
+    n = len(track.t)
+    cam = camera.CameraMotion(np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), n, axis=0), False, True, 0.0, 0.0)
+    rec = build_record(PoseResult(track.lm, ["full"] * n), cam, track, m, "en", 1000, 1000)
+    assert "height gained" not in rec["summary"] and "is not measured here" in rec["summary"]
+    assert rec["route_analysis"]["height_basis"] == "picture"
+    assert timeline_figure(rec).data[0].name == "up the picture (torso lengths)"
+    # a climber on a vertical wall, filmed with the phone turned: heights along the body's "up"
+    upright = _rotate(_track_from_hip(track.t, np.column_stack([np.full(n, 500.0), 800 - 40 * track.t])), 1)
+    mu = M.compute(upright, (0.0, 7.875))
+    rec = build_record(PoseResult(upright.lm, ["full"] * n), cam, upright, mu, "en", 1000, 1000)
+    heights = [p["height"] for p in rec["route_analysis"]["climbed_path"]]
+    assert rec["route_analysis"]["height_basis"] == "body" and heights[-1] == pytest.approx(0.4 * 7.875, abs=0.05)
+    assert "torso lengths of height gained" in rec["summary"]

@@ -63,6 +63,12 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "summary": Np_("You climbed for {duration} s with one hand move and {gain} torso lengths of height gained. Performance score {score}/100.",
                    "You climbed for {duration} s with {moves} hand moves and {gain} torso lengths of height gained. Performance score {score}/100.",
                    "moves"),
+    "summary.no_height": Np_("You climbed for {duration} s with one hand move. Performance score {score}/100.",
+                             "You climbed for {duration} s with {moves} hand moves. Performance score {score}/100.",
+                             "moves"),
+    "summary.height_unknown": N_("The height you gained is not measured here: your body did not show which way is up "
+                                 "(on a roof, or with the camera tilted), and climbing along a roof looks like rising "
+                                 "in the picture."),
     "summary.best": N_("Strongest: {best}."),
     "summary.worst": N_("Work on: {worst}."),
     "summary.low_confidence": N_("The climber was hard to see in parts of this video, so treat these numbers with care."),

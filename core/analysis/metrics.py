@@ -731,8 +731,12 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "longest_pause_s": round(max((p["duration_s"] for p in pauses), default=0.0), 2),
         "path_length": round(L, 2),
         "path_efficiency": round(net / L, 3) if L > 1e-9 else None,
-        "vertical_progress": round(gain, 2),
-        "vertical_speed": round(gain / duration, 3) if duration > 0 else 0.0,
+        # height needs "up": when the body does not say which way it is (under a roof the torso lies
+        # along the wall, and the camera looks up at it, so moving along the roof looks like rising
+        # in the picture) the height is not measured, rather than measured wrong
+        "vertical_progress": round(gain, 2) if certain else None,
+        "vertical_speed": (round(gain / duration, 3) if duration > 0 else 0.0) if certain else None,
+        "up_from_body": certain,
         "mean_speed": round(float(v.mean()), 3) if len(v) else 0.0,
         "straight_arm_ratio": round(straight / samples, 3) if samples else None,
         "feet_off_share": round(feet_off_share, 3) if feet_off_share is not None else None,

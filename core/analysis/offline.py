@@ -59,6 +59,9 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         for k, c in enumerate(m.contacts)
     ]
     hip_px = track.hip()
+    down, up_certain = M.down_axis(track)  # heights along the body's "up" (a sideways phone), else the picture's
+    if not up_certain:
+        down = np.array([0.0, 1.0])
     climbed = []
     height0 = None
     sp = dict(zip(np.round(m.hip_t, 3).tolist(), m.hip_speed.tolist()))
@@ -66,7 +69,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         if np.isnan(hip_px[i, 0]):
             continue
         x, y = _norm(hip_px[i, 0], hip_px[i, 1], frame_w, frame_h)
-        h = -hip_px[i, 1] / track.torso_px
+        h = -float(hip_px[i] @ down) / track.torso_px
         height0 = h if height0 is None else height0
         climbed.append({"time": round(float(t), 2), "x": x, "y": y, "height": round(float(h - height0), 3),
                         "speed": round(float(sp[round(float(t), 3)]), 3) if round(float(t), 3) in sp else None,
@@ -74,8 +77,12 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
 
     assessed = [p for p in points if p.assessed and p.score is not None]
     ranked = sorted(assessed, key=lambda p: p.score or 0, reverse=True)
-    summary = [catalog.say("summary", duration=float(v["duration_s"]), moves=int(v["moves"]),
-                           gain=float(v["vertical_progress"]), score=score if score is not None else "-")]
+    if v["vertical_progress"] is not None:
+        summary = [catalog.say("summary", duration=float(v["duration_s"]), moves=int(v["moves"]),
+                               gain=float(v["vertical_progress"]), score=score if score is not None else "-")]
+    else:  # no "up" from the body (a roof): the height is not claimed
+        summary = [catalog.say("summary.no_height", duration=float(v["duration_s"]), moves=int(v["moves"]),
+                               score=score if score is not None else "-"), catalog.say("summary.height_unknown")]
     good = [p for p in ranked if (p.score or 0) >= technique.GOOD_SCORE]
     weak = [p for p in reversed(ranked) if (p.score or 0) < technique.GOOD_SCORE]
     if good:
@@ -114,6 +121,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
             "climbed_path": climbed,
             "performance_segments": segs,
             "climb_window": {"start": round(m.window[0], 2), "end": round(m.window[1], 2), "how": m.window[2]},
+            "height_basis": "body" if up_certain else "picture",
             "frame_size": [frame_w, frame_h],
         },
         "metrics": metrics,

@@ -81,7 +81,9 @@ def timeline_figure(rec: dict[str, Any]) -> go.Figure:
     ra = rec.get("route_analysis") or {}
     path = ra.get("climbed_path", [])
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[p["time"] for p in path], y=[p["height"] for p in path], name=_("height (torso lengths)"),
+    # without an "up" from the body (a roof) the height is how far the hips rose in the picture
+    name = _("height (torso lengths)") if ra.get("height_basis") != "picture" else _("up the picture (torso lengths)")
+    fig.add_trace(go.Scatter(x=[p["time"] for p in path], y=[p["height"] for p in path], name=name,
                              line=dict(color=ACCENT, width=3)))
     sp = [p for p in path if p.get("speed") is not None]
     fig.add_trace(go.Scatter(x=[p["time"] for p in sp], y=[p["speed"] for p in sp], name=_("hip speed (torso lengths/s)"),
