@@ -365,3 +365,21 @@ def test_under_a_roof_the_height_is_not_claimed_and_the_timeline_says_what_it_sh
     heights = [p["height"] for p in rec["route_analysis"]["climbed_path"]]
     assert rec["route_analysis"]["height_basis"] == "body" and heights[-1] == pytest.approx(0.4 * 7.875, abs=0.05)
     assert "torso lengths of height gained" in rec["summary"]
+
+
+def test_a_foot_gone_out_of_sight_on_its_hold_may_still_be_on_so_the_other_stepping_is_no_cut_loose():
+    """The left foot goes behind the body on its hold (seen with little confidence from 1.0 s); half a
+    second later the right foot leaves its hold and steps about for 2.5 s. Nothing shows the left foot
+    left: footwork, not a cut loose. When both go out of sight as the right foot leaves, it is one."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 6.0, (420, 760))], right=[(0.0, 1.5, (600, 740)), (4.0, 6.0, (610, 740))])
+    hidden = t >= 1.0
+    track.lm[hidden, P.L_ANKLE, 2] = track.lm[hidden, P.L_KNEE, 2] = 0.3
+    cs = M.contacts(track, 0.0, 6.0)
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == []
+    assert M.compute(track, (0.0, 6.0)).cut_looses == []
+    together = _feet_track(t, left=[(0.0, 6.0, (420, 760))], right=[(0.0, 1.5, (600, 740)), (4.0, 6.0, (610, 740))])
+    gone = t >= 1.5
+    together.lm[gone, P.L_ANKLE, 2] = together.lm[gone, P.L_KNEE, 2] = 0.3
+    cs = M.contacts(together, 0.0, 6.0)
+    assert M.cut_loose_gaps(together, cs, 0.0, 6.0) == [(pytest.approx(1.5, abs=0.13), pytest.approx(4.0, abs=0.13))]

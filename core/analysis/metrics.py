@@ -517,6 +517,25 @@ def _leaves(track: Track, idx: int, c: Contact) -> bool:
     return bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px >= FEET_TOGETHER_DIST)
 
 
+def _possibly_on(track: Track, other: list[Contact], at: float) -> bool:
+    """Could the other foot still be on its hold at ``at``, when the last foot seen on the wall leaves?
+    Yes when it was last seen on (or beside) its hold and has been out of sight for longer than a
+    moment before ``at``: a foot hidden behind the body or round an arete while the seen foot steps
+    on. (Legs that cut loose go out of sight together: a hanging leg is seen with little confidence.)"""
+    before = [o for o in other if o.end <= at + 1e-6]
+    if not before:
+        return False
+    o = max(before, key=lambda x: x.end)
+    t = track.t
+    w = (t > o.end + 1e-6) & (t <= at + 1e-6)
+    p = track.point(P.L_ANKLE if o.limb == "left_foot" else P.R_ANKLE)[w]
+    seen = ~np.isnan(p[:, 0])
+    if seen.any() and np.max(np.linalg.norm(p[seen] - np.array([o.x, o.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST:
+        return False  # seen away from its hold: it left
+    last_seen = float(t[w][seen][-1]) if seen.any() else o.end
+    return at - last_seen > max(FEET_TOGETHER_S, 2 * _dt(t)) + 1e-6
+
+
 def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[tuple[float, float]]:
     """Stretches with both feet off after a cut loose that the feet themselves may not show (legs
     hanging in the air are often seen with little confidence): the last foot on the wall is seen
@@ -528,6 +547,8 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
     for c in feet:
         if any(o is not c and o.start <= c.end + 1e-6 < o.end for o in feet):
             continue  # another foot is still on: not the last one
+        if _possibly_on(track, [o for o in feet if o.limb != c.limb], c.end):
+            continue  # the other foot went out of sight on its hold, and may be there still
         nxt = min((o.start for o in feet if o.start > c.end + 1e-6), default=b)
         idx = P.L_ANKLE if c.limb == "left_foot" else P.R_ANKLE
         if nxt - c.end >= CUT_LOOSE_GAP_S and a <= c.end <= b and _leaves(track, idx, c):
