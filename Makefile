@@ -10,7 +10,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PORT ?= 8501
 
-.PHONY: install install-dev run test bench eval lint clean
+.PHONY: install install-dev run test bench eval eval-variants lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: $(DEV)
 
 eval: $(RUNTIME)
 	$(PY) -m core eval $(EVAL_ARGS)
+
+eval-variants: $(RUNTIME)
+	$(PY) -m core eval --variants $(EVAL_ARGS)
 
 lint: $(DEV)
 	$(PY) -m ruff check core tests bench pages app.py

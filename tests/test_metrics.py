@@ -383,3 +383,15 @@ def test_a_foot_gone_out_of_sight_on_its_hold_may_still_be_on_so_the_other_stepp
     together.lm[gone, P.L_ANKLE, 2] = together.lm[gone, P.L_KNEE, 2] = 0.3
     cs = M.contacts(together, 0.0, 6.0)
     assert M.cut_loose_gaps(together, cs, 0.0, 6.0) == [(pytest.approx(1.5, abs=0.13), pytest.approx(4.0, abs=0.13))]
+
+
+def test_one_jittered_ankle_below_the_floor_does_not_move_the_floor():
+    """The floor is the deepest level a foot is at in two samples running: one sample of an ankle
+    drawn half a torso too low (pose noise) must not lower it, or feet standing on it read as off."""
+    t = np.arange(0, 16, 0.125)
+    y = np.piecewise(t, [t < 3, (t >= 3) & (t < 11), (t >= 11) & (t < 12), t >= 12],
+                     [800, lambda s: 800 - 40 * (s - 3), 480, lambda s: 480 + 300 * (s - 12)])
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 380.0), np.minimum(y, 800)]))
+    track.lm[int(np.searchsorted(t, 14.0)), P.L_ANKLE, 1] += 50  # one frame, 0.5 torso lengths too low
+    a, b, how = M.compute(track).window
+    assert how == "feet off the floor" and 2.5 <= a <= 3.6 and 10.5 <= b <= 13.0, (a, b, how)

@@ -316,7 +316,11 @@ def floor_line(track: Track, down: np.ndarray) -> float | None:
     if len(t) == 0 or np.isnan(feet).all():
         return None
     depth = np.max(np.where(np.isnan(feet), -np.inf, feet), axis=1)
-    lowest = float(np.max(depth))
+    # the deepest level a foot is at in two samples running: one sample deeper is pose noise (a
+    # single jittered ankle set the floor a band too low, and a foot standing on it read as off)
+    lowest = float(np.max(np.minimum(depth[:-1], depth[1:]))) if len(depth) > 1 else float(depth[0])
+    if not np.isfinite(lowest):
+        return None
     band = FLOOR_BAND * track.torso_px
     on = depth >= lowest - band
     edge = EDGE_SHARE * (t[-1] - t[0])

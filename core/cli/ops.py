@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,12 @@ def cmd_sli(a: argparse.Namespace) -> int:
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
-    results = evaluation.evaluate(Path(a.labels), Path(a.videos),
+    labels, videos = Path(a.labels), Path(a.videos)
+    if a.variants:  # altered copies of the same clips, judged by the same labels
+        videos = Path(a.variants_dir)
+        print(f"making altered copies in {videos} ...", file=sys.stderr, flush=True)
+        labels = evaluation.make_variants(labels, Path(a.videos), videos)
+    results = evaluation.evaluate(labels, videos,
                                   progress=lambda clip: print(f"analysing {clip} ...", file=sys.stderr, flush=True))
     if a.json:
         emit({"clips": [r.__dict__ for r in results], "totals": evaluation.totals(results),
@@ -64,6 +70,10 @@ def register(sub: Any) -> None:
     p.add_argument("labels", nargs="?", default=str(evaluation.DEFAULT_LABELS), help="labels JSON (the repo's own by default)")
     p.add_argument("--videos", default=str(evaluation.DEFAULT_VIDEOS), help="folder holding the labelled clips")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--variants", action="store_true",
+                   help="judge altered copies (mirrored, 480p, darker, zoomed, noisier at 24 fps, tilted) instead")
+    p.add_argument("--variants-dir", default=str(Path(tempfile.gettempdir()) / "performate-variants"),
+                   help="where the altered copies are written (kept, so a second run reuses them)")
     p.set_defaults(fn=cmd_eval)
     p = sub.add_parser("sli", help="service level indicators over 1 h, 24 h and 7 d")
     p.add_argument("--json", action="store_true")

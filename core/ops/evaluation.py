@@ -2,6 +2,7 @@
 tolerances (tests/data/eval/README.md).
 
     python -m core eval [LABELS.json] [--videos DIR] [--json]      (make eval: the repo's own set)
+    python -m core eval --variants [--json]                        (the same clips, altered; see VARIANTS)
 
 One row per clip, then one line:
 ``within tolerance: window a/b, moves c/d, dynos e/f, feet_off g/h, coverage i/j; confidently wrong k; needlessly unsure n``.
@@ -11,10 +12,13 @@ measure the analysis declined to give ("not assessed"), counts as outside the to
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+import imageio_ffmpeg
 
 from core.config import ROOT, Settings
 from core.errors import PipelineError
@@ -41,6 +45,40 @@ class ClipResult:
     within: dict[str, bool] = field(default_factory=dict)  # per measure the label has
     confidently_wrong: bool = False
     needlessly_unsure: bool = False
+
+
+#: Copies of each labelled clip that change nothing the labels describe (the same climb, the same
+#: times): what another phone, gym or camera position changes. The analysis should read them all alike;
+#: a measure that only holds on the original leans on something that does not generalise. ffmpeg
+#: filters; no black borders (a rotated copy is cropped), since static edges would read as a wall.
+VARIANTS: dict[str, str] = {
+    "mirror": "hflip",
+    "480p": "scale=-2:480",
+    "dark": "eq=brightness=-0.25:contrast=0.7",
+    "zoom": "crop=iw/1.3:ih/1.3,scale=trunc(iw*1.3/2)*2:trunc(ih*1.3/2)*2",
+    "noisy24": "fps=24,noise=alls=12:allf=t",
+    "tilt": "rotate=0.12:ow=trunc(iw*0.78/2)*2:oh=trunc(ih*0.78/2)*2,scale=trunc(iw/0.78/2)*2:trunc(ih/0.78/2)*2",
+}
+
+
+def make_variants(labels: Path, videos: Path, out: Path) -> Path:
+    """Write every VARIANTS copy of every labelled clip to ``out`` with a labels file for them (the
+    originals' labels); returns that labels file."""
+    data = json.loads(labels.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    copies: dict[str, Any] = {}
+    for clip, label in data.items():
+        if not isinstance(label, dict) or not (videos / clip).is_file():
+            continue
+        for name, vf in VARIANTS.items():
+            dst = out / f"{name}.{Path(clip).stem}.mp4"
+            if not dst.is_file():
+                subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error",
+                                "-i", str(videos / clip), "-vf", vf, "-an", "-pix_fmt", "yuv420p", str(dst)],
+                               check=True, timeout=600)
+            copies[dst.name] = label
+    (out / "labels.json").write_text(json.dumps(copies, indent=1))
+    return out / "labels.json"
 
 
 def labelled_feet_off_share(label: dict[str, Any]) -> float | None:
