@@ -395,3 +395,14 @@ def test_one_jittered_ankle_below_the_floor_does_not_move_the_floor():
     track.lm[int(np.searchsorted(t, 14.0)), P.L_ANKLE, 1] += 50  # one frame, 0.5 torso lengths too low
     a, b, how = M.compute(track).window
     assert how == "feet off the floor" and 2.5 <= a <= 3.6 and 10.5 <= b <= 13.0, (a, b, how)
+
+
+def test_the_feet_brushing_the_wall_at_the_far_end_of_a_swing_do_not_start_another_cut_loose():
+    """Feet cut loose at 1.5 s; the body swings out, a foot touches the wall at the far end of the
+    swing for most of a second, and the swing back takes it off again 1.25 s after the cut loose: one
+    dynamic move (half a pendulum period of a body hanging on its arms is about 1.2 s)."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 1.5, (420, 760)), (3.5, 6.0, (420, 760))],
+                        right=[(0.0, 1.5, (600, 740)), (2.125, 2.75, (800, 700)), (3.5, 6.0, (600, 740))])
+    m = M.compute(track, (0.0, 6.0))
+    assert m.values["dynos"] == 1 and m.cut_looses == [pytest.approx(1.625, abs=0.13)]

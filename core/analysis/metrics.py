@@ -71,6 +71,10 @@ FEET_ON_BEFORE_S = 0.5
 #: A foot leaving its hold moves at least FEET_TOGETHER_DIST torso lengths within FEET_TOGETHER_S.
 FEET_TOGETHER_S = 0.25
 FEET_TOGETHER_DIST = 0.5
+#: Dynamic-move events this close together are one move: a body swinging on its hands (about 1.5 m
+#: from hands to hips) swings out and back in half a pendulum period, pi * sqrt(1.5 / 9.81) = 1.2 s,
+#: and the feet brushing the wall at the far end of the swing does not start another one.
+ONE_SWING_S = 1.5
 #: The last foot leaving and no foot on a hold for this long is a cut loose (see cut_loose_gaps).
 CUT_LOOSE_GAP_S = 1.0
 #: A flight moves the hip at least this far (torso lengths) over consecutive fast samples.
@@ -612,7 +616,7 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     events.sort()
     merged: list[tuple[float, str]] = []
     for time, kind in events:
-        if merged and time - merged[-1][0] <= 1.0:
+        if merged and time - merged[-1][0] <= ONE_SWING_S:
             # a flight whose catch ends with the feet cutting loose is one move, followed by a swing
             if kind == "cut loose" and merged[-1][1] == "flight":
                 merged[-1] = (merged[-1][0], "flight, swing")
