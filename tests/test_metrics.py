@@ -406,3 +406,30 @@ def test_the_feet_brushing_the_wall_at_the_far_end_of_a_swing_do_not_start_anoth
                         right=[(0.0, 1.5, (600, 740)), (2.125, 2.75, (800, 700)), (3.5, 6.0, (600, 740))])
     m = M.compute(track, (0.0, 6.0))
     assert m.values["dynos"] == 1 and m.cut_looses == [pytest.approx(1.625, abs=0.13)]
+
+
+def test_a_hand_that_leaps_away_faster_than_a_hand_can_and_comes_back_was_never_there():
+    """The model puts the left hand 2 torso lengths away for half a second, then back on its hold: no
+    hand moves at 16 torso lengths a second, so those samples are dropped. The right hand really moves
+    over a torso length at a hand's speed, and stays: kept. With the camera panning, "back where it was"
+    is judged on the wall."""
+    from core.analysis.identity import follow_one_body
+
+    t = np.arange(0, 4, 0.125)
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 600.0)]))
+    lm = track.lm.copy()
+    glitch = (t >= 1.5) & (t < 2.0)
+    lm[glitch, P.L_WRIST, 0] += 200  # 2 torso lengths in one sample (16 torso lengths/s), and back
+    reach = t >= 2.0
+    lm[reach, P.R_WRIST, 0] += np.minimum(120, 120 * (t[reach] - 2.0))  # 1.2 torso lengths over 1 s, stays
+    out, stats = follow_one_body(lm, t)
+    assert (out[glitch, P.L_WRIST, 2] == 0).all() and (out[~glitch, P.L_WRIST, 2] > 0).all()
+    assert (out[:, P.R_WRIST, 2] > 0).all() and stats["limb_excursions"] == 1
+    # the camera pans 30 px a sample: in the picture the hand is never back where it was, on the wall it is
+    pan = 30.0 * np.arange(len(t))
+    moving = lm.copy()
+    moving[:, :, 0] -= pan[:, None]
+    transforms = np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), len(t), axis=0)
+    transforms[:, 0, 2] = pan  # frame -> wall
+    assert (follow_one_body(moving, t, transforms)[0][glitch, P.L_WRIST, 2] == 0).all()
+    assert (follow_one_body(moving, t)[0][glitch, P.L_WRIST, 2] > 0).all()

@@ -115,7 +115,7 @@ def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: came
     pose = people.of(chosen, times)
     # one body: frames that leap to someone else and joints out of a limb's reach are dropped here,
     # so nothing downstream (metrics, key frames, replay) measures or draws them
-    landmarks, _ = follow_one_body(pose.landmarks, times)
+    landmarks, _ = follow_one_body(pose.landmarks, times, cam.transforms)
     pose = P.PoseResult(landmarks, pose.source)
     np.savez(wd / POSES, landmarks=pose.landmarks, source=np.array(pose.source))
     return pose, persons, chosen, how
