@@ -433,3 +433,17 @@ def test_a_hand_that_leaps_away_faster_than_a_hand_can_and_comes_back_was_never_
     transforms[:, 0, 2] = pan  # frame -> wall
     assert (follow_one_body(moving, t, transforms)[0][glitch, P.L_WRIST, 2] == 0).all()
     assert (follow_one_body(moving, t)[0][glitch, P.L_WRIST, 2] > 0).all()
+
+
+def test_a_foot_seen_back_at_its_hold_after_a_moment_out_of_sight_is_still_on_it():
+    """The right foot stands on its hold until 2.0 s, is out of sight for longer than a gap is filled,
+    is seen at the same hold for two samples (too short to make a contact again), then leaves: it was
+    on the wall until it left, so there is no moment with both feet off before it does."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 1.0, (420, 760))], right=[(0.0, 2.0, (600, 740))])
+    i = int(np.searchsorted(t, 2.125))
+    track.lm[i:i + 4, P.R_ANKLE, 2] = 0.2  # out of sight for half a second
+    track.lm[i + 4:i + 6, P.R_ANKLE, :2] = (608, 744)  # back, 8 px from where it stood
+    cs = M.contacts(track, 0.0, 6.0)
+    feet = M.feet_states(track, cs)
+    assert list(feet[i + 4:i + 6]) == [1.0, 1.0] and feet[i + 6] == 0.0

@@ -487,12 +487,34 @@ def feet_states(track: Track, cs: list[Contact], gaps: Sequence[tuple[float, flo
     for t0, t1 in gaps:
         out[(track.t > t0 + 1e-6) & (track.t < t1 - 1e-6)] = 0.0
     legs = ((P.L_KNEE, P.L_ANKLE), (P.R_KNEE, P.R_ANKLE))
+    stays = _still_at_hold(track, cs)
     for i, ti in enumerate(track.t):
         on = [c for c in cs if c.hold_type == "foot" and c.start - 1e-6 <= ti <= c.end + 1e-6]
-        if on:
+        if on or stays[i]:
             out[i] = 1.0
         elif all(track.lm[i, j, 2] >= MIN_VISIBILITY for leg in legs for j in leg):
             out[i] = 0.0
+    return out
+
+
+def _still_at_hold(track: Track, cs: list[Contact]) -> np.ndarray:
+    """Per frame: a foot is seen where its last contact was (within CONTACT_RADIUS) and has been
+    every time it was seen since. A contact ends when the foot goes out of sight for a moment, or is
+    seen too briefly after to make CONTACT_MIN_S again; the foot has not left its hold until it is
+    seen elsewhere."""
+    out = np.zeros(len(track.t), bool)
+    r = CONTACT_RADIUS * track.torso_px
+    for limb, idx in (("left_foot", P.L_ANKLE), ("right_foot", P.R_ANKLE)):
+        p = track.point(idx)
+        mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
+        for k, c in enumerate(mine):
+            until = mine[k + 1].start if k + 1 < len(mine) else np.inf
+            for i in np.flatnonzero((track.t > c.end + 1e-6) & (track.t < until - 1e-6)):
+                if np.isnan(p[i, 0]):
+                    continue  # unseen: says nothing either way
+                if np.hypot(p[i, 0] - c.x, p[i, 1] - c.y) > r:
+                    break  # seen elsewhere: it left
+                out[i] = True
     return out
 
 
