@@ -77,6 +77,9 @@ def test_identity_provider_signs_in_new_and_known_people(oidc_server):
         try:
             page = _sign_in_with_provider(browser, url, "nova@climb.test")
             assert "nova@climb.test (climber)" in page.inner_text("[data-testid=stSidebar]")
+            # Streamlit lands on / after the callback and then shows the default page, which sets the
+            # address a moment later (client side): wait for it rather than read it at once
+            page.wait_for_function("() => location.pathname.replace(/\\/$/, '').endsWith('/upload')", timeout=30000)
             assert page.url.rstrip("/").endswith("/upload")
             created = Accounts(settings).by_email("nova@climb.test")
             assert created is not None and created.role == Role.CLIMBER
