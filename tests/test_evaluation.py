@@ -46,3 +46,28 @@ def test_a_failed_analysis_counts_as_outside_and_the_summary_line_has_the_agreed
     assert line == ("within tolerance: window 1/2, moves 1/2, dynos 1/2, feet_off 1/2, coverage 1/2; "
                     "confidently wrong 0; needlessly unsure 0")
     assert "NO_CLIMBER_DETECTED" in E.table(results)
+
+
+def test_altered_copies_carry_the_originals_labels_and_are_remade_when_their_filter_changes(
+        short_climb, tmp_path, monkeypatch):
+    import json
+
+    import cv2
+
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({short_climb.name: LABEL, "missing.mp4": LABEL}))
+    monkeypatch.setattr(E, "VARIANTS", {"mirror": "hflip"})
+    out = tmp_path / "copies"
+    made = json.loads(E.make_variants(labels, short_climb.parent, out).read_text())
+    copy = out / f"mirror.{short_climb.stem}.mp4"
+    assert made == {copy.name: LABEL}  # a labelled clip that is not there makes no copy
+    a, b = cv2.VideoCapture(str(short_climb)), cv2.VideoCapture(str(copy))
+    fa, fb = a.read()[1], b.read()[1]
+    assert fb.shape == fa.shape  # mirrored: the copy flipped back is the original, and it is not as it is
+    assert abs(fb[:, ::-1].astype(int) - fa.astype(int)).mean() * 3 < abs(fb.astype(int) - fa.astype(int)).mean()
+    first = copy.stat().st_mtime_ns
+    E.make_variants(labels, short_climb.parent, out)
+    assert copy.stat().st_mtime_ns == first  # the same filter: reused
+    monkeypatch.setattr(E, "VARIANTS", {"mirror": "hflip,vflip"})
+    E.make_variants(labels, short_climb.parent, out)
+    assert copy.stat().st_mtime_ns != first  # another filter under the same name: made again

@@ -72,10 +72,12 @@ def make_variants(labels: Path, videos: Path, out: Path) -> Path:
             continue
         for name, vf in VARIANTS.items():
             dst = out / f"{name}.{Path(clip).stem}.mp4"
-            if not dst.is_file():
+            made_by = dst.with_suffix(".filter")  # a copy is reused only if made by the same filter
+            if not dst.is_file() or not made_by.is_file() or made_by.read_text() != vf:
                 subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error",
                                 "-i", str(videos / clip), "-vf", vf, "-an", "-pix_fmt", "yuv420p", str(dst)],
                                check=True, timeout=600)
+                made_by.write_text(vf)
             copies[dst.name] = label
     (out / "labels.json").write_text(json.dumps(copies, indent=1))
     return out / "labels.json"
