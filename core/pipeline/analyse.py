@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from core.analysis import camera, holds
@@ -206,7 +205,8 @@ def wall_and_holds(analysis_id: str, sampled: Sampled, people: People, cam: came
                      "colour": hd.colour, "first_s": round(min(c.start for c in cs), 2),
                      "limbs": sorted({c.limb for c in cs}), "hand": any(c.hold_type == "hand" for c in cs)})
     key = f"frames/{analysis_id}/wall.jpg"
-    ref = get_store(settings).put_bytes(encode_jpeg(cv2.resize(pl.image, (w, h))), key, content_type="image/jpeg")
+    # stored at the plate's own size: the charts stretch it over the frame's coordinates
+    ref = get_store(settings).put_bytes(encode_jpeg(pl.image), key, content_type="image/jpeg")
     wall = {"time": times[first] if times else 0.0, "ref": ref, "key": key, "plate": True,
             "uncovered": round(pl.seen_share, 3), "holds_found": len(found)}
     return wall, used, [number.get(o) if o is not None else None for o in on]
