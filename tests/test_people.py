@@ -105,6 +105,20 @@ def _look(hue_bin: int) -> np.ndarray:
     return out
 
 
+def test_one_body_read_two_ways_is_one_person_and_two_climbers_side_by_side_are_two():
+    """The landmark model can read one body twice from two crops, with the hips a torso apart (under
+    a roof at 480 px: once with the legs reaching into the crowd); their boxes mostly overlap, so
+    they are one person. Two climbers a metre apart on one wall are two."""
+    a = _body(300, 600)
+    b = _body(300, 600)
+    b[[P.L_HIP, P.R_HIP], 1] += 100  # the hips read a torso lower, the box much the same
+    b[[P.L_KNEE, P.R_KNEE, P.L_ANKLE, P.R_ANKLE], 1] = a[[P.L_KNEE, P.R_KNEE, P.L_ANKLE, P.R_ANKLE], 1] + 40
+    assert np.linalg.norm(P.hip_centre(a) - P.hip_centre(b)) >= P.SAME_BODY_TORSOS * P.torso_length(a)
+    assert P._same_body(a, b)
+    assert not P._same_body(_body(300, 600), _body(420, 600))  # side by side, boxes apart
+    assert not P._same_body(_body(300, 600), _body(330, 500))  # one above, boxes overlapping a little
+
+
 def test_people_keep_one_identity_and_a_passer_by_is_someone_else():
     """A climber seen for 4 s with a 1.5 s gap (hidden behind a volume) stays one person; a second
     climber beside them is another; someone in other clothes crossing the frame is a third, even

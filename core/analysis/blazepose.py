@@ -145,7 +145,8 @@ class Body:
         return Roi.from_points(self.aux[0], self.aux[1])
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1)."""
     x0, y0 = max(a[0], b[0]), max(a[1], b[1])
     x1, y1 = min(a[2], b[2]), min(a[3], b[3])
     inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
@@ -160,8 +161,8 @@ def weighted_nms(dets: list[Detection], iou: float = NMS_IOU) -> list[Detection]
     out = []
     while rest:
         top = rest[0]
-        group = [d for d in rest if _iou(top.box, d.box) > iou]
-        rest = [d for d in rest if _iou(top.box, d.box) <= iou]
+        group = [d for d in rest if box_iou(top.box, d.box) > iou]
+        rest = [d for d in rest if box_iou(top.box, d.box) <= iou]
         w = np.array([d.score for d in group])
         out.append(Detection(top.score, np.average([d.box for d in group], axis=0, weights=w),
                              np.average([d.keypoints for d in group], axis=0, weights=w)))

@@ -28,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from core.analysis.blazepose import BlazePose, Body, Roi  # noqa: E402
+from core.analysis.blazepose import BlazePose, Body, Roi, box_iou  # noqa: E402
 from core.errors import ErrorCode, PipelineError  # noqa: E402
 
 # A process that forks pose workers must never start OpenCV's own thread pool: a fork while one of
@@ -104,8 +104,12 @@ HALF = 0.6
 MAX_PEOPLE = 4
 #: A body not seen for this long is looked for again by the detector.
 LOST_AFTER_S = 0.4
-#: Two regions whose bodies' hips lie within this many torso lengths hold the same person.
+#: Two regions whose bodies' hips lie within this many torso lengths hold the same person; so do two
+#: whose bodies' boxes overlap this much (intersection over union): the landmark model reads one body
+#: two ways from two crops (under a roof: once with the legs reaching into the crowd behind), and two
+#: people are never mostly in the same place of the picture on a wall.
 SAME_BODY_TORSOS = 0.5
+SAME_BODY_IOU = 0.5
 #: Appearance: hue x saturation histogram bins, for the torso and for the thighs.
 LOOK_BINS = (12, 4)
 LOOK_SIZE = 2 * LOOK_BINS[0] * LOOK_BINS[1]
@@ -280,7 +284,10 @@ def _same_region(a: Roi, b: Roi) -> bool:
 
 def _same_body(a: np.ndarray, b: np.ndarray) -> bool:
     scale = max(torso_length(a), torso_length(b), 1.0)
-    return float(np.linalg.norm(hip_centre(a) - hip_centre(b))) < SAME_BODY_TORSOS * scale
+    if float(np.linalg.norm(hip_centre(a) - hip_centre(b))) < SAME_BODY_TORSOS * scale:
+        return True
+    return box_iou(np.array(bbox(a)), np.array(bbox(b))) >= SAME_BODY_IOU
+
 
 
 #: Frames per block handed to one pose worker: long enough for MediaPipe's video-mode tracking to
