@@ -408,6 +408,33 @@ def test_the_feet_brushing_the_wall_at_the_far_end_of_a_swing_do_not_start_anoth
     assert m.values["dynos"] == 1 and m.cut_looses == [pytest.approx(1.625, abs=0.13)]
 
 
+def _swinging(t: np.ndarray, rest: tuple[float, float] | None = None) -> M.Track:
+    """Feet cut loose at 1.5 s and the body swings on its hands (turning points at 2.1 s and 3.3 s);
+    a foot brushes the wall at the far end (2.25-3.2 s) and leaves it on the swing back, 1.75 s after
+    the cut loose; the feet are back on at 3.9 s and the body settles. With ``rest``, the hip is
+    still during that span (the body came to rest before cutting loose again)."""
+    track = _feet_track(t, left=[(0.0, 1.5, (420, 760)), (3.875, 6.0, (420, 760))],
+                        right=[(0.0, 1.5, (600, 740)), (2.25, 3.2, (800, 700)), (3.875, 6.0, (600, 740))])
+    phase = np.clip(t, 1.5, 3.9) - 1.5
+    if rest is not None:
+        phase = np.where((t >= rest[0]) & (t < rest[1]), rest[0] - 1.5, np.where(t >= rest[1], phase - (rest[1] - rest[0]), phase))
+    dx = 150 * np.sin(np.pi * phase / 1.2)
+    for k in range(33):
+        if k not in (P.L_ANKLE, P.R_ANKLE, P.L_WRIST, P.R_WRIST):  # the hands stay on their holds
+            track.lm[:, k, 0] += dx
+    return track
+
+
+def test_a_swing_that_comes_back_is_one_move_until_the_body_comes_to_rest():
+    """The swing back of one cut loose (a whole pendulum period, about 2.5 s) is not a second one;
+    cutting loose again after the hip came to rest is."""
+    t = np.arange(0, 6, 0.125)
+    m = M.compute(_swinging(t), (0.0, 6.0))
+    assert m.values["dynos"] == 1 and m.cut_looses == [pytest.approx(1.625, abs=0.13)]
+    rested = M.compute(_swinging(t, rest=(2.1, 2.9)), (0.0, 6.0))
+    assert rested.values["dynos"] == 2
+
+
 def test_a_hand_that_leaps_away_faster_than_a_hand_can_and_comes_back_was_never_there():
     """The model puts the left hand 2 torso lengths away for half a second, then back on its hold: no
     hand moves at 16 torso lengths a second, so those samples are dropped. The right hand really moves

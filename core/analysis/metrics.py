@@ -75,6 +75,11 @@ FEET_TOGETHER_DIST = 0.5
 #: from hands to hips) swings out and back in half a pendulum period, pi * sqrt(1.5 / 9.81) = 1.2 s,
 #: and the feet brushing the wall at the far end of the swing does not start another one.
 ONE_SWING_S = 1.5
+#: ... and a swing comes back: events later than ONE_SWING_S but within a whole period (2.5 s) are
+#: the same move while the hip has not come to rest between them (below IMMOBILE_SPEED for REST_S;
+#: the turning point of a swing is still for an instant only).
+SWING_S = 2.5
+REST_S = 0.25
 #: The last foot leaving and no foot on a hold for this long is a cut loose (see cut_loose_gaps).
 CUT_LOOSE_GAP_S = 1.0
 #: A flight moves the hip at least this far (torso lengths) over consecutive fast samples.
@@ -622,8 +627,8 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     for t0, _t1 in gaps:
         if t0 <= b - DISMOUNT_S:
             events.append((float(t0), "cut loose"))
+    v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1) if len(hip) >= 3 else np.zeros(len(hip))
     if len(hip) >= 3:
-        v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1)
         raw = track.hip()
         for s0, e0 in runs(v > DYNO_SPEED):
             seg = hip[max(0, s0 - 1):min(len(hip), e0 + 1)]
@@ -636,14 +641,22 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
             if any(_hands_seen_off(track, cs, float(ht[i])) for i in range(s0, e0)):
                 events.append((float(ht[s0]), "flight"))
     events.sort()
+    def rested(t0: float, t1: float) -> bool:  # did the hip come to rest between t0 and t1?
+        slow = (ht > t0) & (ht < t1) & (v < IMMOBILE_SPEED)
+        return any(ht[e0 - 1] - ht[s0] + dt >= REST_S - 1e-6 for s0, e0 in runs(slow))
+
     merged: list[tuple[float, str]] = []
+    last = -np.inf
     for time, kind in events:
-        if merged and time - merged[-1][0] <= ONE_SWING_S:
+        since = time - merged[-1][0] if merged else np.inf
+        if since <= ONE_SWING_S or (since <= SWING_S and not rested(last, time)):
             # a flight whose catch ends with the feet cutting loose is one move, followed by a swing
             if kind == "cut loose" and merged[-1][1] == "flight":
                 merged[-1] = (merged[-1][0], "flight, swing")
+            last = time
             continue
         merged.append((time, kind))
+        last = time
     return ([round(x, 2) for x, _ in merged], [round(x, 2) for x, k in merged if k == "flight, swing"],
             [round(x, 2) for x, k in merged if k == "cut loose"])
 
