@@ -57,6 +57,8 @@ VARIANTS: dict[str, str] = {
     "dark": "eq=brightness=-0.25:contrast=0.7",
     "zoom": "crop=iw/1.3:ih/1.3,scale=trunc(iw*1.3/2)*2:trunc(ih*1.3/2)*2",
     "noisy24": "fps=24,noise=alls=12:allf=t",
+    # a phone held sideways, or a broadcast with the wall across the frame: "up" is frame-left
+    "sideways": "transpose=2",
     "tilt": "rotate=0.12:ow=trunc(iw*0.78/2)*2:oh=trunc(ih*0.78/2)*2,scale=trunc(iw/0.78/2)*2:trunc(ih/0.78/2)*2",
 }
 
