@@ -340,6 +340,30 @@ def _roof_track() -> M.Track:
     return track
 
 
+def test_under_a_roof_a_rise_in_the_picture_does_not_start_the_climb_unless_the_climber_stood_before_it():
+    """Hanging under a roof from the first frame (no "up" from the body, feet on the wall beside the
+    hip), moving out along the roof raises the hip in the picture at 3 s: the climb began at the
+    first frame. The same rise after standing with the feet well below the hip starts it."""
+    t = np.arange(0, 8, 0.125)
+    y = np.where(t < 3.0, 800.0, np.maximum(700.0, 800 - 100 * (t - 3.0)))
+    hanging = _roof_track()
+    standing = _roof_track()
+    for track in (hanging, standing):
+        shift = np.column_stack([np.zeros_like(t), y - track.hip()[:, 1]])
+        track.lm[:, :, :2] += shift[:, None, :]
+    for i, ti in enumerate(t):
+        hip = hanging.hip()[i]
+        hanging.lm[i, P.L_ANKLE, :2] = hip + (-120, -10)  # feet on the wall beside the hip
+        hanging.lm[i, P.R_ANKLE, :2] = hip + (130, 20)
+        if ti < 3.0:
+            hip = standing.hip()[i]
+            standing.lm[i, P.L_ANKLE, :2] = hip + (-20, 160)  # feet on the floor, under the hip
+            standing.lm[i, P.R_ANKLE, :2] = hip + (20, 160 + 5 * math.sin(9 * ti))
+    assert not M.down_axis(hanging)[1] and not M.down_axis(standing)[1]
+    assert M.climb_window(hanging)[0] == 0.0
+    assert M.climb_window(standing)[0] >= 2.5
+
+
 def test_under_a_roof_the_height_is_not_claimed_and_the_timeline_says_what_it_shows():
     from core.analysis import camera
     from core.analysis.offline import build_record
@@ -383,6 +407,24 @@ def test_a_foot_gone_out_of_sight_on_its_hold_may_still_be_on_so_the_other_stepp
     together.lm[gone, P.L_ANKLE, 2] = together.lm[gone, P.L_KNEE, 2] = 0.3
     cs = M.contacts(together, 0.0, 6.0)
     assert M.cut_loose_gaps(together, cs, 0.0, 6.0) == [(pytest.approx(1.5, abs=0.13), pytest.approx(4.0, abs=0.13))]
+
+
+def test_a_foot_standing_still_on_a_new_hold_though_hardly_seen_keeps_the_other_stepping_from_a_cut_loose():
+    """The left foot moves to a new hold at 1.0 s and stands there behind the body (placed still, with
+    visibility 0.4: never a contact); the right foot leaves its hold at 2.0 s and steps about: footwork.
+    A left foot swinging about, as hardly seen, makes the right foot leaving a cut loose."""
+    t = np.arange(0, 6, 0.125)
+    right = [(0.0, 2.0, (600, 740)), (4.0, 6.0, (610, 740))]
+    behind = _feet_track(t, left=[(0.0, 1.0, (420, 760)), (1.25, 6.0, (380, 690))], right=right)
+    swinging = _feet_track(t, left=[(0.0, 1.0, (420, 760))], right=right)
+    for track in (behind, swinging):
+        dim = t >= 1.25
+        track.lm[dim, P.L_ANKLE, 2] = track.lm[dim, P.L_KNEE, 2] = 0.4
+    cs = M.contacts(behind, 0.0, 6.0)
+    assert not any(c.limb == "left_foot" and c.start >= 1.0 for c in cs)  # never seen well enough for a contact
+    assert M.cut_loose_gaps(behind, cs, 0.0, 6.0) == []
+    cs = M.contacts(swinging, 0.0, 6.0)
+    assert M.cut_loose_gaps(swinging, cs, 0.0, 6.0) == [(pytest.approx(2.0, abs=0.13), pytest.approx(4.0, abs=0.13))]
 
 
 def test_one_jittered_ankle_below_the_floor_does_not_move_the_floor():

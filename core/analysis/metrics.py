@@ -49,6 +49,9 @@ JUMP_TORSOS = 0.4
 JUMP_PER_S = 3.0
 #: A landmark is used only with at least this visibility.
 MIN_VISIBILITY = 0.5
+#: A joint the model places with less confidence than MIN_VISIBILITY but at least this is hardly seen
+#: (behind the body): its place still tells whether it moved (see _still_barely_seen).
+LOW_VISIBILITY = 0.3
 #: Elbow angle counted as a straight arm (Beltran Beltran et al. 2023: >= 150 degrees).
 STRAIGHT_ARM_DEG = 150.0
 #: A foot contact starting within this time after the same foot's previous contact, and within
@@ -100,6 +103,8 @@ MIN_CLIMB_S = 1.0
 #: "Down" from the body is certain when the torso lies within UPRIGHT_DEG of it in UPRIGHT_SHARE of frames.
 UPRIGHT_DEG = 45.0
 UPRIGHT_SHARE = 0.7
+#: Standing, the lower foot is at least this many torso lengths below the hip (legs are about 1.7).
+STAND_DROP = 0.75
 #: Quality gates over the frames of the climb: below FAIL the clip is NO_CLIMBER_DETECTED, below
 #: LOW the result is marked low_confidence. Denominator: sampled frames inside the climb window.
 QUALITY_GATE_FAIL = 0.25
@@ -364,7 +369,7 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
         got = _window_from_floor(track, down, floor)
         if got is not None:
             return got[0], got[1], "feet off the floor"
-    return _window_from_hip(track, down if certain else np.array([0.0, 1.0]))
+    return _window_from_hip(track, down if certain else np.array([0.0, 1.0]), certain)
 
 
 def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:
@@ -389,7 +394,7 @@ def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[fl
     return start, end
 
 
-def _window_from_hip(track: Track, down: np.ndarray) -> tuple[float, float, str]:
+def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tuple[float, float, str]:
     t = track.t
     idx = np.flatnonzero(track.found)
     hip = fill_gaps(track.hip(), t)
@@ -405,11 +410,29 @@ def _window_from_hip(track: Track, down: np.ndarray) -> tuple[float, float, str]
     # step back to where the rise began: the last still moment before it
     while start_i > first and height[start_i - 1] < height[start_i] - 1e-3:
         start_i -= 1
+    if not certain and not _stood(track, down, first, start_i):
+        # without a certain "up" the rise is only a rise in the picture; before it the feet were
+        # never below the hip as a person standing on a floor has them: on the wall all along
+        start_i = first
     top_i = int(np.nanargmax(np.where(track.found, height, -np.inf)))
     end_i = top_i
     while end_i + 1 <= idx[-1] and (not track.found[end_i + 1] or height[top_i] - height[end_i + 1] < END_DROP):
         end_i += 1
     return float(t[start_i]), float(t[end_i]), "detected"
+
+
+def _stood(track: Track, down: np.ndarray, i0: int, i1: int) -> bool:
+    """Were the feet below the hip (along ``down``) by at least STAND_DROP torso lengths in most of
+    the frames in [i0, i1) where a foot was seen? A person standing on the floor has them there
+    (legs are longer than a torso); one hanging under a roof, feet on the wall beside or above the
+    hip, does not. No foot seen: taken as standing (nothing says otherwise)."""
+    hip = track.hip()[i0:i1] @ down
+    feet = np.column_stack([track.point(P.L_ANKLE)[i0:i1] @ down, track.point(P.R_ANKLE)[i0:i1] @ down])
+    low = np.nanmax(np.where(np.isnan(feet), -np.inf, feet), axis=1)
+    seen = np.isfinite(low) & ~np.isnan(hip)
+    if seen.sum() < 2:
+        return True
+    return float(np.mean((low[seen] - hip[seen]) / track.torso_px >= STAND_DROP)) >= 0.5
 
 
 # --- contacts -----------------------------------------------------------------------------------
@@ -562,13 +585,30 @@ def _possibly_on(track: Track, other: list[Contact], at: float) -> bool:
         return False
     o = max(before, key=lambda x: x.end)
     t = track.t
+    idx = P.L_ANKLE if o.limb == "left_foot" else P.R_ANKLE
+    moment = max(FEET_TOGETHER_S, 2 * _dt(t)) + 1e-6
+    if at - o.end > moment and _still_barely_seen(track, idx, at):
+        return True  # it left its hold a while ago, and stands still somewhere it is hardly seen
     w = (t > o.end + 1e-6) & (t <= at + 1e-6)
-    p = track.point(P.L_ANKLE if o.limb == "left_foot" else P.R_ANKLE)[w]
+    p = track.point(idx)[w]
     seen = ~np.isnan(p[:, 0])
     if seen.any() and np.max(np.linalg.norm(p[seen] - np.array([o.x, o.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST:
         return False  # seen away from its hold: it left
     last_seen = float(t[w][seen][-1]) if seen.any() else o.end
-    return at - last_seen > max(FEET_TOGETHER_S, 2 * _dt(t)) + 1e-6
+    return at - last_seen > moment
+
+
+def _still_barely_seen(track: Track, idx: int, at: float) -> bool:
+    """Does limb end ``idx`` stay within CONTACT_RADIUS of one place from CONTACT_MIN_S before ``at``
+    to CONTACT_MIN_S after, counting positions the model gives with visibility down to
+    LOW_VISIBILITY? A foot behind the body, on a hold, is placed still with little confidence; a
+    foot that cut loose swings away with the other."""
+    w = (track.t >= at - CONTACT_MIN_S - 1e-6) & (track.t <= at + CONTACT_MIN_S + 1e-6)
+    p = track.lm[w, idx, :2]
+    p = p[track.lm[w, idx, 2] >= LOW_VISIBILITY]
+    if len(p) < max(3, int(0.75 * w.sum())):
+        return False
+    return bool(np.max(np.linalg.norm(p - np.median(p, axis=0), axis=1)) <= CONTACT_RADIUS * track.torso_px)
 
 
 def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[tuple[float, float]]:
