@@ -327,6 +327,19 @@ def test_both_feet_off_only_for_a_moment_between_footholds_is_footwork_not_feet_
     assert M.compute(long, (0.0, 6.0)).values["feet_off_share"] == pytest.approx(5 / 48, abs=0.03)
 
 
+def test_getting_off_the_wall_at_the_end_is_not_feet_off():
+    """Both feet leave the wall in the last half second before the climber is back on the floor
+    (stepping or dropping down): not feet off the wall, as it is no dynamic move. A climb still on
+    the wall when the clip ends has no such moment."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 4.5, (420, 760))], right=[(0.0, 4.5, (600, 740))])
+    m = M.compute(track, (0.0, 5.0))  # back on the floor at 5.0 s, the clip goes on
+    assert m.values["feet_off_share"] == 0.0 and m.values["dynos"] == 0
+    assert m.values["feet_seen_share"] == 1.0  # the moments left out are not "unseen"
+    still_on = M.compute(track, (0.0, 5.875))  # the clip ends on the wall: the feet were off at the end
+    assert still_on.values["feet_off_share"] > 0.15
+
+
 def _roof_track() -> M.Track:
     """Climbing out along a roof filmed from below: the hips rise in the picture while the torso lies
     along the roof, pointing now one way, now the other (it gives no "up")."""

@@ -87,7 +87,8 @@ REST_S = 0.25
 CUT_LOOSE_GAP_S = 1.0
 #: A flight moves the hip at least this far (torso lengths) over consecutive fast samples.
 FLIGHT_MIN_DIST = 0.4
-#: Feet leaving the wall this close to the end of the climb are the climber getting off, not a move.
+#: Feet leaving the wall this close to the end of the climb are the climber getting off, not a move
+#: (nor feet off the wall: see compute).
 DISMOUNT_S = 0.75
 #: Climb start: the hip has risen this far above its starting level; end: it fell this far below its top.
 #: (Used when no floor is in view.)
@@ -784,9 +785,14 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     for s, e in runs(feet_on == 0):
         if t[e - 1] - t[s] + _dt(t) < FEET_OFF_MIN_S - 1e-6:
             share_on[s:e] = np.nan
-    known = inside & ~np.isnan(share_on)
+    judged = inside.copy()
+    if b < t[-1] - 1e-6:
+        # the climb ended before the clip (back on the floor): its last moments are getting off the
+        # wall (stepping or dropping down), not footwork on it; left out, as for dynamic moves
+        judged &= t <= b - DISMOUNT_S + 1e-6
+    known = judged & ~np.isnan(share_on)
     feet_off_share = float((share_on[known] == 0).mean()) if known.sum() >= 4 else None
-    feet_known = float(known.sum() / inside.sum()) if inside.any() else 0.0
+    feet_known = float(known.sum() / judged.sum()) if judged.any() else 0.0
     continuity = tracking_continuity(track, inside)
     for i in np.flatnonzero(inside & track.found):
         lm = track.lm[i]
