@@ -110,6 +110,10 @@ LOST_AFTER_S = 0.4
 #: people are never mostly in the same place of the picture on a wall.
 SAME_BODY_TORSOS = 0.5
 SAME_BODY_IOU = 0.5
+#: A followed body not found in its predicted region is looked for again in one this much wider,
+#: then in an upright one this much wider (see PeopleTracker._read_wider).
+WIDER = 1.4
+UPRIGHT_WIDER = 1.2
 #: Appearance: hue x saturation histogram bins, for the torso and for the thighs.
 LOOK_BINS = (12, 4)
 LOOK_SIZE = 2 * LOOK_BINS[0] * LOOK_BINS[1]
@@ -266,8 +270,10 @@ class PeopleTracker:
         """Landmarks in each region, added to ``bodies`` (one per person); how many regions held nobody."""
         lost = 0
         for r, src in rois:
-            b = self.models.landmarks(img, r)
-            if b is None or torso_visibility(b.landmarks) < MIN_TORSO_VISIBILITY:
+            b = self._read(img, r)
+            if b is None and src == "track":
+                b = self._read_wider(img, r)
+            if b is None:
                 lost += 1
                 continue
             same = next((k for k, (o, _s) in enumerate(bodies) if _same_body(b.landmarks, o.landmarks)), None)
@@ -276,6 +282,22 @@ class PeopleTracker:
             elif b.presence > bodies[same][0].presence:
                 bodies[same] = (b, src)
         return lost
+
+
+    def _read(self, img: np.ndarray, r: Roi) -> Body | None:
+        b = self.models.landmarks(img, r)
+        return b if b is not None and torso_visibility(b.landmarks) >= MIN_TORSO_VISIBILITY else None
+
+    def _read_wider(self, img: np.ndarray, r: Roi) -> Body | None:
+        """A followed body the landmark model did not find where its last landmarks put it (a fast
+        swing leaves the predicted region; a body turned across the region's "up" is not read):
+        look again in a wider region, then in one standing upright, both around the same centre.
+        Only a body whose hips lie inside the predicted region counts (not a neighbour)."""
+        for again in (Roi(r.cx, r.cy, r.size * WIDER, r.angle), Roi(r.cx, r.cy, r.size * UPRIGHT_WIDER, 0.0)):
+            b = self._read(img, again)
+            if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
+                return b
+        return None
 
 
 def _same_region(a: Roi, b: Roi) -> bool:
