@@ -258,11 +258,15 @@ def _nearest_end(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.nda
     in time, end to start either way."""
     best = (float("inf"), float("inf"))
     first, last = chain[0], chain[-1]
+    f0, f1 = int(people.frame[first]), int(people.frame[last])
     for m in members:
-        for a, b in ((m[-1], first), (last, m[0])):
+        # the member's last candidate before this chain begins, and its first after it ends: a
+        # chain may fill a gap inside another (a moment the tracklet skipped), not only follow it
+        before = [k for k in m if int(people.frame[k]) < f0]
+        after = [k for k in m if int(people.frame[k]) > f1]
+        pairs = ([(before[-1], first)] if before else []) + ([(last, after[0])] if after else [])
+        for a, b in pairs:
             gap = float(t[people.frame[b]] - t[people.frame[a]])
-            if gap < 0:
-                continue
             d = float(np.linalg.norm(hips[b] - hips[a])) / max(torsos[a], torsos[b])
             if gap < best[0]:
                 best = (gap, d)
