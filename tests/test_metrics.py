@@ -340,6 +340,57 @@ def test_getting_off_the_wall_at_the_end_is_not_feet_off():
     assert still_on.values["feet_off_share"] > 0.15
 
 
+def _hands_track(t: np.ndarray) -> M.Track:
+    """Hanging on the wall from the first frame (no floor in view), both hands still on one hold."""
+    track = _track_from_hip(t, np.column_stack([np.full(len(t), 500.0), np.full(len(t), 500.0)]))
+    track.lm[:, P.L_ANKLE, :2] = (380, 520)  # feet on the wall beside the hip: not standing
+    track.lm[:, P.R_ANKLE, :2] = (620, 520)
+    return track
+
+
+def test_a_hand_seen_reaching_to_its_first_hold_just_after_the_clip_begins_is_a_move():
+    """The clip begins on the wall: a hand that leaves the start hold at once (never still there
+    long enough for a contact) and takes a new hold 0.4 s in has moved; no grace, as there would be
+    for start holds settling just after leaving the floor."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    track.lm[t < 0.375, P.L_WRIST, :2] = np.column_stack([420 + 200 * t[t < 0.375], np.full((t < 0.375).sum(), 320)])
+    track.lm[t >= 0.375, P.L_WRIST, :2] = (520, 200)  # the new hold, 1.5 torso lengths away
+    m = M.compute(track)
+    assert m.window[0] == 0.0 and m.values["moves"] == 1
+
+
+def test_a_hand_out_of_sight_for_seconds_and_then_seen_on_a_hold_was_not_seen_moving():
+    """Seen once at the start, then hidden (behind the head, under a roof) for three seconds, then
+    seen still on a hold a torso length from that one sighting: no move was seen. Seen elsewhere in
+    the second before (reaching), it is one."""
+    t = np.arange(0, 6, 0.125)
+    hidden = _hands_track(t)
+    hidden.lm[:, P.R_WRIST, :2] = (600, 300)
+    hidden.lm[0, P.R_WRIST, :2] = (600, 420)
+    hidden.lm[(t > 0) & (t < 3.5), P.R_WRIST, 2] = 0.1
+    assert M.compute(hidden).values["moves"] == 0
+    reaching = _hands_track(t)
+    reaching.lm[:, P.R_WRIST, :2] = (600, 300)
+    reaching.lm[(t > 0) & (t < 2.75), P.R_WRIST, 2] = 0.1
+    reaching.lm[(t >= 2.75) & (t < 3.5), P.R_WRIST, :2] = (600, 420)  # seen away, then on the hold
+    assert M.compute(reaching).values["moves"] == 1
+
+
+def test_feet_leaving_to_step_down_are_no_cut_loose_but_a_hang_before_the_drop_is():
+    """The last foot leaves 1 s before the climber is back on the floor and no foot takes a hold
+    again: stepping down, not a cut loose. Cutting loose 3.5 s before and hanging until the drop is."""
+    t = np.arange(0, 6, 0.125)
+    down = _feet_track(t, left=[(0.0, 4.5, (420, 760))], right=[(0.0, 4.5, (600, 740))], hidden=(4.75, 6.0))
+    cs = M.contacts(down, 0.0, 5.5)
+    assert M.cut_loose_gaps(down, cs, 0.0, 5.5) == []
+    assert M.compute(down, (0.0, 5.5)).values["dynos"] == 0
+    hang = _feet_track(t, left=[(0.0, 2.0, (420, 760))], right=[(0.0, 2.0, (600, 740))], hidden=(2.25, 6.0))
+    cs = M.contacts(hang, 0.0, 5.5)
+    assert M.cut_loose_gaps(hang, cs, 0.0, 5.5) == [(pytest.approx(2.0, abs=0.13), 5.5)]
+    assert M.compute(hang, (0.0, 5.5)).values["dynos"] == 1
+
+
 def _roof_track() -> M.Track:
     """Climbing out along a roof filmed from below: the hips rise in the picture while the torso lies
     along the roof, pointing now one way, now the other (it gives no "up")."""
@@ -375,6 +426,15 @@ def test_under_a_roof_a_rise_in_the_picture_does_not_start_the_climb_unless_the_
     assert not M.down_axis(hanging)[1] and not M.down_axis(standing)[1]
     assert M.climb_window(hanging)[0] == 0.0
     assert M.climb_window(standing)[0] >= 2.5
+    # no rise at all (along the roof at one height) and never standing: on the wall all along, and
+    # the window is as sure as one found by a rise (a sitting spectator is not chosen by it: see people)
+    level = _roof_track()
+    level.lm[:, :, 1] += (800.0 - level.hip()[:, 1])[:, None]
+    for i in range(len(t)):
+        level.lm[i, P.L_ANKLE, :2] = level.hip()[i] + (-120, -10)
+        level.lm[i, P.R_ANKLE, :2] = level.hip()[i] + (130, 20)
+    assert M.climb_window(level) == (0.0, float(t[-1]), M.ON_THE_WALL_THROUGHOUT)
+    assert M.compute(level).window_certain
 
 
 def test_under_a_roof_the_height_is_not_claimed_and_the_timeline_says_what_it_shows():

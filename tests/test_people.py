@@ -119,6 +119,59 @@ def test_one_body_read_two_ways_is_one_person_and_two_climbers_side_by_side_are_
     assert not P._same_body(_body(300, 600), _body(330, 500))  # one above, boxes overlapping a little
 
 
+class _Reader:
+    """Stands in for the pose models (our own interface, not an SDK's): one body with its hips at
+    ``hip``, which the landmark model reads only in a region at least ``needs`` times as big as the
+    body's own; the detector finds nobody (a hanging body in a pose it does not know)."""
+
+    def __init__(self, hip: tuple[float, float], needs: float) -> None:
+        self.hip, self.needs, self.size = np.array(hip), needs, 300.0
+
+    def detect(self, _img: np.ndarray) -> list:
+        return []
+
+    def landmarks(self, _img: np.ndarray, roi: Roi):
+        from core.analysis.blazepose import Body
+
+        if roi.size < self.needs * self.size:
+            return None
+        lm = _body(*self.hip)
+        return Body(lm, 0.9, roi, np.array([self.hip, self.hip - (0, self.size / 2)]))
+
+
+def test_a_followed_body_lost_in_its_predicted_region_is_read_in_a_wider_one_around_the_same_place():
+    """A fast swing leaves the region the last landmarks predicted: the body is looked for again in a
+    wider region and found, instead of lost until the detector sees it again. A body whose hips lie
+    outside the predicted region is somebody else, and not taken."""
+    img = np.zeros((960, 720, 3), np.uint8)
+    for hip, found in (((360.0, 500.0), True), ((360.0 + 200, 500.0), False)):
+        tracker = P.PeopleTracker(_Reader(hip, needs=1.3))  # type: ignore[arg-type]
+        tracker.follow = [(Roi(360.0, 500.0, 300.0, 0.3), 0.0)]  # predicted here, turned a little
+        tracker.seen = 1  # not a detection round
+        got = tracker.frame(img, 0.125)
+        assert bool(got) is found
+        if found:
+            assert got[0].source == "track" and np.allclose(P.hip_centre(got[0].landmarks), hip)
+
+
+def test_a_tracklet_filling_a_hole_inside_another_is_measured_against_its_edges():
+    """A tracklet may skip a few frames (a misread body it did not take, the skeleton collapsed to
+    18 px in a dark roof clip) and go on: the tracklet of those frames lies inside its span, and is
+    as near to it as the frames either side, so the two can be one person."""
+    from core.analysis.people import _nearest_end
+
+    t = np.arange(0, 4, 0.125)
+    seen: list[list[P.Candidate]] = [[P.Candidate(_body(300 + 5 * i, 600), np.zeros(4), 0.9, _look(2), "track")]
+                                     for i in range(len(t))]
+    people = People.from_frames(seen)
+    hips = np.array([P.hip_centre(lm) for lm in people.landmarks])
+    torsos = np.array([P.torso_length(lm) for lm in people.landmarks])
+    hole = [k for k in range(len(t)) if 16 <= people.frame[k] <= 21]
+    around = [k for k in range(len(t)) if k not in hole]
+    gap, d = _nearest_end(people, t, hips, torsos, [around], hole)
+    assert gap == pytest.approx(0.125) and d < 0.1
+
+
 def test_people_keep_one_identity_and_a_passer_by_is_someone_else():
     """A climber seen for 4 s with a 1.5 s gap (hidden behind a volume) stays one person; a second
     climber beside them is another; someone in other clothes crossing the frame is a third, even

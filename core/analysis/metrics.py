@@ -61,8 +61,12 @@ REPLACE_DIST = 0.4
 #: A hand contact further than this from the same hand's previous contact is a move to a new hold
 #: (twice the contact radius: two spans of one grip, split by jitter, are not a move).
 NEW_HOLD_DIST = 0.45
-#: A hand's first hold taken later than this after the climb began may be a move (see compute).
+#: A hand's first hold taken later than this after the climb began from the floor may be a move (the
+#: start holds are taken while still standing, and settle a moment after; see compute). A clip that
+#: begins with the climber on the wall has no such moment: a hand seen elsewhere first has moved.
 FIRST_HOLD_GRACE_S = 0.5
+#: ... and it is a move only if the hand was seen elsewhere in the REACH_SEEN_S before (a reach).
+REACH_SEEN_S = 1.0
 #: Slack around the outermost contacts when testing whether the hip is over the support (torso lengths).
 SUPPORT_MARGIN = 0.15
 #: Hip speed above this (torso lengths/s) with no hand on a hold is a flight phase (dyno, lunge).
@@ -104,6 +108,10 @@ MIN_CLIMB_S = 1.0
 #: "Down" from the body is certain when the torso lies within UPRIGHT_DEG of it in UPRIGHT_SHARE of frames.
 UPRIGHT_DEG = 45.0
 UPRIGHT_SHARE = 0.7
+#: How the window was found when the climber was seen only hanging on the wall (see _window_from_hip);
+#: not counted as time on the wall when choosing the climber: a spectator sitting on the floor has
+#: the feet no lower than the hips either.
+ON_THE_WALL_THROUGHOUT = "on the wall throughout"
 #: Standing, the lower foot is at least this many torso lengths below the hip (legs are about 1.7).
 STAND_DROP = 0.75
 #: Quality gates over the frames of the climb: below FAIL the clip is NO_CLIMBER_DETECTED, below
@@ -406,6 +414,9 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
     base = float(np.min(height[first:first + max(2, int(1.0 / max(np.median(np.diff(t)), 1e-3)))]))
     risen = np.flatnonzero((height - base > START_RISE) & track.found)
     if len(risen) == 0:
+        if not _stood(track, down, int(idx[0]), int(idx[-1]) + 1):
+            # never a rise, and never standing (feet below the hip): hanging on the wall all along
+            return float(t[idx[0]]), float(t[idx[-1]]), ON_THE_WALL_THROUGHOUT
         return float(t[idx[0]]), float(t[idx[-1]]), "no vertical progress: whole track"
     start_i = int(risen[0])
     # step back to where the rise began: the last still moment before it
@@ -499,9 +510,11 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
 
 
 def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
-    """Was limb end ``idx`` seen, inside the climb before contact ``c``, further than NEW_HOLD_DIST
-    from where ``c`` is?"""
-    w = (track.t >= a - 1e-6) & (track.t < c.start - 1e-6)
+    """Was limb end ``idx`` seen, inside the climb and in the REACH_SEEN_S before contact ``c``,
+    further than NEW_HOLD_DIST from where ``c`` is? A hand out of sight for seconds and then seen
+    still on a hold was not seen moving to it (under a roof the start hold's hand is hidden for
+    seconds behind the head): one sighting long before is no evidence of a move."""
+    w = (track.t >= max(a, c.start - REACH_SEEN_S) - 1e-6) & (track.t < c.start - 1e-6)
     p = track.point(idx)[w]
     p = p[~np.isnan(p[:, 0])]
     return bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px
@@ -626,9 +639,11 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
         if _possibly_on(track, [o for o in feet if o.limb != c.limb], c.end):
             continue  # the other foot went out of sight on its hold, and may be there still
         nxt = min((o.start for o in feet if o.start > c.end + 1e-6), default=b)
+        if nxt >= b - 1e-6 and c.end > b - DISMOUNT_S - CUT_LOOSE_GAP_S + 1e-6:
+            continue  # no foot back before the floor, and no hang before getting off: stepping down
         idx = P.L_ANKLE if c.limb == "left_foot" else P.R_ANKLE
-        if nxt - c.end >= CUT_LOOSE_GAP_S and a <= c.end <= b and _leaves(track, idx, c):
-            out.append((c.end, nxt))
+        if nxt - c.end >= CUT_LOOSE_GAP_S and a <= c.end <= b and _leaves(track, idx, c) and (c.end, nxt) not in out:
+            out.append((c.end, nxt))  # (both feet leaving together give it once)
     return out
 
 
@@ -753,6 +768,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # moves: hand contacts on a new hold
     moves = 0
     last_by_limb: dict[str, Contact] = {}
+    grace = FIRST_HOLD_GRACE_S if a > t[0] + 1e-6 else 0.0
     for c in hands:
         prev = last_by_limb.get(c.limb)
         # a hand's first hold is where it started, unless the hand was seen elsewhere in the climb
@@ -761,7 +777,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         if prev is not None:
             moved = math.dist((c.x, c.y), (prev.x, prev.y)) / track.torso_px > NEW_HOLD_DIST
         else:
-            moved = c.start - a > FIRST_HOLD_GRACE_S and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
+            moved = c.start - a > grace and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
         moves += int(moved)
         last_by_limb[c.limb] = c
     # foot re-placements
@@ -867,4 +883,4 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     values["tracking_continuity"] = round(continuity, 3)
     values["feet_seen_share"] = round(feet_known, 3)
     return Metrics(values, pauses, cs, (a, b, how), hip, ht, v, coverage, dynos, swings, cut_looses, samples, support_n,
-                   continuity, feet_known, how in ("feet off the floor", "detected", "manual trim"))
+                   continuity, feet_known, how in ("feet off the floor", "detected", "manual trim", ON_THE_WALL_THROUGHOUT))
