@@ -391,6 +391,25 @@ def test_feet_leaving_to_step_down_are_no_cut_loose_but_a_hang_before_the_drop_i
     assert M.compute(hang, (0.0, 5.5)).values["dynos"] == 1
 
 
+def test_a_grip_split_by_jitter_is_measured_from_where_the_hand_took_the_hold():
+    """One hold, three spans of the grip (the hand seen off it for a moment between): the second
+    0.41 torso lengths from the first, the third 0.47 from the second but 0.1 from the first. No
+    move: the hold is where the hand first took it, so jitter cannot creep into a move."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    spans = [((0.0, 1.9), (600, 300)), ((2.25, 3.9), (604, 341)), ((4.25, 6.0), (601, 294))]
+    for i, ti in enumerate(t):
+        on = next((xy for (a, b), xy in spans if a <= ti < b), None)
+        if on is None:
+            track.lm[i, P.R_WRIST, :2] = (600, 300)
+            track.lm[i, P.R_WRIST, 2] = 0.1  # out of sight between the spans
+        else:
+            track.lm[i, P.R_WRIST, :2] = on
+    cs = [c for c in M.contacts(track, 0.0, 5.875) if c.limb == "right_hand"]
+    assert len(cs) == 3
+    assert M.compute(track).values["moves"] == 0
+
+
 def _roof_track() -> M.Track:
     """Climbing out along a roof filmed from below: the hips rise in the picture while the torso lies
     along the roof, pointing now one way, now the other (it gives no "up")."""

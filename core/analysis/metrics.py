@@ -779,7 +779,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         else:
             moved = c.start - a > grace and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
         moves += int(moved)
-        last_by_limb[c.limb] = c
+        if moved or prev is None:
+            # the hold is where the hand first took it: a later span on it (a re-grip, or the grip
+            # split by jitter) is measured from there, so jitter cannot creep into a move
+            last_by_limb[c.limb] = c
     # foot re-placements
     replacements = 0
     last_by_limb = {}
