@@ -410,6 +410,40 @@ def test_a_grip_split_by_jitter_is_measured_from_where_the_hand_took_the_hold():
     assert M.compute(track).values["moves"] == 0
 
 
+def _pull(t: np.ndarray) -> M.Track:
+    """The hip rises 1.5 torso lengths between 2.0 and 2.6 s (2.5 torso lengths/s), feet on their
+    holds, hands on theirs until 2.375 s."""
+    hip_y = 500 - 150 * np.clip((t - 2.0) / 0.6, 0, 1)
+    track = _hands_track(t)
+    track.lm[:, :, 1] += (hip_y - 500)[:, None]
+    track.lm[:, P.L_ANKLE, :2] = (380, 520)
+    track.lm[:, P.R_ANKLE, :2] = (620, 520)
+    track.lm[:, P.L_WRIST, :2] = (460, 280)
+    track.lm[:, P.R_WRIST, :2] = (540, 280)
+    return track
+
+
+def test_a_flight_is_both_hands_off_while_the_hip_flies_not_a_hand_changing_holds():
+    """A dyno: the hip flies 1.5 torso lengths while both hands are off their holds for 0.25 s and
+    more: a dynamic move. A pull-up then a reach: the same hip, but the hands are off together only
+    in the one sample where the left leaves its hold as the right's grip jitters: not a flight."""
+    t = np.arange(0, 5, 0.125)
+    dyno = _pull(t)
+    air = (t > 2.375) & (t < 2.75)
+    dyno.lm[air, P.L_WRIST, :2] = np.column_stack([np.full(air.sum(), 460.0), 280 - 400 * (t[air] - 2.375)])
+    dyno.lm[air, P.R_WRIST, :2] = np.column_stack([np.full(air.sum(), 540.0), 280 - 400 * (t[air] - 2.375)])
+    dyno.lm[t >= 2.75, P.L_WRIST, :2] = (460, 130)
+    dyno.lm[t >= 2.75, P.R_WRIST, :2] = (540, 130)
+    m = M.compute(dyno)
+    assert m.values["dynos"] == 1 and not m.cut_looses
+    reach = _pull(t)
+    reach.lm[t >= 2.5, P.L_WRIST, :2] = (460, 130)  # the left takes a new hold
+    reach.lm[t == 2.5, P.L_WRIST, :2] = (460, 200)  # on its way
+    reach.lm[t == 2.5, P.R_WRIST, :2] = (540, 330)  # the right's grip jitters for one sample
+    m = M.compute(reach)
+    assert m.values["moves"] == 1 and m.values["dynos"] == 0
+
+
 def _roof_track() -> M.Track:
     """Climbing out along a roof filmed from below: the hips rise in the picture while the torso lies
     along the roof, pointing now one way, now the other (it gives no "up")."""

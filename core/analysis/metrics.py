@@ -694,7 +694,10 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
             steps = np.linalg.norm(np.diff(raw[i0:i1 + 1], axis=0), axis=1) / track.torso_px
             if np.any(steps > JUMP_TORSOS + JUMP_PER_S * _dt(t)):
                 continue  # the skeleton leapt (to someone else and back): not a body in flight
-            if any(_hands_seen_off(track, cs, float(ht[i])) for i in range(s0, e0)):
+            # both hands off in two samples running: a hand changing holds leaves one sample with
+            # neither still (a pull-up then a reach is not a flight)
+            off_hands = np.array([_hands_seen_off(track, cs, float(ht[i])) for i in range(max(0, s0 - 1), min(len(ht), e0 + 1))])
+            if (off_hands[:-1] & off_hands[1:]).any():
                 events.append((float(ht[s0]), "flight"))
     events.sort()
     def rested(t0: float, t1: float) -> bool:  # did the hip come to rest between t0 and t1?
