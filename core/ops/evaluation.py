@@ -59,6 +59,9 @@ VARIANTS: dict[str, str] = {
     "noisy24": "fps=24,noise=alls=12:allf=t",
     # a phone held sideways, or a broadcast with the wall across the frame: "up" is frame-left
     "sideways": "transpose=2",
+    # a phone panning about: a window 85% of the frame swinging across it and up and down
+    "panning": "crop=trunc(iw*0.85/2)*2:trunc(ih*0.85/2)*2:x='(iw-ow)/2*(1+sin(t*1.3))':y='(ih-oh)/2*(1+sin(t*0.9+1))',"
+               "scale=trunc(iw/0.85/2)*2:trunc(ih/0.85/2)*2",
     "tilt": "rotate=0.12:ow=trunc(iw*0.78/2)*2:oh=trunc(ih*0.78/2)*2,scale=trunc(iw/0.78/2)*2:trunc(ih/0.78/2)*2",
 }
 
