@@ -330,15 +330,21 @@ def down_axis(track: Track) -> tuple[np.ndarray, bool]:
     return out, agree >= UPRIGHT_SHARE
 
 
+def lower_foot(track: Track, down: np.ndarray) -> np.ndarray:
+    """Per frame, the depth along ``down`` (pixels) of the lower of the seen feet; -inf when neither
+    foot is seen."""
+    feet = np.column_stack([track.point(P.L_ANKLE) @ down, track.point(P.R_ANKLE) @ down])
+    return np.max(np.where(np.isnan(feet), -np.inf, feet), axis=1)
+
+
 def floor_line(track: Track, down: np.ndarray) -> float | None:
     """The floor, as the depth (along ``down``, pixels) of the lowest place a foot stands still for
     FLOOR_MIN_S, if that happens at the start or the end of the clip (a climb starts and ends on the
     floor; a clip that starts and ends on the wall shows no floor, and a foothold is not one)."""
     t = track.t
-    feet = np.column_stack([track.point(P.L_ANKLE) @ down, track.point(P.R_ANKLE) @ down])
-    if len(t) == 0 or np.isnan(feet).all():
+    depth = lower_foot(track, down)
+    if len(t) == 0 or not np.isfinite(depth).any():
         return None
-    depth = np.max(np.where(np.isnan(feet), -np.inf, feet), axis=1)
     # the deepest level a foot is at in two samples running: one sample deeper is pose noise (a
     # single jittered ankle set the floor a band too low, and a foot standing on it read as off)
     lowest = float(np.max(np.minimum(depth[:-1], depth[1:]))) if len(depth) > 1 else float(depth[0])
@@ -384,8 +390,8 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
 def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:
     t = track.t
     band = FLOOR_BAND * track.torso_px
-    depth = np.column_stack([track.point(P.L_ANKLE) @ down, track.point(P.R_ANKLE) @ down])
-    on_floor = np.nanmax(np.where(np.isnan(depth), -np.inf, depth), axis=1) >= floor - band
+    lowest = lower_foot(track, down)
+    on_floor = lowest >= floor - band
     off = ~on_floor & track.found
     best: tuple[int, int] | None = None
     for s0, e0 in runs(off):  # the longest stretch off the floor is the climb
@@ -395,7 +401,6 @@ def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[fl
         return None
     s0, e0 = best
     # the foot left the floor where it began to rise, not where it cleared the band
-    lowest = np.max(np.where(np.isnan(depth), -np.inf, depth), axis=1)
     while s0 > 1 and np.isfinite(lowest[s0 - 1]) and lowest[s0 - 2] > lowest[s0 - 1] + 1e-6:
         s0 -= 1
     start = float(t[s0 - 1] + t[s0]) / 2 if s0 > 0 else float(t[0])  # left the floor between two samples
@@ -439,8 +444,7 @@ def _stood(track: Track, down: np.ndarray, i0: int, i1: int) -> bool:
     (legs are longer than a torso); one hanging under a roof, feet on the wall beside or above the
     hip, does not. No foot seen: taken as standing (nothing says otherwise)."""
     hip = track.hip()[i0:i1] @ down
-    feet = np.column_stack([track.point(P.L_ANKLE)[i0:i1] @ down, track.point(P.R_ANKLE)[i0:i1] @ down])
-    low = np.nanmax(np.where(np.isnan(feet), -np.inf, feet), axis=1)
+    low = lower_foot(track, down)[i0:i1]
     seen = np.isfinite(low) & ~np.isnan(hip)
     if seen.sum() < 2:
         return True

@@ -283,7 +283,6 @@ class PeopleTracker:
                 bodies[same] = (b, src)
         return lost
 
-
     def _read(self, img: np.ndarray, r: Roi) -> Body | None:
         b = self.models.landmarks(img, r)
         return b if b is not None and torso_visibility(b.landmarks) >= MIN_TORSO_VISIBILITY else None
@@ -309,7 +308,6 @@ def _same_body(a: np.ndarray, b: np.ndarray) -> bool:
     if float(np.linalg.norm(hip_centre(a) - hip_centre(b))) < SAME_BODY_TORSOS * scale:
         return True
     return box_iou(np.array(bbox(a)), np.array(bbox(b))) >= SAME_BODY_IOU
-
 
 
 #: Frames per block handed to one pose worker: long enough for MediaPipe's video-mode tracking to
