@@ -43,7 +43,14 @@ with side:
             st.caption(_("Both replays start where each climb starts and play in step. If one is a little ahead, move B "
                          "by single frames."))
         elif media_url(a, "replay") is not None:
-            st.info(_("A replay is still being prepared or was not kept; compare the key frames below."))
+            # a replay is made after the result is stored: the player appears by itself once both are
+            @st.fragment(run_every=2.0)
+            def replays_pending() -> None:
+                if all(api.replay_ready(x, user) for x in (a, b)):
+                    st.rerun()
+                st.info(_("A replay is still being prepared or was not kept; compare the key frames below."))
+
+            replays_pending()
 
         g1, g2 = st.columns(2)
         g1.plotly_chart(api.charts.radar_figure(cmp["a"], cmp["b"], ("A", "B")), width="stretch")

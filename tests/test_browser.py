@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from pathlib import Path
 from typing import Iterator
 
@@ -27,6 +28,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 
 
+#: the running server's data directory (the compare test holds a replay back in its database)
+DATA: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def server(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     need("chromium", Path(CHROMIUM).exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
@@ -39,6 +44,7 @@ def server(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     acc.link(acc.require("ana@climb.test"), acc.require("cole@climb.test"))
     env = {"PERFORMATE_S3_BUCKET": bucket, "PERFORMATE_S3_ENDPOINT_URL": moto_server,
            "PERFORMATE_ANALYZER": "offline", "PERFORMATE_WORKERS": "1"}
+    DATA["dir"] = data
     with serve(data, env) as (url, log):
         yield url
     text = log.read_text()
@@ -213,9 +219,21 @@ def test_who_sees_climber_a_result(browser, server):
 def test_coach_compares_two_attempts(browser, server):
     page = signed_in(browser, server, "cole@climb.test")
     upload(page, server, REAL_HANDHELD, "Ana", "Overhang 2")
+    # the replay is made after the result is stored: wait for it, then hold it back so the page
+    # opens as it does while the replay is still being made, and must show the player by itself
+    db = sqlite3.connect(DATA["dir"] / "performate.db")
+    wait_for(lambda: db.execute("select count(*) from analyses where status='completed' and replay_ref is null")
+             .fetchone()[0] == 0, timeout=120, what="both replays to be made")
+    row = db.execute("select analysis_id, replay_ref from analyses order by created_at desc limit 1").fetchone()
+    with db:
+        db.execute("update analyses set replay_ref=null where analysis_id=?", (row[0],))
     page.goto(server + "/compare")
     page.wait_for_selector("text=Compare sessions", timeout=30000)
     page.get_by_role("tab", name="Two attempts side by side").click()
+    page.wait_for_selector("text=A replay is still being prepared", timeout=30000)
+    with db:
+        db.execute("update analyses set replay_ref=? where analysis_id=?", (row[1], row[0]))
+    db.close()
     wait_for(lambda: page.locator(".js-plotly-plot").count() >= 2, timeout=30, what="comparison charts")
     # the verdict first, in words: which attempt was better, or that they are close
     verdict = page.locator("h4").first.inner_text()
