@@ -490,6 +490,25 @@ def test_under_a_roof_a_rise_in_the_picture_does_not_start_the_climb_unless_the_
     assert M.compute(level).window_certain
 
 
+def test_under_a_roof_a_slow_slide_down_the_picture_is_not_a_fall_a_fast_drop_is():
+    """No "up" from the body (a roof, perhaps filmed sideways): the hip rises in the picture, then
+    moves back down it at 0.3 torso lengths a second, as moving along the roof shows. That is not
+    the end of the climb; letting go (1 torso length in 0.25 s) is."""
+    t = np.arange(0, 8, 0.125)
+    slide = _roof_track()
+    y = np.where(t < 2.0, 800 - 50 * t, 700 + 30 * (t - 2.0))
+    slide.lm[:, :, 1] += (y - slide.hip()[:, 1])[:, None]
+    for i in range(len(t)):
+        slide.lm[i, P.L_ANKLE, :2] = slide.hip()[i] + (-120, -10)  # feet on the wall beside the hip
+        slide.lm[i, P.R_ANKLE, :2] = slide.hip()[i] + (130, 20)
+    assert not M.down_axis(slide)[1]
+    assert M.climb_window(slide)[1] == float(t[-1])
+    drop = _roof_track()
+    y = np.where(t < 2.0, 800 - 50 * t, np.where(t < 5.0, 700.0, np.minimum(1000.0, 700 + 400 * (t - 5.0))))
+    drop.lm[:, :, 1] += (y - drop.hip()[:, 1])[:, None]
+    assert 4.9 <= M.climb_window(drop)[1] <= 5.5
+
+
 def test_under_a_roof_the_height_is_not_claimed_and_the_timeline_says_what_it_shows():
     from core.analysis import camera
     from core.analysis.offline import build_record

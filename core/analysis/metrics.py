@@ -98,6 +98,9 @@ DISMOUNT_S = 0.75
 #: (Used when no floor is in view.)
 START_RISE = 0.3
 END_DROP = 0.6
+#: ... and without a certain "up", only a drop that fast (seconds; falling from rest takes 0.25 s to
+#: drop 0.6 torso lengths, ~30 cm) is a fall off the wall.
+DROP_S = 0.5
 #: The floor: the lowest level (along "down") where a foot stands still for FLOOR_MIN_S, within the
 #: first or last EDGE_SHARE of the clip; a foot within FLOOR_BAND torso lengths of it is on the floor
 #: (soft mats, perspective). A climb is at least MIN_CLIMB_S off the floor.
@@ -433,8 +436,16 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
         start_i = first
     top_i = int(np.nanargmax(np.where(track.found, height, -np.inf)))
     end_i = top_i
-    while end_i + 1 <= idx[-1] and (not track.found[end_i + 1] or height[top_i] - height[end_i + 1] < END_DROP):
-        end_i += 1
+    # a drop of END_DROP from the top ends the climb; without a certain "up" only a fast one (a body
+    # letting go falls it within DROP_S), as the hip moving along a roof shows in the picture
+    # (a roof filmed sideways) is a slow slide across it, not a fall
+    span = max(1, int(round(DROP_S / max(_dt(t), 1e-3))))
+    while end_i + 1 <= idx[-1]:
+        nxt = end_i + 1
+        ref = height[top_i] if certain else np.max(height[max(top_i, nxt - span):nxt])
+        if track.found[nxt] and ref - height[nxt] >= END_DROP:
+            break
+        end_i = nxt
     return float(t[start_i]), float(t[end_i]), "detected"
 
 
