@@ -391,6 +391,19 @@ def test_feet_leaving_to_step_down_are_no_cut_loose_but_a_hang_before_the_drop_i
     assert M.compute(hang, (0.0, 5.5)).values["dynos"] == 1
 
 
+def test_a_cut_loose_just_before_the_clip_ends_on_the_wall_counts_one_before_the_floor_does_not():
+    """Clips made to show a move often end just after it: both feet cut loose 0.75 s before the
+    last frame, the climber still on the wall, is a dynamic move. The same feet leaving 0.5 s
+    before the climber is back on the floor are getting off."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 5.0, (420, 760))], right=[(0.0, 5.0, (600, 740))])
+    end = float(t[-1])
+    m = M.compute(track, (0.0, end))
+    assert m.values["dynos"] == 1 and m.cut_looses and abs(m.cut_looses[0] - 5.0) <= 0.13
+    assert m.values["feet_off_share"] >= 0.1  # the last 0.75 s of 5.9 are judged too
+    assert M.compute(track, (0.0, 5.5)).values["dynos"] == 0
+
+
 def test_a_grip_split_by_jitter_is_measured_from_where_the_hand_took_the_hold():
     """One hold, three spans of the grip (the hand seen off it for a moment between): the second
     0.41 torso lengths from the first, the third 0.47 from the second but 0.1 from the first. No

@@ -647,6 +647,7 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
     hands settles before the feet come back; in footwork one foot is on, or the next one is within
     a moment). Each is (the foot left, the next foot contact or the end of the climb)."""
     feet = sorted((c for c in cs if c.hold_type == "foot"), key=lambda c: c.end)
+    getting_off = _got_off(track, b)
     out = []
     for c in feet:
         if any(o is not c and o.start <= c.end + 1e-6 < o.end for o in feet):
@@ -654,12 +655,17 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
         if _possibly_on(track, [o for o in feet if o.limb != c.limb], c.end):
             continue  # the other foot went out of sight on its hold, and may be there still
         nxt = min((o.start for o in feet if o.start > c.end + 1e-6), default=b)
-        if nxt >= b - 1e-6 and c.end > b - DISMOUNT_S - CUT_LOOSE_GAP_S + 1e-6:
+        if getting_off and nxt >= b - 1e-6 and c.end > b - DISMOUNT_S - CUT_LOOSE_GAP_S + 1e-6:
             continue  # no foot back before the floor, and no hang before getting off: stepping down
         idx = P.L_ANKLE if c.limb == "left_foot" else P.R_ANKLE
         if nxt - c.end >= CUT_LOOSE_GAP_S and a <= c.end <= b and _leaves(track, idx, c) and (c.end, nxt) not in out:
             out.append((c.end, nxt))  # (both feet leaving together give it once)
     return out
+
+
+def _got_off(track: Track, b: float) -> bool:
+    """Did the climb end before the clip (the climber back on the floor), rather than with it?"""
+    return bool(b < track.t[-1] - 1e-6)
 
 
 def _hands_seen_off(track: Track, cs: list[Contact], time: float) -> bool:
@@ -680,11 +686,14 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
       the body then hangs and swings on the hands;
     - flight: the hip moves faster than DYNO_SPEED (any direction: "up" depends on the camera) over
       consecutive samples and at least FLIGHT_MIN_DIST while a hand is off its hold (dyno, lunge).
-    Feet leaving in the last DISMOUNT_S of the climb are the climber getting off, not a move."""
+    Feet leaving in the last DISMOUNT_S of a climb that ends on the floor are the climber getting
+    off, not a move; a clip that ends with the climber still on the wall is judged to its last frame
+    (a clip cut just after the catch of a dyno, as clips to show one often are)."""
     t = track.t
     dt = _dt(t)
     events: list[tuple[float, str]] = []
-    off = (feet == 0) & (t >= a - 1e-6) & (t <= b - DISMOUNT_S)
+    last = b - DISMOUNT_S if _got_off(track, b) else b
+    off = (feet == 0) & (t >= a - 1e-6) & (t <= last + 1e-6)
     for s0, e0 in runs(off):
         if t[e0 - 1] - t[s0] + dt < FEET_OFF_MIN_S:
             continue
@@ -696,14 +705,14 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     # the last foot seen leaving, and no foot back on a hold for a while, is a cut loose too, even
     # when the hanging legs are hardly seen
     for t0, _t1 in gaps:
-        if t0 <= b - DISMOUNT_S:
+        if t0 <= last + 1e-6:
             events.append((float(t0), "cut loose"))
     v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1) if len(hip) >= 3 else np.zeros(len(hip))
     if len(hip) >= 3:
         raw = track.hip()
         for s0, e0 in runs(v > DYNO_SPEED):
             seg = hip[max(0, s0 - 1):min(len(hip), e0 + 1)]
-            if e0 - s0 < 2 or np.linalg.norm(seg[-1] - seg[0]) < FLIGHT_MIN_DIST or ht[s0] > b - DISMOUNT_S:
+            if e0 - s0 < 2 or np.linalg.norm(seg[-1] - seg[0]) < FLIGHT_MIN_DIST or ht[s0] > last + 1e-6:
                 continue  # one fast sample, or fast back and forth: pose jitter, not a flight
             i0, i1 = np.searchsorted(t, ht[max(0, s0 - 1)]), np.searchsorted(t, ht[min(len(ht) - 1, e0)])
             steps = np.linalg.norm(np.diff(raw[i0:i1 + 1], axis=0), axis=1) / track.torso_px
@@ -823,7 +832,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         if t[e - 1] - t[s] + _dt(t) < FEET_OFF_MIN_S - 1e-6:
             share_on[s:e] = np.nan
     judged = inside.copy()
-    if b < t[-1] - 1e-6:
+    if _got_off(track, b):
         # the climb ended before the clip (back on the floor): its last moments are getting off the
         # wall (stepping or dropping down), not footwork on it; left out, as for dynamic moves
         judged &= t <= b - DISMOUNT_S + 1e-6
