@@ -404,6 +404,24 @@ def test_a_cut_loose_just_before_the_clip_ends_on_the_wall_counts_one_before_the
     assert M.compute(track, (0.0, 5.5)).values["dynos"] == 0
 
 
+def test_a_hand_on_one_hold_drifting_with_the_camera_compensation_is_no_move():
+    """Three spans of one grip, each 0.3 torso lengths on from the one before (a hand-held camera's
+    compensation drifts slowly): 0.6 from where the hand took the hold, but never far from where it
+    just was. No move; a hand that then goes 1.2 torso lengths away to another hold moves once."""
+    t = np.arange(0, 8, 0.125)
+    track = _hands_track(t)
+    spans = [((0.0, 1.9), (600, 300)), ((2.25, 3.9), (600, 330)), ((4.25, 5.9), (600, 360)), ((6.25, 8.0), (600, 480))]
+    for i, ti in enumerate(t):
+        on = next((xy for (a, b), xy in spans if a <= ti < b), None)
+        if on is None:
+            track.lm[i, P.R_WRIST, 2] = 0.1  # out of sight between the spans
+        else:
+            track.lm[i, P.R_WRIST, :2] = on
+    cs = [c for c in M.contacts(track, 0.0, 7.875) if c.limb == "right_hand"]
+    assert len(cs) == 4
+    assert M.compute(track, (0.0, 7.875)).values["moves"] == 1
+
+
 def test_a_grip_split_by_jitter_is_measured_from_where_the_hand_took_the_hold():
     """One hold, three spans of the grip (the hand seen off it for a moment between): the second
     0.41 torso lengths from the first, the third 0.47 from the second but 0.1 from the first. No

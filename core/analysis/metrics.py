@@ -795,21 +795,25 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # moves: hand contacts on a new hold
     moves = 0
     last_by_limb: dict[str, Contact] = {}
+    latest: dict[str, Contact] = {}
     grace = FIRST_HOLD_GRACE_S if a > t[0] + 1e-6 else 0.0
     for c in hands:
         prev = last_by_limb.get(c.limb)
         # a hand's first hold is where it started, unless the hand was seen elsewhere in the climb
         # before it took it (it came from a hold it was not seen still on, or from hanging free);
-        # after that, a move is leaving a hold for a different one
+        # after that, a move is leaving a hold for a different one: far from where the hand took
+        # the hold (jitter cannot creep into a move) and from where it was last (nor can the slow
+        # drift of a hand-held camera's compensation, a few pixels a second)
         if prev is not None:
-            moved = math.dist((c.x, c.y), (prev.x, prev.y)) / track.torso_px > NEW_HOLD_DIST
+            moved = all(math.dist((c.x, c.y), (o.x, o.y)) / track.torso_px > NEW_HOLD_DIST for o in (prev, latest[c.limb]))
         else:
             moved = c.start - a > grace and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
         moves += int(moved)
         if moved or prev is None:
             # the hold is where the hand first took it: a later span on it (a re-grip, or the grip
-            # split by jitter) is measured from there, so jitter cannot creep into a move
+            # split by jitter) is measured from there
             last_by_limb[c.limb] = c
+        latest[c.limb] = c
     # foot re-placements
     replacements = 0
     last_by_limb = {}
