@@ -71,7 +71,7 @@ def register(sub: Any) -> None:
     p.add_argument("--videos", default=str(evaluation.DEFAULT_VIDEOS), help="folder holding the labelled clips")
     p.add_argument("--json", action="store_true")
     p.add_argument("--variants", action="store_true",
-                   help="judge altered copies (mirrored, 480p, darker, zoomed, noisier at 24 fps, tilted) instead")
+                   help="judge altered copies (mirrored, 480p, darker, zoomed, noisier at 24 fps, sideways, panning, tilted, beside its mirror image) instead")
     p.add_argument("--variants-dir", default=str(Path(tempfile.gettempdir()) / "performate-variants"),
                    help="where the altered copies are written (kept, so a second run reuses them)")
     p.set_defaults(fn=cmd_eval)

@@ -63,6 +63,9 @@ VARIANTS: dict[str, str] = {
     "panning": "crop=trunc(iw*0.85/2)*2:trunc(ih*0.85/2)*2:x='(iw-ow)/2*(1+sin(t*1.3))':y='(ih-oh)/2*(1+sin(t*0.9+1))',"
                "scale=trunc(iw/0.85/2)*2:trunc(ih/0.85/2)*2",
     "tilt": "rotate=0.12:ow=trunc(iw*0.78/2)*2:oh=trunc(ih*0.78/2)*2,scale=trunc(iw/0.78/2)*2:trunc(ih/0.78/2)*2",
+    # two climbers on one wall: the clip beside its own mirror image, each doing what the label says
+    # (on the wall equally long, so the choice is unsure and the confidence says so)
+    "pair": "split[a][b];[b]hflip[c];[a][c]hstack",
 }
 
 
