@@ -30,7 +30,7 @@ BOOL_COLUMNS = ("consent", "low_confidence", "moving_camera", "degraded", "canar
 
 @migrations()
 def m001_analyses(db: sqlite_utils.Database) -> None:
-    db["analyses"].create(
+    db.table("analyses").create(
         {
             "analysis_id": str, "status": str, "stage": str, "progress": float,
             "error_code": str, "error_detail": str, "attempts": int, "client_key": str,
@@ -49,42 +49,42 @@ def m001_analyses(db: sqlite_utils.Database) -> None:
         defaults={"status": "queued", "progress": 0.0, "attempts": 0, "consent": 0, "low_confidence": 0,
                   "moving_camera": 0, "degraded": 0, "canary": 0},
     )
-    db["analyses"].create_index(["client_key"], unique=True)
-    db["analyses"].create_index(["status", "next_run_at"])
-    db["analyses"].create_index(["climber", "created_at"])
+    db.table("analyses").create_index(["client_key"], unique=True)
+    db.table("analyses").create_index(["status", "next_run_at"])
+    db.table("analyses").create_index(["climber", "created_at"])
 
 
 @migrations()
 def m002_events(db: sqlite_utils.Database) -> None:
-    db["events"].create(
+    db.table("events").create(
         {"id": int, "analysis_id": str, "at": str, "from_status": str, "to_status": str, "stage": str,
          "error_code": str, "attempt": int, "detail": str},
         pk="id",
     )
-    db["events"].create_index(["analysis_id", "id"])
+    db.table("events").create_index(["analysis_id", "id"])
 
 
 @migrations()
 def m003_kv(db: sqlite_utils.Database) -> None:
     # small operational state: pause switches, alert states, health history, daily spend
-    db["kv"].create({"key": str, "value": str, "updated_at": str}, pk="key")
-    db["health_runs"].create({"id": int, "at": str, "status": str, "report": str}, pk="id")
-    db["vision_cache"].create({"request_hash": str, "response": str, "created_at": str}, pk="request_hash")
-    db["vision_calls"].create(
+    db.table("kv").create({"key": str, "value": str, "updated_at": str}, pk="key")
+    db.table("health_runs").create({"id": int, "at": str, "status": str, "report": str}, pk="id")
+    db.table("vision_cache").create({"request_hash": str, "response": str, "created_at": str}, pk="request_hash")
+    db.table("vision_calls").create(
         {"id": int, "at": str, "analysis_id": str, "model": str, "tokens_in": int, "tokens_out": int,
          "usd": float, "cached": int, "outcome": str}, pk="id")
 
 
 @migrations()
 def m004_video_purged(db: sqlite_utils.Database) -> None:
-    db["analyses"].add_column("video_purged_at", str)
-    db["analyses"].create_index(["status", "finished_at"])
+    db.table("analyses").add_column("video_purged_at", str)
+    db.table("analyses").create_index(["status", "finished_at"])
 
 
 @migrations()
 def m005_workers(db: sqlite_utils.Database) -> None:
     # worker heartbeats: health judges the workers from here, whichever process asks
-    db["workers"].create({"worker": str, "kind": str, "host": str, "pid": int, "started_at": float, "beat_at": float,
+    db.table("workers").create({"worker": str, "kind": str, "host": str, "pid": int, "started_at": float, "beat_at": float,
                           "current": str, "stopped_at": float}, pk="worker")
 
 
@@ -92,39 +92,39 @@ def m005_workers(db: sqlite_utils.Database) -> None:
 def m006_accounts(db: sqlite_utils.Database) -> None:
     # accounts (core.accounts owns these tables) and the owner of every analysis: analyses made
     # before accounts existed have no owner, so only admins see them until they are assigned
-    db["users"].create({"id": int, "email": str, "name": str, "role": str, "password_hash": str, "created_at": str},
+    db.table("users").create({"id": int, "email": str, "name": str, "role": str, "password_hash": str, "created_at": str},
                        pk="id", not_null={"email", "role", "password_hash"})
-    db["users"].create_index(["email"], unique=True)
-    db["coach_links"].create({"climber_id": int, "coach_id": int, "created_at": str}, pk=("climber_id", "coach_id"))
-    db["sessions"].create({"token_hash": str, "user_id": int, "created_at": float, "expires_at": float}, pk="token_hash")
-    db["login_codes"].create({"code_hash": str, "user_id": int, "expires_at": float}, pk="code_hash")
-    db["analyses"].add_column("owner_id", int)
-    db["analyses"].create_index(["owner_id", "created_at"])
+    db.table("users").create_index(["email"], unique=True)
+    db.table("coach_links").create({"climber_id": int, "coach_id": int, "created_at": str}, pk=("climber_id", "coach_id"))
+    db.table("sessions").create({"token_hash": str, "user_id": int, "created_at": float, "expires_at": float}, pk="token_hash")
+    db.table("login_codes").create({"code_hash": str, "user_id": int, "expires_at": float}, pk="code_hash")
+    db.table("analyses").add_column("owner_id", int)
+    db.table("analyses").create_index(["owner_id", "created_at"])
 
 
 @migrations()
 def m007_api_tokens(db: sqlite_utils.Database) -> None:
     # personal API tokens: the HTTP API with the same scopes as the account's pages
-    db["api_tokens"].create({"token_hash": str, "user_id": int, "label": str, "created_at": str}, pk="token_hash")
+    db.table("api_tokens").create({"token_hash": str, "user_id": int, "label": str, "created_at": str}, pk="token_hash")
 
 
 @migrations()
 def m008_invites_language(db: sqlite_utils.Database) -> None:
     # a coach's invitation a climber accepts (or declines); the language each person reads in
-    db["invites"].create({"id": int, "coach_id": int, "climber_email": str, "created_at": str}, pk="id")
-    db["invites"].create_index(["climber_email"])
-    db["invites"].create_index(["coach_id", "climber_email"], unique=True)
-    db["users"].add_column("language", str)
+    db.table("invites").create({"id": int, "coach_id": int, "climber_email": str, "created_at": str}, pk="id")
+    db.table("invites").create_index(["climber_email"])
+    db.table("invites").create_index(["coach_id", "climber_email"], unique=True)
+    db.table("users").add_column("language", str)
     # the coaching text as phrases (key + measured values), rendered in the reader's language
-    db["analyses"].add_column("phrases", str)
+    db.table("analyses").add_column("phrases", str)
 
 
 @migrations()
 def m009_people(db: sqlite_utils.Database) -> None:
     # everyone seen in the clip (numbered, with time on the wall) and which of them the climber
     # asked to be analysed (a pick re-runs the analysis from the stored poses)
-    db["analyses"].add_column("people", str)
-    db["analyses"].add_column("person", int)
+    db.table("analyses").add_column("people", str)
+    db.table("analyses").add_column("person", int)
 
 
 def now_iso() -> str:

@@ -9,6 +9,7 @@ session tokens and codes are stored.
 """
 from __future__ import annotations
 
+import builtins
 import hashlib
 import secrets
 import sqlite3
@@ -126,7 +127,7 @@ class Accounts:
         log.info("account.unlinked", climber_id=climber.id, coach_id=coach_id)
         return cur.rowcount > 0
 
-    def coaches(self, climber: User) -> list[User]:
+    def coaches(self, climber: User) -> builtins.list[User]:
         return [_user(r) for r in self.db.query(
             "select u.* from coach_links l join users u on u.id = l.coach_id where l.climber_id = ? order by u.email",
             [climber.id])]
@@ -149,13 +150,13 @@ class Accounts:
         log.info("invite.created", coach_id=coach.id, invite_id=row[0])
         return int(row[0])
 
-    def invites_for(self, climber: User) -> list[dict[str, Any]]:
+    def invites_for(self, climber: User) -> builtins.list[dict[str, Any]]:
         """Invitations waiting for ``climber``: id, coach's name and email, when."""
         return [dict(r) for r in self.db.query(
             "select i.id, u.name coach_name, u.email coach_email, i.created_at from invites i "
             "join users u on u.id = i.coach_id where i.climber_email = ? order by i.id", [climber.email])]
 
-    def invites_by(self, coach: User) -> list[dict[str, Any]]:
+    def invites_by(self, coach: User) -> builtins.list[dict[str, Any]]:
         return [dict(r) for r in self.db.query(
             "select id, climber_email, created_at from invites where coach_id = ? order by id", [coach.id])]
 
@@ -212,7 +213,7 @@ class Accounts:
                                                            [user.id])}
         return ids
 
-    def athletes(self, coach: User) -> list[User]:
+    def athletes(self, coach: User) -> builtins.list[User]:
         return [_user(r) for r in self.db.query(
             "select u.* from coach_links l join users u on u.id = l.climber_id where l.coach_id = ? order by u.email",
             [coach.id])]

@@ -61,7 +61,8 @@ def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, fl
         pts = cv2.goodFeaturesToTrack(prev_g, maxCorners=200, qualityLevel=0.01, minDistance=6, mask=mask)
         m = None
         if pts is not None and len(pts) >= MIN_INLIERS:
-            nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev_g, g, pts, None, winSize=(15, 15), maxLevel=3)
+            nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev_g, g, pts, None, winSize=(15, 15),  # type: ignore[call-overload]
+                                                  maxLevel=3)  # (OpenCV's stubs do not allow None for nextPts)
             good = st.ravel() == 1
             if good.sum() >= MIN_INLIERS:
                 m, inl = cv2.estimateAffinePartial2D(nxt[good], pts[good], method=cv2.RANSAC, ransacReprojThreshold=1.5)

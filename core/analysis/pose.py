@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 
 # LiteRT writes C++ messages straight to stderr; keep the JSON logs clean
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -131,8 +131,8 @@ def look(bgr: np.ndarray, lm: np.ndarray) -> np.ndarray:
             mask = np.zeros(hsv.shape[:2], np.uint8)
             cv2.fillConvexPoly(mask, np.round(pts).astype(np.int32), 255)
             if cv2.countNonZero(mask) >= 20:
-                hist = cv2.calcHist([hsv], [0, 1], mask, list(LOOK_BINS), [0, 180, 0, 256])
-                hist /= max(float(hist.sum()), 1e-9)
+                counts = np.asarray(cv2.calcHist([hsv], [0, 1], mask, list(LOOK_BINS), [0, 180, 0, 256]), np.float32)
+                hist = counts / max(float(counts.sum()), 1e-9)
         out.append(hist.ravel())
     return np.concatenate(out).astype(np.float32)
 
@@ -374,7 +374,7 @@ class PoseStream:
         # threads) and while it runs no other Python threads; otherwise pay for spawn.
         safe = (not {"mediapipe", "ai_edge_litert.interpreter"} & set(sys.modules) and threading.active_count() == 1
                 and os.name == "posix")
-        ctx = mp.get_context("fork" if safe else "spawn")
+        ctx: Any = mp.get_context("fork" if safe else "spawn")  # (the stubs' BaseContext has no Process)
         self.conns: list[Connection] = []
         self.procs = []
         # a Celery prefork child is daemonic, and multiprocessing refuses children to daemonic
@@ -434,10 +434,12 @@ class PoseStream:
         while self.inflight[w] >= QUEUE_BLOCKS:
             self._receive(timeout=1.0)
         shm = shared_memory.SharedMemory(create=True, size=max(1, sum(im.nbytes for im in self.pending_img)))
+        flat = np.ndarray((shm.size,), np.uint8, buffer=shm.buf)
         offset = 0
         for im in self.pending_img:
-            shm.buf[offset:offset + im.nbytes] = np.ascontiguousarray(im, np.uint8).reshape(-1)
+            flat[offset:offset + im.nbytes] = np.ascontiguousarray(im, np.uint8).reshape(-1)
             offset += im.nbytes
+        del flat  # no view may outlive the segment's close
         self.segments[k] = shm
         self._to(w, (k, self.pending_t, [im.shape for im in self.pending_img], shm.name))
         self.inflight[w] += 1
@@ -458,10 +460,11 @@ class PoseStream:
             if any(p.exitcode not in (None, 0) for p in self.procs):
                 raise PipelineError(ErrorCode.POSE_MODEL_FAILED, "a pose worker died")
             return
-        for conn in ready:
-            w = self.conns.index(conn)  # type: ignore[arg-type]
+        for c in ready:
+            conn = cast(Connection, c)  # wait() was given connections only
+            w = self.conns.index(conn)
             try:
-                msg = conn.recv()  # type: ignore[union-attr]
+                msg: Any = conn.recv()
             except (EOFError, ConnectionResetError):
                 raise PipelineError(ErrorCode.POSE_MODEL_FAILED, "a pose worker died") from None
             if msg[0] == "block":

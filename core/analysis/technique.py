@@ -210,7 +210,7 @@ def segments(m: M.Metrics, lang: str = "en") -> list[dict[str, Any]]:
     a, b = float(t[0]), float(t[-1])
     n = max(1, min(8, int((b - a) // 2.5)))
     edges = np.linspace(a, b, n + 1)
-    out = []
+    out: list[dict[str, Any]] = []
     for s, e in zip(edges[:-1], edges[1:]):
         w = (t >= s) & (t <= e)
         if w.sum() < 3:

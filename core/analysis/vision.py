@@ -92,6 +92,8 @@ SYSTEM = (
 
 def _shrink(jpeg: bytes) -> bytes:
     img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:  # not a picture OpenCV reads: sent as it is (the model will say what it sees)
+        return jpeg
     s = IMAGE_SIDE / max(img.shape[:2])
     if s < 1:
         img = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)

@@ -6,6 +6,7 @@ import io
 import json
 import time
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from core.accounts import Accounts, User
@@ -114,7 +115,7 @@ def get(aid: str, viewer: User, lang: str | None = None) -> dict[str, Any] | Non
     return localize(describe(dict(rec)), lang) if rec else None
 
 
-def can_pick(rec: dict[str, Any]) -> bool:
+def can_pick(rec: Mapping[str, Any]) -> bool:
     """Can another person of this analysis be analysed? It must be finished, and its video kept (a
     pick may run where the frames are not)."""
     return rec.get("status") == Status.COMPLETED and not rec.get("video_purged_at")

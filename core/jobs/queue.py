@@ -332,7 +332,7 @@ class Jobs(JobReads):
         return [aid for aid in ids if self.retry(aid)]
 
     def set_flag(self, name: str, on: bool) -> None:
-        self.db["kv"].upsert({"key": name, "value": "1" if on else "0", "updated_at": dbm.now_iso()}, pk="key")
+        self.db.table("kv").upsert({"key": name, "value": "1" if on else "0", "updated_at": dbm.now_iso()}, pk="key")
 
     def hand_over(self, aid: str, old_owner: str, new_owner: str) -> bool:
         """Move a running job's lease to another owner (Celery: from the claim to the task id)."""

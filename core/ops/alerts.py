@@ -122,7 +122,7 @@ def evaluate(settings: Settings | None = None, ctx: dict[str, Any] | None = None
                  "events": events, "threshold": rule.threshold, "min_events": rule.min_events,
                  "since": was["since"] if was["firing"] == firing else dbm.now_iso(), "runbook": rule.runbook}
         if firing != was["firing"]:
-            db["kv"].upsert({"key": key, "value": json.dumps({"firing": firing, "since": state["since"]}),
+            db.table("kv").upsert({"key": key, "value": json.dumps({"firing": firing, "since": state["since"]}),
                              "updated_at": dbm.now_iso()}, pk="key")
             log.warning("alert.firing" if firing else "alert.resolved", alert=rule.name, value=state["value"],
                         events=events)

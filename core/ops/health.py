@@ -19,6 +19,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import cv2
@@ -69,7 +70,7 @@ def _timed(name: str, fn: Callable[[], tuple[str, str]]) -> Check:
 def check_database(s: Settings) -> tuple[str, str]:
     db = dbm.connect(s.db_path)
     token = uuid.uuid4().hex
-    db["kv"].upsert({"key": "health_probe", "value": token, "updated_at": dbm.now_iso()}, pk="key")
+    db.table("kv").upsert({"key": "health_probe", "value": token, "updated_at": dbm.now_iso()}, pk="key")
     got = list(db.query("select value from kv where key='health_probe'"))[0]["value"]
     return ("ok", "read back what was written") if got == token else ("fail", "read back something else")
 
@@ -179,7 +180,7 @@ def check_canary(s: Settings, timeout: float | None = None, notify: Callable[[],
     if notify is not None:
         notify()
     deadline = time.monotonic() + (timeout or s.job_timeout_s)
-    rec: dict[str, Any] = {}
+    rec: Mapping[str, Any] = {}
     while time.monotonic() < deadline:
         rec = jobs.get(aid) or {}
         if rec.get("status") in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
@@ -219,7 +220,7 @@ def run_checks(settings: Settings | None = None, *, canary: bool = False, store:
     report = {"status": status, "at": dbm.now_iso(), "checks": [asdict(c) for c in checks]}
     if record:
         try:
-            dbm.connect(s.db_path)["health_runs"].insert({"at": report["at"], "status": status,
+            dbm.connect(s.db_path).table("health_runs").insert({"at": report["at"], "status": status,
                                                            "report": json.dumps(report)})
         except Exception:  # noqa: BLE001 - the database may be what is broken
             log.error("health.record_failed", exc_info=True)
