@@ -48,7 +48,7 @@ eval-variants: $(RUNTIME)
 	$(PY) -m core eval --variants $(EVAL_ARGS)
 
 lint: $(DEV)
-	$(PY) -m ruff check core tests bench pages app.py
+	$(PY) -m ruff check core tests bench pages ui scripts app.py
 	$(PY) -m mypy core
 
 clean:

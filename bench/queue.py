@@ -13,9 +13,9 @@ from bench.common import real_clips, table
 def run(workers: int, n: int = 20) -> dict:
     from core import db as dbm
     from core.config import Settings
-    from core.runtime.inline import InlineExecutor
     from core.jobs import Jobs
     from core.ops.sli import percentile
+    from core.runtime.inline import InlineExecutor
 
     s = Settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-queue-")), workers=workers, analyzer="offline")
     jobs = Jobs(s)

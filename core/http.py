@@ -18,7 +18,8 @@ server. Handlers are sync (Starlette runs them in its thread pool; SQLite connec
 from __future__ import annotations
 
 import hmac
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import anyio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest

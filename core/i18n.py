@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from datetime import datetime
 import gettext
 import io
+from datetime import datetime
 from pathlib import Path
 
 from babel import Locale, dates, numbers

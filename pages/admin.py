@@ -2,7 +2,7 @@
 Admins only."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -19,7 +19,7 @@ def ago(iso: str | None) -> str:
     """How long ago, in words: "4 min ago"."""
     if not iso:
         return _("never")
-    s = max(0.0, (datetime.now(timezone.utc) - datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds())
+    s = max(0.0, (datetime.now(UTC) - datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds())
     if s < 90:
         return _("{n} s ago").format(n=int(s))
     if s < 5400:

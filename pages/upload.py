@@ -6,8 +6,17 @@ import streamlit as st
 from core import api
 from core.api import _
 from ui.shell import page
-from ui.widgets import (STATUS_ICON, client_id, fmt_duration, md, score_text, status_body, status_word, title_of,
-                        uploader_words)
+from ui.widgets import (
+    STATUS_ICON,
+    client_id,
+    fmt_duration,
+    md,
+    score_text,
+    status_body,
+    status_word,
+    title_of,
+    uploader_words,
+)
 
 user = page()
 s = api.settings()

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -110,9 +111,7 @@ def s3(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, 
     reset_settings()
 
 
-import logging as _logging
-
-_logging.getLogger("werkzeug").setLevel(_logging.WARNING)
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")

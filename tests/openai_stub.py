@@ -92,7 +92,7 @@ class Stub:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
-    def start(self) -> "Stub":
+    def start(self) -> Stub:
         self.thread.start()
         return self
 

@@ -13,7 +13,8 @@ from core import api, http
 from core.accounts import Accounts, Role
 from core.cli import main
 from core.jobs import Jobs
-from tests.accounts import PASSWORD, call_api as _api, make_user, session_for
+from tests.accounts import PASSWORD, make_user, session_for
+from tests.accounts import call_api as _api
 
 ROOT = Path(__file__).resolve().parents[1]
 

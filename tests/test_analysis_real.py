@@ -1,7 +1,6 @@
 """The offline analysis on the real clips in tests/data/videos and on a generated empty wall."""
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 import pytest

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import boto3
 import pytest
@@ -14,8 +14,8 @@ import pytest
 from core.accounts import Accounts
 from core.config import Settings
 from tests.conftest import need, wait_for
-from tests.serve import serve
 from tests.media import REAL_FIXED, REAL_HANDHELD
+from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"

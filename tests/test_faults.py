@@ -12,12 +12,12 @@ from pathlib import Path
 
 import boto3
 
-from core.runtime import executors, inline
 from core.config import reset_settings
-from core.runtime.inline import InlineExecutor
 from core.jobs import Jobs
+from core.runtime import executors, inline
+from core.runtime.inline import InlineExecutor
 from core.storage import get_store
-from tests.conftest import report, fast_settings, free_port, job_env, need, wait_for
+from tests.conftest import fast_settings, free_port, job_env, need, report, wait_for
 from tests.openai_stub import Stub
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ import pytest
 
 from core import api
 from core.config import get_settings
-from core.runtime.inline import InlineExecutor
 from core.jobs import Jobs
-from tests.conftest import report, fast_settings, wait_for
+from core.runtime.inline import InlineExecutor
+from tests.conftest import fast_settings, report, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_MB = 3072

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from core.config import Settings, env_name
 from core.errors import SPECS, ErrorCode, PipelineError
 

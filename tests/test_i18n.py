@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import api, i18n
 from core.analysis import catalog
-from tests.accounts import make_user, session_for
+from tests.accounts import session_for
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))

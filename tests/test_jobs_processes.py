@@ -11,8 +11,8 @@ from pathlib import Path
 import boto3
 
 from core.config import reset_settings
-from core.runtime.inline import InlineExecutor
 from core.jobs import Jobs
+from core.runtime.inline import InlineExecutor
 from core.storage import get_store
 from tests.conftest import fast_settings, free_port, job_env, wait_for
 

@@ -8,10 +8,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-from core import api, db as dbm
-from core.ops import lifecycle
+from core import api
+from core import db as dbm
 from core.config import get_settings, reset_settings
 from core.jobs import Jobs
+from core.ops import lifecycle
 from core.pipeline import analyze
 from core.storage import get_store
 from tests.conftest import fast_settings

@@ -4,8 +4,8 @@ one keeps its role, and the password form stays beside it."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

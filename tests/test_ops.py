@@ -9,17 +9,17 @@ import subprocess
 import sys
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import boto3
 import pytest
 
 from core import db as dbm
-from core.ops import alerts, health, sli
 from core.config import get_settings, reset_settings
+from core.ops import alerts, health, sli
 from core.runtime.inline import InlineExecutor
 from core.storage.local import LocalStore
 from tests.conftest import free_port, need
@@ -195,7 +195,7 @@ def test_vision_down_fails_the_vision_check_but_only_degrades(monkeypatch):
 def _insert(n: int, status: str, *, code: str | None = None, degraded: bool = False, reason: str | None = None,
             duration: float = 30.0, age_s: float = 60.0, canary: bool = False) -> None:
     db = dbm.connect(get_settings().db_path)
-    at = (datetime.now(timezone.utc) - timedelta(seconds=age_s)).isoformat(timespec="milliseconds")
+    at = (datetime.now(UTC) - timedelta(seconds=age_s)).isoformat(timespec="milliseconds")
     db["analyses"].insert_all([{
         "analysis_id": uuid.uuid4().hex, "status": status, "error_code": code, "degraded": int(degraded),
         "degraded_reason": reason, "duration_s": duration if status == "completed" else None, "created_at": at,

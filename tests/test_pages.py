@@ -3,7 +3,6 @@ analyses; the admin gate; admin buttons that call the API and change state."""
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pytest
@@ -76,7 +75,7 @@ def test_a_fresh_install_asks_for_the_first_admin():
 def test_wrong_password_is_refused_without_waiting_and_locks_out_after_repeats():
     make_user("bea@test.example")
     at = app(None)
-    for attempt in range(4):
+    for _attempt in range(4):
         at.text_input[0].input("bea@test.example")
         at.text_input[1].input("wrong password")
         at.button[0].click()

@@ -204,7 +204,8 @@ def test_smoothing_removes_jitter_at_rest_and_follows_a_fast_move():
     lm[t >= 2.0, :, 0] += 150  # then a lunge of 1.5 torso lengths
     out = smooth(lm, t)
     rest = t < 1.8
-    jitter = lambda a: np.std(np.diff(a[rest][:, P.L_WRIST, 0]))
+    def jitter(a):
+        return np.std(np.diff(a[rest][:, P.L_WRIST, 0]))
     assert jitter(out) < 0.9 * jitter(lm)
     after = np.flatnonzero(t >= 2.0)[2]  # two samples (0.25 s) after the lunge
     assert out[after, P.L_WRIST, 0] > 300 + 0.8 * 150

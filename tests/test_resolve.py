@@ -15,7 +15,7 @@ from core.config import get_settings, reset_settings
 from core.errors import ErrorCode, PipelineError
 from core.pipeline import ingest
 from core.storage import get_store, redact_url, resolve, split_ref
-from tests.conftest import report, free_port
+from tests.conftest import free_port, report
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_KEY = "videos/2025/10/09/abc-123.mp4"  # the key from the report

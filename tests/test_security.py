@@ -13,7 +13,7 @@ import pytest
 
 from core import api
 from core.config import get_settings, reset_settings
-from tests.conftest import report, free_port, wait_for
+from tests.conftest import free_port, report, wait_for
 from tests.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ SECRETS = {"OPENAI_API_KEY": "sk-secret-openai-7f3a9c1e", "PERFORMATE_API_TOKEN"
 @pytest.mark.parametrize("name", ["../../../etc/passwd.mp4", "..\\..\\win.mp4", "/abs/path/clip.mp4", "clip\u202eexe.mp4",
                                   "🧗 climb ÄÖÜ.MOV", "a" * 500 + ".mp4", "CON.mp4", "clip.mp4\x00.txt", "name with spaces.webm"])
 def test_upload_names_never_reach_paths_or_keys(name, clips):
-    if not name.lower().rsplit(".", 1)[-1] in api.ACCEPTED_TYPES:
+    if name.lower().rsplit(".", 1)[-1] not in api.ACCEPTED_TYPES:
         with pytest.raises(api.PipelineError):
             api.submit_upload(io.BytesIO(clips["h264"].read_bytes()), name, 10, {}, api.SYSTEM)
         return

@@ -14,7 +14,6 @@ import streamlit as st
 from core import api
 from core.api import _
 
-
 _CSS = """
 .pm-player { display: flex; flex-direction: column; gap: .4rem; }
 .pm-videos { display: grid; gap: .5rem; grid-template-columns: repeat(var(--pm-n, 1), minmax(0, 1fr)); }

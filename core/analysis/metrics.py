@@ -7,8 +7,8 @@ not depend on resolution or distance to the wall; time in seconds. Image y grows
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2

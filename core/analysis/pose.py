@@ -16,10 +16,11 @@ import multiprocessing as mp
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, cast
+from typing import Any, cast
 
 # LiteRT writes C++ messages straight to stderr; keep the JSON logs clean
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -414,7 +415,7 @@ class PoseStream:
         self.frames = 0
         self.done = [False] * self.n
 
-    def __enter__(self) -> "PoseStream":
+    def __enter__(self) -> PoseStream:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,7 +20,7 @@ import base64
 import hashlib
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import cv2
@@ -305,7 +305,7 @@ class VisionAnalyzer(Analyzer):
 
 # -- the gate, decided by the web process from SQLite ------------------------------------------------
 def spend_today(db: Any) -> float:
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
     r = list(db.query("select coalesce(sum(usd), 0) s from vision_calls where substr(at, 1, 10) = ?", [day]))
     return float(r[0]["s"]) if r else 0.0
 

@@ -9,18 +9,71 @@
     charts    plotly figures of a record
     vocab     the choices the forms offer
 """
-from core.api import charts
 from core.accounts import SYSTEM
-from core.api.account import (LANGUAGES, answer_invite, athletes_of, coaches_of, invitations, invite, issue_token,
-                              oidc_user, remove_coach, set_language, withdraw_invite)
-from core.api.admin import (add_user, alerts, cancel, degraded, delete_analysis, delete_climber, events, export_climber,
-                            failed, health_history, health_latest, link_coach, queue_overview, rerun_vision, retry,
-                            retry_failed, run_health_now, set_paused, sli, users)
-from core.api.auth import (SESSION_COOKIE, Role, User, create_first_admin, login_blocked_for, needs_first_admin,
-                           session_user, sign_in, sign_out)
+from core.api import charts
+from core.api.account import (
+    LANGUAGES,
+    answer_invite,
+    athletes_of,
+    coaches_of,
+    invitations,
+    invite,
+    issue_token,
+    oidc_user,
+    remove_coach,
+    set_language,
+    withdraw_invite,
+)
+from core.api.admin import (
+    add_user,
+    alerts,
+    cancel,
+    degraded,
+    delete_analysis,
+    delete_climber,
+    events,
+    export_climber,
+    failed,
+    health_history,
+    health_latest,
+    link_coach,
+    queue_overview,
+    rerun_vision,
+    retry,
+    retry_failed,
+    run_health_now,
+    set_paused,
+    sli,
+    users,
+)
+from core.api.auth import (
+    SESSION_COOKIE,
+    Role,
+    User,
+    create_first_admin,
+    login_blocked_for,
+    needs_first_admin,
+    session_user,
+    sign_in,
+    sign_out,
+)
 from core.api.coach import aligned_frames, compare, completed_options, option_label, trend
-from core.api.results import (blob, can_pick, describe, localize, export_csv, export_json, get, jobs, media, owners,
-                              pick_person, replay, replay_ready, status)
+from core.api.results import (
+    blob,
+    can_pick,
+    describe,
+    export_csv,
+    export_json,
+    get,
+    jobs,
+    localize,
+    media,
+    owners,
+    pick_person,
+    replay,
+    replay_ready,
+    status,
+)
 from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
 from core.api.vocab import ACCEPTED_TYPES, ATTEMPT_CHOICES, DISCIPLINES, GRADES, HIGHER_IS_BETTER, STAGE_LABELS
 from core.errors import ErrorCode, PipelineError

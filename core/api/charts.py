@@ -141,7 +141,7 @@ def radar_figure(rec: dict[str, Any], other: dict[str, Any] | None = None, names
             name = _("{area} (not assessed)").format(area=name).replace(" (", "<br>(", 1)
         theta.append(name)
     fig = go.Figure()
-    for (r, name, color), sc in zip(records, scores):
+    for (_r, name, color), sc in zip(records, scores):
         vals = [sc.get(a) for a in AREAS]
         fig.add_trace(go.Scatterpolar(r=vals + vals[:1], theta=theta + theta[:1], fill="toself", connectgaps=False,
                                       name=name or _("technique"), line=dict(color=color), mode="lines+markers",

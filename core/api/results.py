@@ -5,8 +5,8 @@ import csv
 import io
 import json
 import time
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from core.accounts import Accounts, User

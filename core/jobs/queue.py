@@ -19,8 +19,9 @@ import socket
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from core import db as dbm
 from core.analysis.base import choose

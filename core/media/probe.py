@@ -150,7 +150,7 @@ def _first_frame(path: Path, codec: str) -> tuple[int, int, int, str]:
         with av.open(str(path), metadata_errors="ignore") as c:
             stream = c.streams.video[0]
             stream.thread_type = "AUTO"
-            for i, frame in enumerate(c.decode(stream)):
+            for _i, frame in enumerate(c.decode(stream)):
                 rot = int(round(getattr(frame, "rotation", 0) or 0))
                 return (-rot) % 360, frame.width, frame.height, str(frame.format.name)
     except av.error.DecoderNotFoundError as exc:

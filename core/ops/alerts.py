@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core import db as dbm
 from core.config import Settings, get_settings
@@ -107,11 +108,11 @@ def evaluate(settings: Settings | None = None, ctx: dict[str, Any] | None = None
     ctx = ctx if ctx is not None else context(s)
     post = post or _post
     longest = max(r.window_s for r in RULES)
-    since = (datetime.now(timezone.utc) - timedelta(seconds=longest)).isoformat(timespec="milliseconds")
+    since = (datetime.now(UTC) - timedelta(seconds=longest)).isoformat(timespec="milliseconds")
     rows = Jobs(s).finished_since(since)
     states = []
     for rule in RULES:
-        cut = (datetime.now(timezone.utc) - timedelta(seconds=rule.window_s)).isoformat(timespec="milliseconds")
+        cut = (datetime.now(UTC) - timedelta(seconds=rule.window_s)).isoformat(timespec="milliseconds")
         in_window = [r for r in rows if rule.window_s == 0 or (r["finished_at"] or "") >= cut]
         value, events = rule.measure(in_window, ctx)
         firing = events >= rule.min_events and value >= rule.threshold

@@ -17,10 +17,10 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any
 
 import cv2
 import imageio_ffmpeg

@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,7 @@ def purge(settings: Settings | None = None) -> dict[str, int]:
     purged = deleted = 0
     candidates = jobs.unconsented_videos()
     if s.retention_days > 0:
-        cut = (datetime.now(timezone.utc) - timedelta(days=s.retention_days)).isoformat()
+        cut = (datetime.now(UTC) - timedelta(days=s.retention_days)).isoformat()
         if s.retention_whole_analyses:
             deleted = sum(1 for r in jobs.finished_before(cut) if delete_analysis(r["analysis_id"], s))
         candidates += jobs.finished_before(cut, video_kept=True)
@@ -164,7 +164,7 @@ def backup(settings: Settings | None = None) -> str:
             src.backup(dst)
         dst.close()
         src.close()
-        key = f"backups/performate-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.db"
+        key = f"backups/performate-{datetime.now(UTC):%Y%m%dT%H%M%S}.db"
         ref = store.put(Path(tmp), key, content_type="application/vnd.sqlite3")
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ error budget = 0.5% of eligible analyses (SLO 99.5%); burn rate = observed failu
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core import db as dbm
@@ -23,7 +23,7 @@ WINDOWS = {"1h": 3600, "24h": 86400, "7d": 7 * 86400}
 
 
 def _since(seconds: float) -> str:
-    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
 def percentile(values: list[float], q: float) -> float | None:

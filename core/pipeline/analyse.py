@@ -168,7 +168,7 @@ def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.
     idx = [i for i, t in enumerate(times) if a - 0.5 <= t <= b + 0.5] or list(range(len(times)))
     move = movement_signal(track, [f["motion"] for f in sampled.frames])
     chosen = [idx[j] for j in pick_key_frames([times[i] for i in idx], [move[i] for i in idx], settings.key_frames)]
-    hips = np.array([P.hip_centre(l) if not np.isnan(l[0, 0]) else [np.nan, np.nan] for l in pose.landmarks])
+    hips = np.array([P.hip_centre(lm) if not np.isnan(lm[0, 0]) else [np.nan, np.nan] for lm in pose.landmarks])
     out, jpegs = [], []
     for n, i in enumerate(chosen):
         img = sampled.image(i)

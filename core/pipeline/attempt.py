@@ -53,7 +53,7 @@ class Outcome:
                 "error_code": self.error_code, "detail": self.detail}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Outcome":
+    def from_dict(cls, d: dict[str, Any]) -> Outcome:
         return cls(d.get("result"), d.get("replay_ref"), d.get("replay_error"), d.get("error_code"), d.get("detail") or "")
 
 

@@ -49,7 +49,7 @@ def render(analysis_id: str, settings: Settings) -> str:
            "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdin is not None
-    hips = np.array([hip_centre(l) if not np.isnan(l[0, 0]) else [np.nan, np.nan] for l in poses])
+    hips = np.array([hip_centre(lm) if not np.isnan(lm[0, 0]) else [np.nan, np.nan] for lm in poses])
     trail_n = max(1, int(TRAIL_S * fps))
     # JPEG decoding (OpenCV releases the GIL) runs ahead on a helper thread while frames are drawn
     # and ffmpeg encodes; at most a few decoded frames wait in memory

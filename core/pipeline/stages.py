@@ -7,7 +7,7 @@ being decoded, so progress moves through "sample" and "pose" together.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from core.i18n import N_
 

@@ -20,8 +20,8 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
@@ -98,7 +98,7 @@ def _suffix(name: str) -> str:
     return ext if ext[1:].isalnum() and len(ext) <= 6 else ""
 
 
-def _download_http(url: str, out: "os.PathLike[str] | int", cap: int) -> None:
+def _download_http(url: str, out: os.PathLike[str] | int, cap: int) -> None:
     shown = redact_url(url)
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "performate"}), timeout=20) as r:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from abc import ABC, abstractmethod
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,7 +27,7 @@ def check_key(key: str) -> str:
 
 def new_key(kind: str, ext: str, *, when: datetime | None = None) -> str:
     """``<kind>/YYYY/MM/DD/<uuid>.<ext>``; ``ext`` is normalised to a known extension."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     ext = ext.lower().lstrip(".")
     if not re.fullmatch(r"[a-z0-9]{1,5}", ext):
         ext = "bin"

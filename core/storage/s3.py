@@ -17,11 +17,11 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionClosedError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     IncompleteReadError,
     NoCredentialsError,
     ReadTimeoutError,
-    ConnectTimeoutError,
     ResponseStreamingError,
 )
 
