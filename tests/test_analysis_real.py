@@ -43,6 +43,39 @@ def test_mediapipe_pose_builds_and_finds_a_person():
     assert np.mean([p.visibility for p in res.pose_landmarks.landmark[11:25]]) > 0.5
 
 
+def test_a_dim_flat_picture_is_brought_to_full_range_before_the_models_see_it(monkeypatch):
+    """An underexposed gym (the fixed clip at 0.7x contrast, a quarter darker, as the 'dark' copy of
+    make eval-variants): once a dim, flat picture is stretched to the full range, the climber is
+    found (detector and landmarks on the whole frame) in the same frames as in the clip itself; fed
+    as it is, the models miss more. A well-exposed picture is left exactly as it is."""
+    from core.analysis import blazepose as B
+
+    cap = cv2.VideoCapture(str(REAL_FIXED))
+    frames, i = [], 0
+    while (got := cap.read())[0]:
+        if i % 20 == 10:
+            frames.append(cv2.resize(got[1], None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+        i += 1
+    assert len(frames) == 19
+    assert B.exposed(frames[0]) is frames[0]  # tones already span the range: untouched
+    dim = [np.clip(f.astype(np.float32) * 0.7 - 25.6, 0, 255).astype(np.uint8) for f in frames]
+    lo, hi = np.percentile(cv2.cvtColor(B.exposed(dim[0]), cv2.COLOR_BGR2GRAY), (2, 98))
+    assert lo <= 12 and hi >= 240
+    bp = BlazePose()
+
+    def found(img: np.ndarray) -> bool:
+        return any(bp.landmarks(img, d.roi) is not None for d in bp.detect(img))
+
+    seen = [found(f) for f in frames]
+    assert sum(seen) >= 12
+    assert [found(f) for f in dim] == seen
+    monkeypatch.setattr(B, "MIN_TONE_SPREAD", 0.0)  # as the models were fed before
+    unstretched = sum(found(f) for f in dim)
+    report(f"\ndim frames: the climber found in {sum(seen)} of 19 as filmed and when stretched, "
+           f"{unstretched} fed as they are")
+    assert unstretched < sum(seen)
+
+
 def test_fixed_clip_confident_pose_in_most_frames(fixed_result):
     m = fixed_result["metrics"]
     assert m["pose_coverage"] >= 0.8

@@ -74,6 +74,23 @@ def _anchors() -> np.ndarray:
 ANCHORS = _anchors()
 
 
+#: A picture whose tones (luminance, 2nd to 98th percentile) span less than this is dim and flat
+#: (an underexposed gym, a dark corner): it is stretched to the full range before the models see it,
+#: as a camera's auto-exposure would. Well-exposed clips span 180-220 here and are left as they are.
+MIN_TONE_SPREAD = 160.0
+
+
+def exposed(bgr: np.ndarray) -> np.ndarray:
+    """``bgr`` as the models should see it: a dim, flat picture stretched linearly (every channel
+    alike, so colours keep their hue) so its 2nd-98th luminance percentiles span 8-247."""
+    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    lo, hi = np.percentile(grey, (2, 98))
+    if hi - lo >= MIN_TONE_SPREAD or hi - lo < 1.0:
+        return bgr
+    gain = (247.0 - 8.0) / (hi - lo)
+    return cv2.convertScaleAbs(bgr, alpha=gain, beta=8.0 - lo * gain)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -80.0, 80.0)))
 
@@ -226,7 +243,7 @@ class BlazePose:
         side = max(h, w)
         ox, oy = (side - w) // 2, (side - h) // 2
         scale = DETECTOR_SIDE / side
-        small = cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        small = exposed(cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA))
         board = np.zeros((DETECTOR_SIDE, DETECTOR_SIDE, 3), np.float32)
         px, py = round(ox * scale), round(oy * scale)
         board[py:py + small.shape[0], px:px + small.shape[1]] = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
@@ -251,8 +268,8 @@ class BlazePose:
         if not roi.size > 8:
             return None
         m = roi.to_crop(LANDMARK_SIDE)
-        crop = cv2.warpAffine(bgr, m, (LANDMARK_SIDE, LANDMARK_SIDE), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
+        crop = exposed(cv2.warpAffine(bgr, m, (LANDMARK_SIDE, LANDMARK_SIDE), flags=cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REPLICATE))
         self._lm.set_tensor(self._lm_in, (cv2.cvtColor(crop, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0)[None])
         self._lm.invoke()
         presence = float(self._lm.get_tensor(self._lm_flag)[0, 0])
