@@ -477,6 +477,28 @@ def test_a_flight_is_both_hands_off_while_the_hip_flies_not_a_hand_changing_hold
     assert m.values["moves"] == 1 and m.values["dynos"] == 0
 
 
+def test_a_skeleton_leaping_across_a_frame_not_seen_is_no_flight():
+    """The dyno of the test above, but the hip is not seen at 2.5 s and is 1.6 torso lengths away at
+    the next sample (the skeleton went to someone else): a leap across a gap is a leap, no flight."""
+    t = np.arange(0, 5, 0.125)
+    dyno = _pull(t)
+    air = (t > 2.375) & (t < 2.75)
+    dyno.lm[air, P.L_WRIST, :2] = np.column_stack([np.full(air.sum(), 460.0), 280 - 400 * (t[air] - 2.375)])
+    dyno.lm[air, P.R_WRIST, :2] = np.column_stack([np.full(air.sum(), 540.0), 280 - 400 * (t[air] - 2.375)])
+    dyno.lm[t >= 2.75, P.L_WRIST, :2] = (460, 130)
+    dyno.lm[t >= 2.75, P.R_WRIST, :2] = (540, 130)
+    assert M.compute(dyno).values["dynos"] == 1
+    leap = _pull(t)
+    leap.lm[:, :, 1] = _pull(np.zeros_like(t)).lm[:, :, 1]  # no pull-up: the hip stays...
+    leap.lm[t >= 2.625, :, 1] -= 160  # ...until it is 1.6 torso lengths away after a missed frame
+    leap.lm[t == 2.5] = np.nan
+    leap.found[t == 2.5] = False
+    late = t > 2.375  # both hands away from their holds, moving
+    leap.lm[late, P.L_WRIST, :2] = np.column_stack([450 - 600 * (t[late] - 2.375), np.full(late.sum(), 100.0)])
+    leap.lm[late, P.R_WRIST, :2] = np.column_stack([550 + 600 * (t[late] - 2.375), np.full(late.sum(), 100.0)])
+    assert M.compute(leap, (0.0, 4.875)).values["dynos"] == 0
+
+
 def _roof_track() -> M.Track:
     """Climbing out along a roof filmed from below: the hips rise in the picture while the torso lies
     along the roof, pointing now one way, now the other (it gives no "up")."""

@@ -715,9 +715,10 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
             if e0 - s0 < 2 or np.linalg.norm(seg[-1] - seg[0]) < FLIGHT_MIN_DIST or ht[s0] > last + 1e-6:
                 continue  # one fast sample, or fast back and forth: pose jitter, not a flight
             i0, i1 = np.searchsorted(t, ht[max(0, s0 - 1)]), np.searchsorted(t, ht[min(len(ht) - 1, e0)])
-            steps = np.linalg.norm(np.diff(raw[i0:i1 + 1], axis=0), axis=1) / track.torso_px
-            if np.any(steps > JUMP_TORSOS + JUMP_PER_S * _dt(t)):
-                continue  # the skeleton leapt (to someone else and back): not a body in flight
+            seen = i0 + np.flatnonzero(~np.isnan(raw[i0:i1 + 1, 0]))
+            steps = np.linalg.norm(np.diff(raw[seen], axis=0), axis=1) / track.torso_px
+            if np.any(steps > JUMP_TORSOS + JUMP_PER_S * np.diff(t[seen])):
+                continue  # the skeleton leapt (to someone else and back, across a frame not seen too)
             # both hands off in two samples running: a hand changing holds leaves one sample with
             # neither still (a pull-up then a reach is not a flight)
             off_hands = np.array([_hands_seen_off(track, cs, float(ht[i])) for i in range(max(0, s0 - 1), min(len(ht), e0 + 1))])
