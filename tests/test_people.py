@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core.analysis import pose as P
-from core.analysis.blazepose import BlazePose, Roi
+from core.analysis.blazepose import BlazePose, Roi, box_iou
 from core.analysis.people import People, climber, link, on_the_wall, smooth
 from core.config import Settings
 from core.ops.health import REFERENCE_PERSON
@@ -117,6 +117,27 @@ def test_one_body_read_two_ways_is_one_person_and_two_climbers_side_by_side_are_
     assert P._same_body(a, b)
     assert not P._same_body(_body(300, 600), _body(420, 600))  # side by side, boxes apart
     assert not P._same_body(_body(300, 600), _body(330, 500))  # one above, boxes overlapping a little
+
+
+def test_a_body_read_again_from_its_legs_is_the_same_body_someone_behind_it_is_not():
+    """Under a roof the landmark model can read a climber's legs as a whole person of their own: the
+    hips a knee's length away and the boxes overlapping by less than half, yet every joint of that
+    reading lies on the climber's. A smaller person behind the climber (further from the lens), boxes
+    overlapping as much, has joints of their own: two people."""
+    a = _body(300, 600)
+    legs = np.zeros((33, 3))
+    legs[:, 2] = 0.9
+    legs[:, :2] = (300, 603)  # the head and arms of the legs' reading: on the climber's hips
+    legs[[P.L_SHOULDER, P.R_SHOULDER], :2] = a[[P.L_HIP, P.R_HIP], :2]
+    legs[[P.L_HIP, P.R_HIP], :2] = a[[P.L_KNEE, P.R_KNEE], :2] + ((-3, 0), (3, 0))
+    legs[[P.L_KNEE, P.R_KNEE], :2] = a[[P.L_ANKLE, P.R_ANKLE], :2]
+    legs[[P.L_ANKLE, P.R_ANKLE], :2] = a[[P.L_ANKLE, P.R_ANKLE], :2] + (0, 5)
+    behind = _body(310, 660, torso=40)
+    for other in (legs, behind):  # neither the hips nor the boxes say it
+        assert np.linalg.norm(P.hip_centre(a) - P.hip_centre(other)) >= P.SAME_BODY_TORSOS * P.torso_length(a)
+        assert box_iou(np.array(P.bbox(a)), np.array(P.bbox(other))) < P.SAME_BODY_IOU
+    assert P._same_body(a, legs) and P._same_body(legs, a)
+    assert not P._same_body(a, behind) and not P._same_body(behind, a)
 
 
 class _Reader:

@@ -111,6 +111,10 @@ LOST_AFTER_S = 0.4
 #: people are never mostly in the same place of the picture on a wall.
 SAME_BODY_TORSOS = 0.5
 SAME_BODY_IOU = 0.5
+#: ... and two bodies where this share of the smaller one's joints lie within SAME_JOINT_TORSOS of its
+#: own torso length of the other's joints: the model read part of one body (the legs) as a person.
+SAME_JOINTS_SHARE = 0.5
+SAME_JOINT_TORSOS = 0.3
 #: A followed body not found in its predicted region is looked for again in one this much wider,
 #: then in an upright one this much wider (see PeopleTracker._read_wider).
 WIDER = 1.4
@@ -308,7 +312,22 @@ def _same_body(a: np.ndarray, b: np.ndarray) -> bool:
     scale = max(torso_length(a), torso_length(b), 1.0)
     if float(np.linalg.norm(hip_centre(a) - hip_centre(b))) < SAME_BODY_TORSOS * scale:
         return True
-    return box_iou(np.array(bbox(a)), np.array(bbox(b))) >= SAME_BODY_IOU
+    box_a, box_b = np.array(bbox(a)), np.array(bbox(b))
+    if box_iou(box_a, box_b) >= SAME_BODY_IOU:
+        return True
+    # one body read a second time from part of it (its legs read as a whole person): the smaller
+    # reading's joints lie on the other's. Someone behind a person in front, however much their boxes
+    # overlap, has joints of their own.
+    small, big = (a, b) if _area(box_a) <= _area(box_b) else (b, a)
+    mine, theirs = small[small[:, 2] >= 0.5, :2], big[big[:, 2] >= 0.5, :2]
+    if len(mine) < 4 or not len(theirs):
+        return False
+    near = np.min(np.linalg.norm(mine[:, None, :] - theirs[None, :, :], axis=2), axis=1)
+    return float(np.mean(near < SAME_JOINT_TORSOS * max(torso_length(small), 1.0))) >= SAME_JOINTS_SHARE
+
+
+def _area(box: np.ndarray) -> float:
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
 
 
 #: Frames per block handed to one pose worker: long enough for MediaPipe's video-mode tracking to
