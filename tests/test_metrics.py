@@ -424,6 +424,24 @@ def test_a_hand_on_one_hold_drifting_with_the_camera_compensation_is_no_move():
     assert M.compute(track, (0.0, 7.875)).values["moves"] == 1
 
 
+@pytest.mark.parametrize("on_b, moves", [(0.375, 0), (1.0, 2)])
+def test_a_hand_that_touches_a_spot_for_a_moment_and_comes_back_never_moved_on(on_b, moves):
+    """On hold A, then still for a moment on a spot 1.5 torso lengths away (a tap, or the model
+    placing a hidden hand somewhere for three frames), then back on A: no move. Holding B for a
+    second before going back is two moves."""
+    t = np.arange(0, 7, 0.125)
+    track = _hands_track(t)
+    spans = [((0.0, 2.0), (600, 300)), ((2.25, 2.25 + on_b), (600, 450)), ((2.5 + on_b, 7.0), (600, 300))]
+    for i, ti in enumerate(t):
+        on = next((xy for (a, b), xy in spans if a <= ti < b), None)
+        if on is None:
+            track.lm[i, P.R_WRIST, 2] = 0.1  # out of sight between the spans
+        else:
+            track.lm[i, P.R_WRIST, :2] = on
+    assert len([c for c in M.contacts(track, 0.0, 6.875) if c.limb == "right_hand"]) == 3
+    assert M.compute(track, (0.0, 6.875)).values["moves"] == moves
+
+
 def test_a_grip_split_by_jitter_is_measured_from_where_the_hand_took_the_hold():
     """One hold, three spans of the grip (the hand seen off it for a moment between): the second
     0.41 torso lengths from the first, the third 0.47 from the second but 0.1 from the first. No

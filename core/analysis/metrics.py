@@ -67,6 +67,8 @@ NEW_HOLD_DIST = 0.45
 FIRST_HOLD_GRACE_S = 0.5
 #: ... and it is a move only if the hand was seen elsewhere in the REACH_SEEN_S before (a reach).
 REACH_SEEN_S = 1.0
+#: A hand on a spot for less than this, then back on the hold it left, never moved on (two moves undone).
+BRIEF_TOUCH_S = 0.5
 #: Slack around the outermost contacts when testing whether the hip is over the support (torso lengths).
 SUPPORT_MARGIN = 0.15
 #: Hip speed above this (torso lengths/s) with no hand on a hold is a flight phase (dyno, lunge).
@@ -797,9 +799,18 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     moves = 0
     last_by_limb: dict[str, Contact] = {}
     latest: dict[str, Contact] = {}
+    left_for: dict[str, tuple[Contact, Contact]] = {}  # a hold left for a brief touch, and the touch
     grace = FIRST_HOLD_GRACE_S if a > t[0] + 1e-6 else 0.0
     for c in hands:
         prev = last_by_limb.get(c.limb)
+        back = left_for.pop(c.limb, None)
+        if back is not None and latest[c.limb] is back[1] and \
+                math.dist((c.x, c.y), (back[0].x, back[0].y)) / track.torso_px <= NEW_HOLD_DIST:
+            # back on the hold it left after touching something for a moment (a tap, or the model
+            # placing a hidden hand somewhere for a few frames): it never moved on
+            moves -= 1
+            last_by_limb[c.limb] = latest[c.limb] = back[0]
+            continue
         # a hand's first hold is where it started, unless the hand was seen elsewhere in the climb
         # before it took it (it came from a hold it was not seen still on, or from hanging free);
         # after that, a move is leaving a hold for a different one: far from where the hand took
@@ -810,6 +821,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         else:
             moved = c.start - a > grace and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
         moves += int(moved)
+        if moved and prev is not None and c.end - c.start < BRIEF_TOUCH_S - 1e-6:
+            left_for[c.limb] = (prev, c)
         if moved or prev is None:
             # the hold is where the hand first took it: a later span on it (a re-grip, or the grip
             # split by jitter) is measured from there
