@@ -442,6 +442,26 @@ def test_a_hand_that_touches_a_spot_for_a_moment_and_comes_back_never_moved_on(o
     assert M.compute(track, (0.0, 6.875)).values["moves"] == moves
 
 
+@pytest.mark.parametrize("seen_reaching, moves", [(False, 0), (True, 1)])
+def test_a_hidden_hand_glimpsed_still_for_a_moment_is_no_move_unless_seen_reaching(seen_reaching, moves):
+    """On hold A, then out of sight (behind the head, under a roof), then seen still for 0.375 s a
+    torso length and a half away, then out of sight again: the model glimpsing a hidden hand, no
+    move. Seen travelling there in the second before, it is a move."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    for i, ti in enumerate(t):
+        if ti < 2.0:
+            track.lm[i, P.R_WRIST, :2] = (600, 300)
+        elif 3.5 <= ti < 3.875:
+            track.lm[i, P.R_WRIST, :2] = (600, 450)
+        elif seen_reaching and 3.0 <= ti < 3.5:
+            track.lm[i, P.R_WRIST, :2] = (600, 300 + 300 * (ti - 3.0))
+        else:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+    assert len([c for c in M.contacts(track, 0.0, 5.875) if c.limb == "right_hand"]) == 2
+    assert M.compute(track, (0.0, 5.875)).values["moves"] == moves
+
+
 def test_a_grip_split_by_jitter_is_measured_from_where_the_hand_took_the_hold():
     """One hold, three spans of the grip (the hand seen off it for a moment between): the second
     0.41 torso lengths from the first, the third 0.47 from the second but 0.1 from the first. No

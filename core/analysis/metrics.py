@@ -818,6 +818,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         # drift of a hand-held camera's compensation, a few pixels a second)
         if prev is not None:
             moved = all(math.dist((c.x, c.y), (o.x, o.y)) / track.torso_px > NEW_HOLD_DIST for o in (prev, latest[c.limb]))
+            # a new hold is held, or the hand is seen reaching for it: a moment's stillness of a
+            # hand not seen before it is no evidence of either (the model glimpsing a hidden hand,
+            # placed where it is not for three or four frames)
+            moved = moved and (c.end - c.start >= BRIEF_TOUCH_S - 1e-6 or _came_from_elsewhere(track, LIMBS[c.limb], c, a))
         else:
             moved = c.start - a > grace and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
         moves += int(moved)
