@@ -305,6 +305,18 @@ def test_the_last_foot_leaving_and_no_foot_back_for_a_while_is_a_cut_loose():
     assert m.values["feet_off_share"] >= 0.35  # 1.5-4.0 s of 6 s, the feet unseen but known off
 
 
+def test_a_foot_whose_reading_jitters_on_its_hold_has_not_left_it():
+    """The right foot swings free; the left stays on its hold, but its reading jitters 0.3 torso
+    lengths either way (a noisy, dim clip): too much to be seen still, too little to be elsewhere.
+    It is on until seen further than a hold's width away: no cut loose, no feet off."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 6.0, (420, 760))], right=[(0.0, 1.0, (600, 740))])
+    late = t > 2.0
+    track.lm[late, P.L_ANKLE, 0] = 420 + 30 * np.where(np.arange(late.sum()) % 2, 1, -1)
+    m = M.compute(track, (0.0, 5.875))
+    assert m.values["dynos"] == 0 and m.values["feet_off_share"] == 0.0
+
+
 def test_footwork_one_foot_at_a_time_is_no_cut_loose():
     """Feet re-placed one at a time with short gaps (under a second with no foot on) are footwork."""
     t = np.arange(0, 6, 0.125)

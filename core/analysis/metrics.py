@@ -557,12 +557,13 @@ def feet_states(track: Track, cs: list[Contact], gaps: Sequence[tuple[float, flo
 
 
 def _still_at_hold(track: Track, cs: list[Contact]) -> np.ndarray:
-    """Per frame: a foot is seen where its last contact was (within CONTACT_RADIUS) and has been
-    every time it was seen since. A contact ends when the foot goes out of sight for a moment, or is
-    seen too briefly after to make CONTACT_MIN_S again; the foot has not left its hold until it is
-    seen elsewhere."""
+    """Per frame: a foot is seen where its last contact was and has been every time it was seen
+    since. A contact ends when the foot goes out of sight for a moment, or is seen too briefly after
+    to make CONTACT_MIN_S again, or its reading jitters past CONTACT_RADIUS (a dim or noisy clip);
+    the foot has not left its hold until it is seen elsewhere: further than a hold's width
+    (NEW_HOLD_DIST) from it."""
     out = np.zeros(len(track.t), bool)
-    r = CONTACT_RADIUS * track.torso_px
+    r = NEW_HOLD_DIST * track.torso_px
     for limb, idx in (("left_foot", P.L_ANKLE), ("right_foot", P.R_ANKLE)):
         p = track.point(idx)
         mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
