@@ -418,19 +418,25 @@ def test_a_cut_loose_just_before_the_clip_ends_on_the_wall_counts_one_before_the
     assert M.compute(track, (0.0, 5.5)).values["dynos"] == 0
 
 
+def _right_hand_on(t: np.ndarray, spans: list[tuple[tuple[float, float], tuple[float, float]]]) -> M.Track:
+    """Hanging on the wall; the right hand still at each span's place during it ((start, end), xy),
+    out of sight between the spans."""
+    track = _hands_track(t)
+    for i, ti in enumerate(t):
+        on = next((xy for (a, b), xy in spans if a <= ti < b), None)
+        if on is None:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+        else:
+            track.lm[i, P.R_WRIST, :2] = on
+    return track
+
+
 def test_a_hand_on_one_hold_drifting_with_the_camera_compensation_is_no_move():
     """Three spans of one grip, each 0.3 torso lengths on from the one before (a hand-held camera's
     compensation drifts slowly): 0.6 from where the hand took the hold, but never far from where it
     just was. No move; a hand that then goes 1.2 torso lengths away to another hold moves once."""
     t = np.arange(0, 8, 0.125)
-    track = _hands_track(t)
-    spans = [((0.0, 1.9), (600, 300)), ((2.25, 3.9), (600, 330)), ((4.25, 5.9), (600, 360)), ((6.25, 8.0), (600, 480))]
-    for i, ti in enumerate(t):
-        on = next((xy for (a, b), xy in spans if a <= ti < b), None)
-        if on is None:
-            track.lm[i, P.R_WRIST, 2] = 0.1  # out of sight between the spans
-        else:
-            track.lm[i, P.R_WRIST, :2] = on
+    track = _right_hand_on(t, [((0.0, 1.9), (600, 300)), ((2.25, 3.9), (600, 330)), ((4.25, 5.9), (600, 360)), ((6.25, 8.0), (600, 480))])
     cs = [c for c in M.contacts(track, 0.0, 7.875) if c.limb == "right_hand"]
     assert len(cs) == 4
     assert M.compute(track, (0.0, 7.875)).values["moves"] == 1
@@ -442,14 +448,7 @@ def test_a_hand_that_touches_a_spot_for_a_moment_and_comes_back_never_moved_on(o
     placing a hidden hand somewhere for three frames), then back on A: no move. Holding B for a
     second before going back is two moves."""
     t = np.arange(0, 7, 0.125)
-    track = _hands_track(t)
-    spans = [((0.0, 2.0), (600, 300)), ((2.25, 2.25 + on_b), (600, 450)), ((2.5 + on_b, 7.0), (600, 300))]
-    for i, ti in enumerate(t):
-        on = next((xy for (a, b), xy in spans if a <= ti < b), None)
-        if on is None:
-            track.lm[i, P.R_WRIST, 2] = 0.1  # out of sight between the spans
-        else:
-            track.lm[i, P.R_WRIST, :2] = on
+    track = _right_hand_on(t, [((0.0, 2.0), (600, 300)), ((2.25, 2.25 + on_b), (600, 450)), ((2.5 + on_b, 7.0), (600, 300))])
     assert len([c for c in M.contacts(track, 0.0, 6.875) if c.limb == "right_hand"]) == 3
     assert M.compute(track, (0.0, 6.875)).values["moves"] == moves
 
@@ -506,18 +505,24 @@ def _pull(t: np.ndarray) -> M.Track:
     return track
 
 
-def test_a_flight_is_both_hands_off_while_the_hip_flies_not_a_hand_changing_holds():
-    """A dyno: the hip flies 1.5 torso lengths while both hands are off their holds for 0.25 s and
-    more: a dynamic move. A pull-up then a reach: the same hip, but the hands are off together only
-    in the one sample where the left leaves its hold as the right's grip jitters: not a flight."""
-    t = np.arange(0, 5, 0.125)
+def _dyno(t: np.ndarray) -> M.Track:
+    """The pull-up of ``_pull`` as a dyno: both hands off their holds from 2.375 to 2.75 s, flying up
+    with the hip, and on new holds 1.5 torso lengths higher after."""
     dyno = _pull(t)
     air = (t > 2.375) & (t < 2.75)
     dyno.lm[air, P.L_WRIST, :2] = np.column_stack([np.full(air.sum(), 460.0), 280 - 400 * (t[air] - 2.375)])
     dyno.lm[air, P.R_WRIST, :2] = np.column_stack([np.full(air.sum(), 540.0), 280 - 400 * (t[air] - 2.375)])
     dyno.lm[t >= 2.75, P.L_WRIST, :2] = (460, 130)
     dyno.lm[t >= 2.75, P.R_WRIST, :2] = (540, 130)
-    m = M.compute(dyno)
+    return dyno
+
+
+def test_a_flight_is_both_hands_off_while_the_hip_flies_not_a_hand_changing_holds():
+    """A dyno: the hip flies 1.5 torso lengths while both hands are off their holds for 0.25 s and
+    more: a dynamic move. A pull-up then a reach: the same hip, but the hands are off together only
+    in the one sample where the left leaves its hold as the right's grip jitters: not a flight."""
+    t = np.arange(0, 5, 0.125)
+    m = M.compute(_dyno(t))
     assert m.values["dynos"] == 1 and not m.cut_looses
     reach = _pull(t)
     reach.lm[t >= 2.5, P.L_WRIST, :2] = (460, 130)  # the left takes a new hold
@@ -531,13 +536,7 @@ def test_a_skeleton_leaping_across_a_frame_not_seen_is_no_flight():
     """The dyno of the test above, but the hip is not seen at 2.5 s and is 1.6 torso lengths away at
     the next sample (the skeleton went to someone else): a leap across a gap is a leap, no flight."""
     t = np.arange(0, 5, 0.125)
-    dyno = _pull(t)
-    air = (t > 2.375) & (t < 2.75)
-    dyno.lm[air, P.L_WRIST, :2] = np.column_stack([np.full(air.sum(), 460.0), 280 - 400 * (t[air] - 2.375)])
-    dyno.lm[air, P.R_WRIST, :2] = np.column_stack([np.full(air.sum(), 540.0), 280 - 400 * (t[air] - 2.375)])
-    dyno.lm[t >= 2.75, P.L_WRIST, :2] = (460, 130)
-    dyno.lm[t >= 2.75, P.R_WRIST, :2] = (540, 130)
-    assert M.compute(dyno).values["dynos"] == 1
+    assert M.compute(_dyno(t)).values["dynos"] == 1
     leap = _pull(t)
     leap.lm[:, :, 1] = _pull(np.zeros_like(t)).lm[:, :, 1]  # no pull-up: the hip stays...
     leap.lm[t >= 2.625, :, 1] -= 160  # ...until it is 1.6 torso lengths away after a missed frame
