@@ -324,6 +324,9 @@ def test_phone_viewport_upload_and_results(browser, server):
     shot(page, "mobile_upload")
     page.goto(server + "/results")
     page.wait_for_selector("text=Performance score", timeout=30000)
+    # the summary says "Performance score" before the metric cards are drawn: wait for the four cards
+    # (the screenshot had shown their grey placeholders)
+    wait_for(lambda: page.locator("[data-testid=stMetricValue]").count() >= 4, timeout=30, what="the metric cards")
     assert page.evaluate("document.documentElement.scrollWidth") <= 392
     shot(page, "mobile_results")
     page.context.close()
