@@ -156,8 +156,11 @@ def gie(xy: np.ndarray) -> float:
     L = path_length(xy)
     if L <= 1e-9:
         return 0.0
-    hull = cv2.convexHull(xy.astype(np.float32).reshape(-1, 1, 2))
-    c = float(cv2.arcLength(hull, True))
+    # the hull in float32 (OpenCV's): centred and in path lengths first, so a short path far from
+    # the origin keeps its digits
+    unit = (xy - xy.mean(axis=0)) / L
+    hull = cv2.convexHull(unit.astype(np.float32).reshape(-1, 1, 2))
+    c = float(cv2.arcLength(hull, True)) * L
     if c <= 1e-9:
         return 0.0
     return max(0.0, math.log(2 * L / c))
