@@ -676,6 +676,23 @@ def test_a_foot_standing_still_on_a_new_hold_though_hardly_seen_keeps_the_other_
     assert M.cut_loose_gaps(swinging, cs, 0.0, 6.0) == [(pytest.approx(2.0, abs=0.13), pytest.approx(4.0, abs=0.13))]
 
 
+@pytest.mark.parametrize("slides_away, cut_loose", [(False, False), (True, True)])
+def test_a_foot_fading_out_of_sight_is_read_leaving_when_its_faint_readings_slide_away(slides_away, cut_loose):
+    """The left foot fades out of sight as its contact ends at 1.0 s (visibility 0.35 from then on:
+    never seen leaving). Guessed where it stood, it may be on its hold still, so the right foot leaving
+    at 2.0 s is no cut loose; guessed sliding away from it (1 torso length a second), it left, and
+    the right foot leaving is the last foot leaving: a cut loose (the roof clip seen sideways)."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 6.0, (420, 760))], right=[(0.0, 2.0, (600, 740)), (4.0, 6.0, (610, 740))])
+    faded = t > 1.0
+    track.lm[faded, P.L_ANKLE, 2] = track.lm[faded, P.L_KNEE, 2] = 0.35
+    if slides_away:
+        track.lm[faded, P.L_ANKLE, 1] = 760 + 100 * (t[faded] - 1.0)
+    cs = M.contacts(track, 0.0, 6.0)
+    want = [(pytest.approx(2.0, abs=0.13), pytest.approx(4.0, abs=0.13))] if cut_loose else []
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == want
+
+
 def test_one_jittered_ankle_below_the_floor_does_not_move_the_floor():
     """The floor is the deepest level a foot is at in two samples running: one sample of an ankle
     drawn half a torso too low (pose noise) must not lower it, or feet standing on it read as off."""

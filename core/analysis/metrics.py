@@ -629,8 +629,20 @@ def _possibly_on(track: Track, other: list[Contact], at: float) -> bool:
     seen = ~np.isnan(p[:, 0])
     if seen.any() and np.max(np.linalg.norm(p[seen] - np.array([o.x, o.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST:
         return False  # seen away from its hold: it left
+    if _guessed_away(track, idx, o, at):
+        return False
     last_seen = float(t[w][seen][-1]) if seen.any() else o.end
     return at - last_seen > moment
+
+
+def _guessed_away(track: Track, idx: int, o: Contact, at: float) -> bool:
+    """Do the last two readings of limb end ``idx`` up to ``at``, even with little confidence (down
+    to LOW_VISIBILITY), place it further than NEW_HOLD_DIST from its hold ``o``? A foot fading out of
+    sight as it swings away is read leaving; one hidden on its hold is guessed where it was."""
+    w = (track.t > o.end + 1e-6) & (track.t <= at + 1e-6) & (track.lm[:, idx, 2] >= LOW_VISIBILITY)
+    p = track.lm[w, idx, :2][-2:]
+    return len(p) == 2 and bool(np.min(np.linalg.norm(p - np.array([o.x, o.y]), axis=1)) / track.torso_px
+                                > NEW_HOLD_DIST)
 
 
 def _still_barely_seen(track: Track, idx: int, at: float) -> bool:
