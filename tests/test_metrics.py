@@ -676,21 +676,52 @@ def test_a_foot_standing_still_on_a_new_hold_though_hardly_seen_keeps_the_other_
     assert M.cut_loose_gaps(swinging, cs, 0.0, 6.0) == [(pytest.approx(2.0, abs=0.13), pytest.approx(4.0, abs=0.13))]
 
 
-@pytest.mark.parametrize("slides_away, cut_loose", [(False, False), (True, True)])
-def test_a_foot_fading_out_of_sight_is_read_leaving_when_its_faint_readings_slide_away(slides_away, cut_loose):
+@pytest.mark.parametrize("guessed, cut_loose", [("still", False), ("sliding away", True), ("away long before", False)])
+def test_a_foot_fading_out_of_sight_is_read_leaving_when_its_faint_readings_slide_away(guessed, cut_loose):
     """The left foot fades out of sight as its contact ends at 1.0 s (visibility 0.35 from then on:
     never seen leaving). Guessed where it stood, it may be on its hold still, so the right foot leaving
     at 2.0 s is no cut loose; guessed sliding away from it (1 torso length a second), it left, and
-    the right foot leaving is the last foot leaving: a cut loose (the roof clip seen sideways)."""
+    the right foot leaving is the last foot leaving: a cut loose (the roof clip seen sideways). Guessed
+    half a torso away just after it faded and then not at all (visibility 0.2): what the model
+    guessed a second before says nothing about where the foot is when the other leaves."""
     t = np.arange(0, 6, 0.125)
     track = _feet_track(t, left=[(0.0, 6.0, (420, 760))], right=[(0.0, 2.0, (600, 740)), (4.0, 6.0, (610, 740))])
     faded = t > 1.0
     track.lm[faded, P.L_ANKLE, 2] = track.lm[faded, P.L_KNEE, 2] = 0.35
-    if slides_away:
+    if guessed == "sliding away":
         track.lm[faded, P.L_ANKLE, 1] = 760 + 100 * (t[faded] - 1.0)
+    if guessed == "away long before":
+        track.lm[faded, P.L_ANKLE, 1] = 810
+        track.lm[t > 1.3, P.L_ANKLE, 2] = 0.2
     cs = M.contacts(track, 0.0, 6.0)
     want = [(pytest.approx(2.0, abs=0.13), pytest.approx(4.0, abs=0.13))] if cut_loose else []
     assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == want
+
+
+def test_a_foot_on_its_hold_through_a_moment_out_of_sight_leaves_when_it_is_seen_leaving():
+    """The right foot swings free from 0.9 s. The left stands on its hold until 1.5 s, out of sight
+    for two frames at 1.1-1.3 s (its contact breaks there, and the 0.25 s it is seen back at the hold
+    is too short for another), then leaves for good: the cut loose is at 1.5 s, when it was seen
+    leaving, not missed because the contact broke while it stayed."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 1.5, (420, 760))], right=[(0.0, 0.9, (600, 740)), (4.5, 6.0, (610, 740))])
+    track.lm[(t > 1.1) & (t < 1.3), P.L_ANKLE, 2] = 0.0
+    cs = M.contacts(track, 0.0, 6.0)
+    assert [(c.start, c.end) for c in cs if c.limb == "left_foot"] == [(0.0, 1.0)]
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == [(pytest.approx(1.5, abs=0.01), pytest.approx(4.5, abs=0.13))]
+
+
+def test_a_foot_leaving_is_judged_on_the_next_two_samples_whatever_the_source_frame_rate():
+    """A 15 fps phone clip sampled at 7.5 fps has samples 0.1333 s apart, at times rounded to the
+    source's frames: the second sample after a contact ends lies a hair beyond 2 x the median step.
+    A foot 0.3 torso lengths away in the first and 0.9 in the second has left its hold."""
+    t = np.round(np.arange(0, 3, 2 / 15), 4)
+    track = _feet_track(t, left=[(0.0, 3.0, (420, 760))], right=[(0.0, 3.0, (600, 740))])
+    c = M.Contact("left_foot", 0.0, float(t[7]), 420.0, 760.0)
+    track.lm[8, P.L_ANKLE, :2] = (420, 790)
+    track.lm[9, P.L_ANKLE, :2] = (420, 850)
+    assert t[9] - t[7] > 2 * M._dt(t)
+    assert M._leaves(track, P.L_ANKLE, c)
 
 
 def test_one_jittered_ankle_below_the_floor_does_not_move_the_floor():

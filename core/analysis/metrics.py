@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -566,18 +566,29 @@ def _still_at_hold(track: Track, cs: list[Contact]) -> np.ndarray:
     the foot has not left its hold until it is seen elsewhere: further than a hold's width
     (NEW_HOLD_DIST) from it."""
     out = np.zeros(len(track.t), bool)
+    for held in _held(track, cs).values():
+        out[held] = True
+    return out
+
+
+def _held(track: Track, cs: list[Contact]) -> dict[int, np.ndarray]:
+    """Per foot contact (by its id): the frames after it where the foot is seen still at its hold
+    (within NEW_HOLD_DIST), up to the first sight of it elsewhere or its next contact."""
+    out: dict[int, np.ndarray] = {}
     r = NEW_HOLD_DIST * track.torso_px
     for limb, idx in (("left_foot", P.L_ANKLE), ("right_foot", P.R_ANKLE)):
         p = track.point(idx)
         mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
         for k, c in enumerate(mine):
             until = mine[k + 1].start if k + 1 < len(mine) else np.inf
+            held = []
             for i in np.flatnonzero((track.t > c.end + 1e-6) & (track.t < until - 1e-6)):
                 if np.isnan(p[i, 0]):
                     continue  # unseen: says nothing either way
                 if np.hypot(p[i, 0] - c.x, p[i, 1] - c.y) > r:
                     break  # seen elsewhere: it left
-                out[i] = True
+                held.append(i)
+            out[id(c)] = np.array(held, int)
     return out
 
 
@@ -602,7 +613,8 @@ def _leaves(track: Track, idx: int, c: Contact) -> bool:
     """Does the limb end move at least FEET_TOGETHER_DIST torso lengths within FEET_TOGETHER_S after
     contact ``c`` ends (it left the hold, rather than the contact breaking up on jitter)?"""
     t = track.t
-    w = (t > c.end + 1e-6) & (t <= c.end + FEET_TOGETHER_S + 1e-6)
+    # (at least the next two samples: frame times are the source's, not exact steps of the rate)
+    w = (t > c.end + 1e-6) & (t <= c.end + max(FEET_TOGETHER_S, 2 * _dt(t)) + _dt(t) / 2)
     p = track.point(idx)[w]
     p = p[~np.isnan(p[:, 0])]
     if len(p) == 0:
@@ -629,17 +641,19 @@ def _possibly_on(track: Track, other: list[Contact], at: float) -> bool:
     seen = ~np.isnan(p[:, 0])
     if seen.any() and np.max(np.linalg.norm(p[seen] - np.array([o.x, o.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST:
         return False  # seen away from its hold: it left
-    if _guessed_away(track, idx, o, at):
-        return False
+    if _guessed_away(track, idx, o, at, moment):
+        return False  # read, faintly, moving away from it
     last_seen = float(t[w][seen][-1]) if seen.any() else o.end
     return at - last_seen > moment
 
 
-def _guessed_away(track: Track, idx: int, o: Contact, at: float) -> bool:
-    """Do the last two readings of limb end ``idx`` up to ``at``, even with little confidence (down
-    to LOW_VISIBILITY), place it further than NEW_HOLD_DIST from its hold ``o``? A foot fading out of
-    sight as it swings away is read leaving; one hidden on its hold is guessed where it was."""
-    w = (track.t > o.end + 1e-6) & (track.t <= at + 1e-6) & (track.lm[:, idx, 2] >= LOW_VISIBILITY)
+def _guessed_away(track: Track, idx: int, o: Contact, at: float, moment: float) -> bool:
+    """Do the readings of limb end ``idx`` in the ``moment`` up to ``at``, even with little confidence
+    (down to LOW_VISIBILITY), place it further than NEW_HOLD_DIST from its hold ``o``, twice? A foot
+    fading out of sight as it swings away is read leaving; one hidden on its hold is guessed where it
+    was. (Guesses from longer before say nothing about where it is now.)"""
+    w = ((track.t > max(o.end, at - moment) + 1e-6) & (track.t <= at + 1e-6)
+         & (track.lm[:, idx, 2] >= LOW_VISIBILITY))
     p = track.lm[w, idx, :2][-2:]
     return len(p) == 2 and bool(np.min(np.linalg.norm(p - np.array([o.x, o.y]), axis=1)) / track.torso_px
                                 > NEW_HOLD_DIST)
@@ -664,7 +678,11 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
     leaving its hold, and no foot takes a hold for at least CUT_LOOSE_GAP_S (a body swinging on its
     hands settles before the feet come back; in footwork one foot is on, or the next one is within
     a moment). Each is (the foot left, the next foot contact or the end of the climb)."""
-    feet = sorted((c for c in cs if c.hold_type == "foot"), key=lambda c: c.end)
+    # each foot on its hold until it is seen elsewhere: a contact broken by a moment out of sight,
+    # the foot seen back at its hold after, ends where the foot was last seen there
+    held = _held(track, cs)
+    feet = sorted((replace(c, end=float(track.t[held[id(c)][-1]])) if len(held[id(c)]) else c
+                   for c in cs if c.hold_type == "foot"), key=lambda c: c.end)
     getting_off = _got_off(track, b)
     out = []
     for c in feet:
