@@ -71,3 +71,7 @@ def test_altered_copies_carry_the_originals_labels_and_are_remade_when_their_fil
     monkeypatch.setattr(E, "VARIANTS", {"mirror": "hflip,vflip"})
     E.make_variants(labels, short_climb.parent, out)
     assert copy.stat().st_mtime_ns != first  # another filter under the same name: made again
+    size, second = copy.stat().st_size, copy.stat().st_mtime_ns
+    monkeypatch.setattr(E, "ENCODE", {"mirror": ["-c:v", "libx264", "-crf", "45"]})
+    E.make_variants(labels, short_climb.parent, out)
+    assert copy.stat().st_mtime_ns != second and copy.stat().st_size < size  # other encoder settings: made again, with them

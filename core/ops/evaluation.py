@@ -67,7 +67,11 @@ VARIANTS: dict[str, str] = {
     # two climbers on one wall: the clip beside its own mirror image, each doing what the label says
     # (on the wall equally long, so the choice is unsure and the confidence says so)
     "pair": "split[a][b];[b]hflip[c];[a][c]hstack",
+    # a clip sent through a messaging app: 540 px, 15 fps, heavily compressed (see ENCODE)
+    "messenger": "scale=-2:540,fps=15",
 }
+#: Encoder settings of a copy, where not ffmpeg's defaults.
+ENCODE: dict[str, list[str]] = {"messenger": ["-c:v", "libx264", "-crf", "36"]}
 
 
 def make_variants(labels: Path, videos: Path, out: Path) -> Path:
@@ -81,12 +85,13 @@ def make_variants(labels: Path, videos: Path, out: Path) -> Path:
             continue
         for name, vf in VARIANTS.items():
             dst = out / f"{name}.{Path(clip).stem}.mp4"
-            made_by = dst.with_suffix(".filter")  # a copy is reused only if made by the same filter
-            if not dst.is_file() or not made_by.is_file() or made_by.read_text() != vf:
+            made_by = dst.with_suffix(".filter")  # a copy is reused only if made the same way
+            how = " ".join([vf, *ENCODE.get(name, [])])
+            if not dst.is_file() or not made_by.is_file() or made_by.read_text() != how:
                 subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error",
-                                "-i", str(videos / clip), "-vf", vf, "-an", "-pix_fmt", "yuv420p", str(dst)],
-                               check=True, timeout=600)
-                made_by.write_text(vf)
+                                "-i", str(videos / clip), "-vf", vf, "-an", "-pix_fmt", "yuv420p",
+                                *ENCODE.get(name, []), str(dst)], check=True, timeout=600)
+                made_by.write_text(how)
             copies[dst.name] = label
     (out / "labels.json").write_text(json.dumps(copies, indent=1))
     return out / "labels.json"
