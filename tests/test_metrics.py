@@ -473,6 +473,30 @@ def test_a_hidden_hand_glimpsed_still_for_a_moment_is_no_move_unless_seen_reachi
     assert M.compute(track, (0.0, 5.875)).values["moves"] == moves
 
 
+@pytest.mark.parametrize("glimpsed_elsewhere, moves", [(True, 2), (False, 1)])
+def test_a_hand_taking_the_hold_the_other_hand_is_on_is_a_match_even_when_the_names_were_traded(glimpsed_elsewhere, moves):
+    """The right hand reaches from its start hold to hold X (0.5 s: a move); from 0.875 s the model
+    names the hand on X "left" and the right hand is out of sight behind the head, glimpsed for a
+    moment far below (3.0 s). At 5.0 s the right hand is on X beside the left: a match, since it was
+    seen elsewhere since it was named on X, though X reads as its own hold. Never seen elsewhere,
+    it is the same grip read again: no move."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    X, B, G = (480, 150), (600, 300), (700, 600)
+    for i, ti in enumerate(t):
+        r = B if ti < 0.375 else (560, 220) if ti < 0.5 else X if ti < 0.875 else \
+            (G if glimpsed_elsewhere and 3.0 <= ti < 3.375 else X if ti >= 5.0 else None)
+        if r is None:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+        else:
+            track.lm[i, P.R_WRIST, :2] = r
+        if ti < 0.875:
+            track.lm[i, P.L_WRIST, 2] = 0.1  # the left hand, out of sight until the model names it on X
+        else:
+            track.lm[i, P.L_WRIST, :2] = X
+    assert M.compute(track, (0.0, 5.875)).values["moves"] == moves
+
+
 def test_a_grip_split_by_jitter_is_measured_from_where_the_hand_took_the_hold():
     """One hold, three spans of the grip (the hand seen off it for a moment between): the second
     0.41 torso lengths from the first, the third 0.47 from the second but 0.1 from the first. No

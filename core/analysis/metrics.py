@@ -529,6 +529,12 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
     return out
 
 
+def _held_by_other(c: Contact, hands: list[Contact], torso_px: float) -> bool:
+    """Is the other hand on the hold of ``c`` (within NEW_HOLD_DIST) when ``c`` begins, since before?"""
+    return any(o.limb != c.limb and o.start < c.start - 1e-6 and o.end >= c.start - 1e-6
+               and math.dist((c.x, c.y), (o.x, o.y)) / torso_px <= NEW_HOLD_DIST for o in hands)
+
+
 def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
     """Was limb end ``idx`` seen, inside the climb and in the REACH_SEEN_S before contact ``c``,
     further than NEW_HOLD_DIST from where ``c`` is? A hand out of sight for seconds and then seen
@@ -852,6 +858,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         # drift of a hand-held camera's compensation, a few pixels a second)
         if prev is not None:
             moved = all(math.dist((c.x, c.y), (o.x, o.y)) / track.torso_px > NEW_HOLD_DIST for o in (prev, latest[c.limb]))
+            # or a match: the other hand is on this hold, and this one comes from elsewhere (when
+            # the model trades the hands' names, the first hand's hold reads as this one's own)
+            moved = moved or (_held_by_other(c, hands, track.torso_px)
+                              and math.dist((c.x, c.y), (latest[c.limb].x, latest[c.limb].y)) / track.torso_px > NEW_HOLD_DIST)
             # a new hold is held, or the hand is seen reaching for it: a moment's stillness of a
             # hand not seen before it is no evidence of either (the model glimpsing a hidden hand,
             # placed where it is not for three or four frames)
