@@ -271,6 +271,14 @@ def test_two_climbers_on_one_wall_the_climber_picks_the_other(browser, server, t
     img = page.locator("[data-testid=stImage] img").first
     img.wait_for(timeout=30000)
     assert "/files/" in (img.get_attribute("src") or "") and img.evaluate("i => i.naturalWidth") > 100
+    go = page.get_by_role("button", name="Analyse this person instead")
+
+    def opened() -> bool:  # the expander has finished opening: its last button lies inside it
+        box = page.locator("[data-testid=stExpander]").filter(has=go).bounding_box()
+        b = go.bounding_box()
+        return bool(box and b and b["y"] + b["height"] <= box["y"] + box["height"])
+    wait_for(opened, timeout=30, what="the person picker to open")
+    img.evaluate("i => i.scrollIntoView({block: 'start'})")  # the numbered frame, as the climber looks at it
     shot(page, "people")
     before = page.inner_text("body")
     page.get_by_role("button", name="Analyse this person instead").click()
