@@ -278,13 +278,16 @@ def _feet_track(t: np.ndarray, left: list[tuple[float, float, tuple[float, float
                 right: list[tuple[float, float, tuple[float, float]]],
                 hidden: tuple[float, float] | None = None) -> M.Track:
     """Hands still on a hold all along; each foot still at a given place during its (start, end)
-    spans, and flying 3 torso lengths away in between (a foot leaving is fast and far). During
-    ``hidden``, both legs are seen with little confidence (hanging in the air)."""
+    spans, and in between hanging about two torso lengths below the holds, swinging to and fro (at
+    up to 8 torso lengths a second, never still): a foot leaving is fast and far, and does not come
+    back by its hold in a frame. During ``hidden``, both legs are seen with little confidence
+    (hanging in the air)."""
     track = _track_from_hip(t, np.column_stack([np.full(len(t), 500.0), np.full(len(t), 500.0)]))
-    for idx, spans in ((P.L_ANKLE, left), (P.R_ANKLE, right)):
+    for idx, spans, lag in ((P.L_ANKLE, left, 0.0), (P.R_ANKLE, right, 0.3)):
         for i, ti in enumerate(t):
             on = next((xy for a, b, xy in spans if a <= ti <= b), None)
-            track.lm[i, idx, :2] = on if on is not None else (500 + 300 * math.sin(7 * ti), 800 + 40 * math.cos(5 * ti))
+            swing = 2 * math.pi * (ti + lag)
+            track.lm[i, idx, :2] = on if on is not None else (500 + 150 * math.sin(swing / 1.2), 950 + 30 * math.cos(swing / 0.6))
         if hidden is not None:
             dim = (t >= hidden[0]) & (t < hidden[1])
             track.lm[dim, idx, 2] = 0.2
@@ -746,6 +749,24 @@ def test_a_foot_leaving_is_judged_on_the_next_two_samples_whatever_the_source_fr
     track.lm[9, P.L_ANKLE, :2] = (420, 850)
     assert t[9] - t[7] > 2 * M._dt(t)
     assert M._leaves(track, P.L_ANKLE, c)
+
+
+@pytest.mark.parametrize("back_next_frame, cut_loose", [(True, False), (False, True)])
+def test_a_foot_read_elsewhere_for_one_frame_and_back_the_next_never_left(back_next_frame, cut_loose):
+    """The right foot swings free from 0.9 s. The left stays on its hold, but from 2.0 s the model
+    reads it elsewhere (1.9 torso lengths off) every third frame, so no span is long enough for a
+    contact again: read back at the hold the frame after each slip, it never left (no cut loose).
+    Read elsewhere for two frames in three, it left at 2.0-2.25 s: a cut loose until the feet are back."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 6.0, (420, 760))], right=[(0.0, 0.9, (600, 740)), (4.5, 6.0, (610, 740))])
+    k = np.arange(len(t))
+    slips = (t > 2.0) & ((k % 3 == 0) if back_next_frame else (k % 3 != 0)) & (t < 4.5)
+    track.lm[slips, P.L_ANKLE, :2] = (500, 950)
+    cs = M.contacts(track, 0.0, 6.0)
+    assert not any(c.limb == "left_foot" and 2.1 < c.start < 4.0 for c in cs)  # no contact again for two seconds
+    want = [(pytest.approx(2.125, abs=0.13), pytest.approx(4.5, abs=0.13))] if cut_loose else []
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == want
+    assert (M.compute(track, (0.0, 6.0)).cut_looses != []) == cut_loose
 
 
 def test_one_jittered_ankle_below_the_floor_does_not_move_the_floor():

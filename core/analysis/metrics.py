@@ -579,7 +579,9 @@ def _still_at_hold(track: Track, cs: list[Contact]) -> np.ndarray:
 
 def _held(track: Track, cs: list[Contact]) -> dict[int, np.ndarray]:
     """Per foot contact (by its id): the frames after it where the foot is seen still at its hold
-    (within NEW_HOLD_DIST), up to the first sight of it elsewhere or its next contact."""
+    (within NEW_HOLD_DIST), up to the first sight of it elsewhere that is not a slip (read elsewhere
+    for one frame and back at the hold the next: no foot leaves and comes back within a frame), or
+    its next contact."""
     out: dict[int, np.ndarray] = {}
     r = NEW_HOLD_DIST * track.torso_px
     for limb, idx in (("left_foot", P.L_ANKLE), ("right_foot", P.R_ANKLE)):
@@ -587,13 +589,15 @@ def _held(track: Track, cs: list[Contact]) -> dict[int, np.ndarray]:
         mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
         for k, c in enumerate(mine):
             until = mine[k + 1].start if k + 1 < len(mine) else np.inf
+            # (unseen frames say nothing either way)
+            seen = np.flatnonzero((track.t > c.end + 1e-6) & (track.t < until - 1e-6) & ~np.isnan(p[:, 0]))
+            at = np.hypot(p[seen, 0] - c.x, p[seen, 1] - c.y) <= r
             held = []
-            for i in np.flatnonzero((track.t > c.end + 1e-6) & (track.t < until - 1e-6)):
-                if np.isnan(p[i, 0]):
-                    continue  # unseen: says nothing either way
-                if np.hypot(p[i, 0] - c.x, p[i, 1] - c.y) > r:
-                    break  # seen elsewhere: it left
-                held.append(i)
+            for n, i in enumerate(seen):
+                if at[n]:
+                    held.append(i)
+                elif not (n + 1 < len(seen) and at[n + 1]):
+                    break  # seen elsewhere, and not back the frame after: it left
             out[id(c)] = np.array(held, int)
     return out
 
