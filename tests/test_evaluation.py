@@ -20,6 +20,14 @@ def test_labelled_feet_off_share_is_clipped_to_the_labelled_window():
     assert E.labelled_feet_off_share(LABEL) == pytest.approx((1.0 + 0.5) / 10.0)
 
 
+def test_a_slowed_copys_labels_are_as_late_and_its_shares_the_same():
+    slow = E.stretched(LABEL, 1.5)
+    assert (slow["on_wall_start_s"], slow["off_wall_end_s"], slow["dynamic_moves"]) == (1.5, 16.5, [6.0])
+    assert slow["feet_off_wall_intervals"] == [[6.0, 7.5], [15.75, 18.0]] and slow["hand_moves"] == LABEL["hand_moves"]
+    assert E.labelled_feet_off_share(slow) == pytest.approx(E.labelled_feet_off_share(LABEL))
+    assert LABEL["on_wall_start_s"] == 1.0 and E.stretched(LABEL, 1.0) is LABEL  # the original untouched
+
+
 def test_a_right_record_is_within_every_tolerance():
     r = E.judge("c", record(1.9, 10.1), LABEL)
     assert r.within == dict.fromkeys(E.MEASURES, True)

@@ -69,7 +69,12 @@ VARIANTS: dict[str, str] = {
     "pair": "split[a][b];[b]hflip[c];[a][c]hstack",
     # a clip sent through a messaging app: 540 px, 15 fps, heavily compressed (see ENCODE)
     "messenger": "scale=-2:540,fps=15",
+    # the same climb taken 1.5 times as slowly (a phone's slow motion, a slower climber): every
+    # labelled time is 1.5 times as late (see STRETCH); no frame is shown twice
+    "slower": "setpts=1.5*PTS,fps=50/3",
 }
+#: Copies played slower or faster: the labels' times are multiplied by this.
+STRETCH: dict[str, float] = {"slower": 1.5}
 #: Encoder settings of a copy, where not ffmpeg's defaults.
 ENCODE: dict[str, list[str]] = {"messenger": ["-c:v", "libx264", "-crf", "36"]}
 
@@ -92,9 +97,30 @@ def make_variants(labels: Path, videos: Path, out: Path) -> Path:
                                 "-i", str(videos / clip), "-vf", vf, "-an", "-pix_fmt", "yuv420p",
                                 *ENCODE.get(name, []), str(dst)], check=True, timeout=600)
                 made_by.write_text(how)
-            copies[dst.name] = label
+            copies[dst.name] = stretched(label, STRETCH.get(name, 1.0))
     (out / "labels.json").write_text(json.dumps(copies, indent=1))
     return out / "labels.json"
+
+
+def stretched(label: dict[str, Any], k: float) -> dict[str, Any]:
+    """``label`` for its clip played ``k`` times as slowly: every time in it ``k`` times as late."""
+    if k == 1.0:
+        return label
+    out = json.loads(json.dumps(label))
+
+    def late(x: Any) -> Any:
+        return None if x is None else round(float(x) * k, 3)
+    for key in ("on_wall_start_s", "off_wall_end_s"):
+        out[key] = late(out.get(key))
+    if isinstance(out.get("video"), dict) and "duration_s" in out["video"]:
+        out["video"]["duration_s"] = late(out["video"]["duration_s"])
+    if isinstance(out.get("hand_moves"), dict) and out["hand_moves"].get("times_s") is not None:
+        out["hand_moves"]["times_s"] = [late(x) for x in out["hand_moves"]["times_s"]]
+    if out.get("dynamic_moves") is not None:
+        out["dynamic_moves"] = [late(x) for x in out["dynamic_moves"]]
+    if out.get("feet_off_wall_intervals") is not None:
+        out["feet_off_wall_intervals"] = [[late(a), late(b)] for a, b in out["feet_off_wall_intervals"]]
+    return out
 
 
 def labelled_feet_off_share(label: dict[str, Any]) -> float | None:
