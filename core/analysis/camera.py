@@ -17,6 +17,12 @@ MIN_INLIERS = 12
 MOVING_SHIFT = 0.03
 #: Compensation is unreliable when more than this share of frame pairs could not be fitted.
 MAX_FAILED_PAIRS = 0.2
+#: A thumbnail pixel that changes by more than STILL_LEVEL grey levels between sampled frames in at
+#: most STILL_SHARE of them does not move with the picture. Where such pixels hold a minority of the
+#: picture's corners while the rest moves, they are drawn on it (a broadcast's caption, clock, logo
+#: or picture-in-picture), not the wall: left out of the tracking, they would hold the fit still.
+STILL_LEVEL = 4
+STILL_SHARE = 0.1
 
 
 @dataclass
@@ -39,6 +45,25 @@ def _compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (A @ B)[:2]
 
 
+def overlay(thumbs: np.ndarray) -> np.ndarray:
+    """(h, w) bool: the parts of the picture drawn on it rather than filmed (see STILL_LEVEL); all
+    False unless the picture itself moves: most of its textured pixels change in most frames (with
+    a fixed camera the wall stands still too)."""
+    n = len(thumbs)
+    if n < 3:
+        return np.zeros(thumbs.shape[1:], bool)
+    changed = np.zeros(thumbs.shape[1:], np.int32)
+    for i in range(1, n):
+        changed += cv2.absdiff(thumbs[i], thumbs[i - 1]) > STILL_LEVEL
+    g = thumbs[0].astype(np.float32)
+    grad = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    textured = grad > np.median(grad)
+    if not textured.any() or float(np.mean(changed[textured] > (n - 1) / 2)) < 0.5:
+        return np.zeros(thumbs.shape[1:], bool)
+    still = (changed <= STILL_SHARE * (n - 1)).astype(np.uint8)
+    return cv2.dilate(still, np.ones((7, 7), np.uint8)).astype(bool)  # and its edges
+
+
 def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, float]]], frame_w: int) -> CameraMotion:
     """Camera motion from grey thumbnails (n, h, w) of the sampled frames, looking past the boxes
     of everyone in each frame (``people``, in pixels of frames ``frame_w`` wide, so transforms come
@@ -51,9 +76,11 @@ def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, fl
     scale = thumbs.shape[2] / float(frame_w)  # thumbnail pixels per frame pixel
     diag = float(np.hypot(thumbs.shape[1], thumbs.shape[2])) / scale
     failed = 0
+    drawn = overlay(thumbs)
     for i in range(1, n):
         prev_g, g = thumbs[i - 1], thumbs[i]
         mask = np.full(prev_g.shape, 255, np.uint8)
+        mask[drawn] = 0
         for box in people[i - 1] if i - 1 < len(people) else []:
             x0, y0, x1, y1 = (np.array(box) * scale).astype(int)
             pad = int(0.15 * max(x1 - x0, y1 - y0))
