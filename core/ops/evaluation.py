@@ -69,6 +69,11 @@ VARIANTS: dict[str, str] = {
     "pair": "split[a][b];[b]hflip[c];[a][c]hstack",
     # a clip sent through a messaging app: 540 px, 15 fps, heavily compressed (see ENCODE)
     "messenger": "scale=-2:540,fps=15",
+    # a broadcast: the picture panning under a still picture-in-picture (the first frame, a third of
+    # the size) in its top-left corner, which the camera's motion must not be read from
+    "broadcast": "split[a][b];[b]trim=end_frame=1,loop=-1:1,scale=trunc(iw/3/2)*2:trunc(ih/3/2)*2[pip];"
+                 "[a]crop=trunc(iw*0.85/2)*2:trunc(ih*0.85/2)*2:x='(iw-ow)/2*(1+sin(t*1.3))':y='(ih-oh)/2*(1+sin(t*0.9+1))',"
+                 "scale=trunc(iw/0.85/2)*2:trunc(ih/0.85/2)*2[p];[p][pip]overlay=0:0:shortest=1",
     # the same climb taken 1.5 times as slowly (a phone's slow motion, a slower climber): every
     # labelled time is 1.5 times as late (see STRETCH); no frame is shown twice
     "slower": "setpts=1.5*PTS,fps=50/3",
