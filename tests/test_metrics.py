@@ -94,6 +94,27 @@ def test_climb_window_takes_down_from_the_body_not_the_frame(turns):
     assert m.values["vertical_progress"] > 2.5  # height gained along the body's "up", in torso lengths
 
 
+@pytest.mark.parametrize("turns", [0, 1])
+def test_a_torso_lying_across_the_picture_under_hands_above_it_is_a_roof_not_a_wall_seen_sideways(turns):
+    """Under a roof the torso lies along it: here always along one side of the picture, as on a wall
+    filmed sideways. But the hip hangs below the reaching hands, across the torso's line: "down" is
+    not certain (no floor line from it, no height claimed). The same body with the hands beyond the
+    head, along the torso, is a wall seen sideways: certain. Arms hanging at the sides (standing)
+    say nothing either way."""
+    t = np.arange(0, 6, 0.125)
+    roof = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)]))
+    roof.lm[:, [P.L_SHOULDER, P.R_SHOULDER], 0] = 400  # shoulders beside the hips: the torso lies along x
+    roof.lm[:, [P.L_SHOULDER, P.R_SHOULDER], 1] = 500
+    down, certain = M.down_axis(_rotate(roof, turns))
+    assert not certain and M.hanging_axis(_rotate(roof, turns)) is not None
+    sideways = _rotate(_track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)])), 1 + turns)
+    assert M.down_axis(sideways)[1]
+    standing = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)]))
+    standing.lm[:, P.L_WRIST, :2] = (470, 560)  # hands by the thighs
+    standing.lm[:, P.R_WRIST, :2] = (530, 560)
+    assert M.hanging_axis(standing) is None and M.down_axis(standing)[1]
+
+
 def test_without_a_floor_in_view_the_window_comes_from_the_hip():
     t = np.arange(0, 10, 0.125)
     y = np.maximum(300, 600 - 100 * t)  # climbing (1 torso length/s) from the first frame, on the wall at the end

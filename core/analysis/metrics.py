@@ -113,6 +113,10 @@ MIN_CLIMB_S = 1.0
 #: "Down" from the body is certain when the torso lies within UPRIGHT_DEG of it in UPRIGHT_SHARE of frames.
 UPRIGHT_DEG = 45.0
 UPRIGHT_SHARE = 0.7
+#: A hand further than this many torso lengths from the hip reaches (arms hanging at the sides of
+#: someone standing are nearer); the hands say which way the hip hangs once there are this many.
+REACH_TORSOS = 1.5
+MIN_REACHES = 8
 #: How the window was found when the climber was seen only hanging on the wall (see _window_from_hip);
 #: not counted as time on the wall when choosing the climber: a spectator sitting on the floor has
 #: the feet no lower than the hips either.
@@ -335,7 +339,32 @@ def down_axis(track: Track) -> tuple[np.ndarray, bool]:
     out[k] = float(np.sign(m[k]))
     # the torso follows gravity on a vertical wall; under a roof it lies along the wall instead
     agree = float(np.mean(u @ out > math.cos(math.radians(UPRIGHT_DEG))))
-    return out, agree >= UPRIGHT_SHARE
+    # the hands hold the body up: the hip hangs from a reaching hand, on a wall or under a roof. A
+    # torso lying along one side of the picture while the hip hangs below the hands in another is
+    # a roof, not a wall seen sideways
+    hang = hanging_axis(track)
+    return out, agree >= UPRIGHT_SHARE and (hang is None or bool(np.array_equal(hang, out)))
+
+
+def hanging_axis(track: Track) -> np.ndarray | None:
+    """The image axis the hip hangs along from the hands, from the frames where a hand reaches
+    (further than REACH_TORSOS from the hip: not arms hanging at the sides while standing), when
+    UPRIGHT_SHARE of them agree within UPRIGHT_DEG; None when the hands do not say."""
+    hip = track.hip()
+    u = []
+    for w in (P.L_WRIST, P.R_WRIST):
+        v = hip - track.point(w)
+        n = np.linalg.norm(v, axis=1)
+        ok = ~np.isnan(n) & (n > REACH_TORSOS * track.torso_px)
+        u.append(v[ok] / n[ok, None])
+    d = np.concatenate(u)
+    if len(d) < MIN_REACHES:
+        return None
+    m = np.median(d, axis=0)
+    k = int(np.argmax(np.abs(m)))
+    out = np.zeros(2)
+    out[k] = float(np.sign(m[k]))
+    return out if float(np.mean(d @ out > math.cos(math.radians(UPRIGHT_DEG)))) >= UPRIGHT_SHARE else None
 
 
 def lower_foot(track: Track, down: np.ndarray) -> np.ndarray:
