@@ -52,3 +52,32 @@ def test_with_a_fixed_camera_nothing_is_taken_for_a_caption():
     assert not camera.overlay(thumbs).any()
     cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
     assert not cam.moving and np.allclose(cam.transforms[:, :, 2], 0.0)
+
+
+def _passer_by() -> np.ndarray:
+    """A fixed camera's wall; for three frames a textured shape half the picture wide sweeps across
+    it, 40 pixels a frame (someone walking past the lens, too close for the detector): it holds a
+    little more of the picture's corners than the wall does."""
+    wall = _texture(180, 240, 1, blur=1.5, contrast=1.0)
+    shape = _texture(180, 130, 3, blur=1.5, contrast=1.0)
+    out = []
+    for i in range(20):
+        f = wall.copy()
+        if 8 <= i <= 10:
+            x = 110 - 40 * (i - 8)
+            f[:, x:x + 130] = shape
+        out.append(f)
+    return np.stack(out)
+
+
+def test_someone_walking_past_the_lens_does_not_move_a_fixed_camera():
+    thumbs = _passer_by()
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert not cam.moving and np.allclose(cam.transforms[-1], [[1, 0, 0], [0, 1, 0]])
+
+
+def test_the_passer_by_would_move_it_if_the_fit_could_jump(monkeypatch):
+    thumbs = _passer_by()
+    monkeypatch.setattr(camera, "MOTION_JUMP", 10.0)  # any jump allowed
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert cam.moving and abs(cam.transforms[-1, 0, 2]) > 30  # the shape's 40 pixels a frame, kept

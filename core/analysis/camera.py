@@ -64,6 +64,25 @@ def overlay(thumbs: np.ndarray) -> np.ndarray:
     return cv2.dilate(still, np.ones((7, 7), np.uint8)).astype(bool)  # and its edges
 
 
+#: Between two frames the picture's motion changes by less than this share of its diagonal (a
+#: camera has mass). A fit that jumps further, where the other points agree on a second motion
+#: nearer the last one, followed something crossing the picture (someone walking past the lens).
+MOTION_JUMP = 0.05
+
+
+def _steadier(m: np.ndarray, inl: np.ndarray, nxt: np.ndarray, pts: np.ndarray, last: np.ndarray,
+              diag: float) -> np.ndarray:
+    """``m``, or the motion the points left out of it agree on, when that one is nearer ``last``
+    and ``m`` jumped from it (see MOTION_JUMP)."""
+    jump = float(np.linalg.norm(m[:, 2] - last[:, 2]))
+    if jump <= MOTION_JUMP * diag or (~inl).sum() < MIN_INLIERS:
+        return m
+    m2, inl2 = cv2.estimateAffinePartial2D(nxt[~inl], pts[~inl], method=cv2.RANSAC, ransacReprojThreshold=1.5)
+    if m2 is None or inl2 is None or int(inl2.sum()) < MIN_INLIERS:
+        return m
+    return m2 if float(np.linalg.norm(m2[:, 2] - last[:, 2])) < jump else m
+
+
 def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, float]]], frame_w: int) -> CameraMotion:
     """Camera motion from grey thumbnails (n, h, w) of the sampled frames, looking past the boxes
     of everyone in each frame (``people``, in pixels of frames ``frame_w`` wide, so transforms come
@@ -77,6 +96,7 @@ def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, fl
     diag = float(np.hypot(thumbs.shape[1], thumbs.shape[2])) / scale
     failed = 0
     drawn = overlay(thumbs)
+    last = np.array([[1.0, 0, 0], [0, 1.0, 0]])  # the previous pair's motion, thumbnail pixels
     for i in range(1, n):
         prev_g, g = thumbs[i - 1], thumbs[i]
         mask = np.full(prev_g.shape, 255, np.uint8)
@@ -95,10 +115,13 @@ def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, fl
                 m, inl = cv2.estimateAffinePartial2D(nxt[good], pts[good], method=cv2.RANSAC, ransacReprojThreshold=1.5)
                 if m is None or inl is None or int(inl.sum()) < MIN_INLIERS:
                     m = None
+                else:
+                    m = _steadier(m, inl.ravel() == 1, nxt[good], pts[good], last, diag * scale)
         if m is None:
             failed += 1
             transforms[i] = transforms[i - 1]
         else:
+            last = m
             # m maps frame i -> frame i-1 in thumbnail pixels; express in frame pixels and chain to frame 0
             m = m.copy()
             m[:, 2] /= scale
