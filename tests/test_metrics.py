@@ -115,6 +115,20 @@ def test_a_torso_lying_across_the_picture_under_hands_above_it_is_a_roof_not_a_w
     assert M.hanging_axis(standing) is None and M.down_axis(standing)[1]
 
 
+def test_the_climber_hidden_for_a_moment_mid_climb_is_still_climbing():
+    """Someone walks past the lens at 6 s and hides the climber for two frames: the climb is one
+    climb, from the feet leaving the floor to their return, not the longer of its two halves."""
+    t = np.arange(0, 16, 0.125)
+    y = np.piecewise(t, [t < 3, (t >= 3) & (t < 11), (t >= 11) & (t < 12), t >= 12],
+                     [800, lambda s: 800 - 40 * (s - 3), 480, lambda s: 480 + 300 * (s - 12)])
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 380.0), np.minimum(y, 800)]))
+    hidden = (t >= 6.0) & (t < 6.25)
+    track.lm[hidden] = np.nan
+    track.found[hidden] = False
+    a, b, how = M.compute(track).window
+    assert how == "feet off the floor" and 2.5 <= a <= 3.6 and 10.5 <= b <= 13.0, (a, b)
+
+
 def test_without_a_floor_in_view_the_window_comes_from_the_hip():
     t = np.arange(0, 10, 0.125)
     y = np.maximum(300, 600 - 100 * t)  # climbing (1 torso length/s) from the first frame, on the wall at the end

@@ -430,6 +430,11 @@ def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[fl
     lowest = lower_foot(track, down)
     on_floor = lowest >= floor - band
     off = ~on_floor & track.found
+    # not seeing the climber for a moment (someone walking past the lens) does not end the climb:
+    # only seeing them back on the floor does
+    for s0, e0 in runs(~track.found):
+        if s0 > 0 and e0 < len(off) and off[s0 - 1] and off[e0]:
+            off[s0:e0] = True
     best: tuple[int, int] | None = None
     for s0, e0 in runs(off):  # the longest stretch off the floor is the climb
         if best is None or t[e0 - 1] - t[s0] > t[best[1] - 1] - t[best[0]]:
