@@ -74,6 +74,10 @@ VARIANTS: dict[str, str] = {
     "broadcast": "split[a][b];[b]trim=end_frame=1,loop=-1:1,scale=trunc(iw/3/2)*2:trunc(ih/3/2)*2[pip];"
                  "[a]crop=trunc(iw*0.85/2)*2:trunc(ih*0.85/2)*2:x='(iw-ow)/2*(1+sin(t*1.3))':y='(ih-oh)/2*(1+sin(t*0.9+1))',"
                  "scale=trunc(iw/0.85/2)*2:trunc(ih/0.85/2)*2[p];[p][pip]overlay=0:0:shortest=1",
+    # someone walking past the lens at 4 s, too close for the detector: a dark textured shape a
+    # third of the picture wide sweeping across it in 0.6 s (no labelled event happens then)
+    "passer": "split[a][b];[b]crop=trunc(iw/3/2)*2:ih:0:0,hflip,eq=brightness=-0.2[p];"
+              "[a][p]overlay=x='if(between(t,4,4.6),W-(t-4)/0.6*(W+w),-w)':y=0",
     # the same climb taken 1.5 times as slowly (a phone's slow motion, a slower climber): every
     # labelled time is 1.5 times as late (see STRETCH); no frame is shown twice
     "slower": "setpts=1.5*PTS,fps=50/3",
