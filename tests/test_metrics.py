@@ -129,6 +129,39 @@ def test_the_climber_hidden_for_a_moment_mid_climb_is_still_climbing():
     assert how == "feet off the floor" and 2.5 <= a <= 3.6 and 10.5 <= b <= 13.0, (a, b)
 
 
+def test_lengths_are_in_torso_lengths_on_the_wall_when_the_camera_zooms():
+    """The phone zooms in 1.4x while the climber hangs still: the body grows in the picture, the
+    camera's transforms shrink it back to the wall. The torso length everything is measured in is
+    the wall's (the same as without the zoom), not the picture's median (1.2x)."""
+    t = np.arange(0, 8, 0.125)
+    still = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)]))
+    z = 1.0 + 0.4 * t / t[-1]
+    lm = still.lm.copy()
+    lm[:, :, :2] = 500 + (lm[:, :, :2] - 500) * z[:, None, None]  # the picture: zoomed about its centre
+    transforms = np.zeros((len(t), 2, 3))
+    transforms[:, 0, 0] = transforms[:, 1, 1] = 1 / z
+    transforms[:, :, 2] = (500 - 500 / z)[:, None]
+    track = M.build_track(list(t), lm, transforms, 1000, 1000)
+    assert track.torso_px == pytest.approx(100.0, rel=0.01)
+    assert np.allclose(track.lm[:, :, :2], still.lm[:, :, :2])
+
+
+def test_under_a_roof_filmed_sideways_the_hip_is_measured_along_the_way_it_hangs_from_the_hands():
+    """A roof filmed with the phone turned: the torso lies along the picture's y axis (along the
+    roof) and the hip hangs from the hands along x (gravity). Moving 3 torso lengths along the roof
+    (up the picture) is no rise: the climber hangs on the wall from the first frame to the last,
+    which a rise measured along the picture's y would have started at 2 s."""
+    t = np.arange(0, 6, 0.125)
+    y = np.clip(600 - 100 * (t - 2), 300, 600)
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), y]))
+    track.lm[:, [P.L_WRIST, P.R_WRIST], 0] = 500 - 220  # the hands to one side: the hip hangs along +x
+    track.lm[:, P.L_WRIST, 1] = y - 35
+    track.lm[:, P.R_WRIST, 1] = y + 35
+    assert not M.down_axis(track)[1] and list(M.hanging_axis(track)) == [1.0, 0.0]
+    a, b, how = M.climb_window(track)
+    assert (a, b, how) == (0.0, pytest.approx(5.875), M.ON_THE_WALL_THROUGHOUT)
+
+
 def test_without_a_floor_in_view_the_window_comes_from_the_hip():
     t = np.arange(0, 10, 0.125)
     y = np.maximum(300, 600 - 100 * t)  # climbing (1 torso length/s) from the first frame, on the wall at the end

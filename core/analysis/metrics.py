@@ -310,7 +310,9 @@ def build_track(t: list[float], landmarks: np.ndarray, transforms: np.ndarray, f
             m = transforms[i]
             lm[i, :, :2] = lm[i, :, :2] @ m[:, :2].T + m[:, 2]
     found = ~np.isnan(lm[:, P.L_HIP, 0])
-    torsos = [P.torso_length(landmarks[i]) for i in np.flatnonzero(found)]
+    # measured where everything else is, on the wall: a camera zooming in makes the body larger in
+    # the picture, not on the wall
+    torsos = [P.torso_length(lm[i]) for i in np.flatnonzero(found)]
     torso = float(np.median(torsos)) if torsos else float("nan")
     return Track(np.asarray(t, dtype=float), lm, torso, frame_w, frame_h, found)
 
@@ -421,7 +423,10 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
         got = _window_from_floor(track, down, floor)
         if got is not None:
             return got[0], got[1], "feet off the floor"
-    return _window_from_hip(track, down if certain else np.array([0.0, 1.0]), certain)
+    if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
+        hang = hanging_axis(track)
+        down = hang if hang is not None else np.array([0.0, 1.0])
+    return _window_from_hip(track, down, certain)
 
 
 def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:
