@@ -18,9 +18,9 @@ MOVING_SHIFT = 0.03
 #: Compensation is unreliable when more than this share of frame pairs could not be fitted.
 MAX_FAILED_PAIRS = 0.2
 #: A thumbnail pixel that changes by more than STILL_LEVEL grey levels between sampled frames in at
-#: most STILL_SHARE of them does not move with the picture. Where such pixels hold a minority of the
-#: picture's corners while the rest moves, they are drawn on it (a broadcast's caption, clock, logo
-#: or picture-in-picture), not the wall: left out of the tracking, they would hold the fit still.
+#: most STILL_SHARE of them does not move with the picture. Where the picture itself moves (most of
+#: its textured pixels change in most frames), such pixels are drawn on it (a broadcast's caption,
+#: clock, logo or picture-in-picture), not the wall: tracked, they would hold the fit still.
 STILL_LEVEL = 4
 STILL_SHARE = 0.1
 
