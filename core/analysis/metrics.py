@@ -335,12 +335,9 @@ def down_axis(track: Track) -> tuple[np.ndarray, bool]:
     if np.linalg.norm(m) < 0.5:  # the torso points every which way (a roof, a tumbling clip)
         return np.array([0.0, 1.0]), False
     # climbers lean, so the torso only says which way the camera was turned: snap to the nearest
-    # image axis (upright, sideways either way, upside down)
-    k = int(np.argmax(np.abs(m)))
-    out = np.zeros(2)
-    out[k] = float(np.sign(m[k]))
-    # the torso follows gravity on a vertical wall; under a roof it lies along the wall instead
-    agree = float(np.mean(u @ out > math.cos(math.radians(UPRIGHT_DEG))))
+    # image axis (upright, sideways either way, upside down). The torso follows gravity on a
+    # vertical wall; under a roof it lies along the wall instead
+    out, agree = _snapped(u)
     # the hands hold the body up: the hip hangs from a reaching hand, on a wall or under a roof. A
     # torso lying along one side of the picture while the hip hangs below the hands in another is
     # a roof, not a wall seen sideways
@@ -362,11 +359,18 @@ def hanging_axis(track: Track) -> np.ndarray | None:
     d = np.concatenate(u)
     if len(d) < MIN_REACHES:
         return None
-    m = np.median(d, axis=0)
+    out, agree = _snapped(d)
+    return out if agree >= UPRIGHT_SHARE else None
+
+
+def _snapped(u: np.ndarray) -> tuple[np.ndarray, float]:
+    """The image axis nearest the median of unit vectors ``u`` (m, 2), and the share of them
+    within UPRIGHT_DEG of it."""
+    m = np.median(u, axis=0)
     k = int(np.argmax(np.abs(m)))
     out = np.zeros(2)
     out[k] = float(np.sign(m[k]))
-    return out if float(np.mean(d @ out > math.cos(math.radians(UPRIGHT_DEG)))) >= UPRIGHT_SHARE else None
+    return out, float(np.mean(u @ out > math.cos(math.radians(UPRIGHT_DEG))))
 
 
 def lower_foot(track: Track, down: np.ndarray) -> np.ndarray:
