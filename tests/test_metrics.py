@@ -247,6 +247,27 @@ def test_more_straight_arm_time_never_lowers_the_arms_score():
     assert scores == sorted(scores) and scores[0] < scores[-1]
 
 
+@pytest.mark.parametrize("ratio, straight", [(0.9, True), (0.1, False)])
+def test_the_arms_evidence_is_the_moments_the_statement_is_about(ratio, straight):
+    """Praised for straight arms, the card points at the longest moments hanging on straight arms;
+    asked for straighter ones, at the longest on bent arms: never at the other kind."""
+    m = _metrics_with(straight_arm_ratio=ratio)
+    # straight 1.0-2.0 s and 5.0-5.25 s, bent 3.0-4.5 s and a single sample at 6.0 s (both arms each time)
+    m.hanging = [(float(x), True) for x in np.arange(1.0, 2.01, 0.125)] + [(5.0, True), (5.125, True), (5.25, True)]
+    m.hanging += [(float(x), False) for x in np.arange(3.0, 4.51, 0.125)] + [(6.0, False)]
+    m.hanging += [(x, s) for x, s in m.hanging]
+    arms = next(p for p in technique.assess(m) if p.area == "arms")
+    assert (arms.score >= technique.GOOD_SCORE) is straight
+    spans = [(e["time_start"], e["time_end"]) for e in arms.evidence]
+    assert spans == ([(1.0, 2.0), (5.0, 5.25)] if straight else [(3.0, 4.5), (6.0, 6.0)])
+
+
+def test_moments_are_the_longest_runs_in_time_order():
+    times = [0.0, 0.125, 0.25, 2.0, 5.0, 5.125, 5.25, 5.375, 9.0]
+    assert technique.moments(times, 2) == [(0.0, 0.25), (5.0, 5.375)]
+    assert technique.moments([]) == []
+
+
 def test_longer_longest_pause_never_raises_pacing():
     scores = []
     for longest in (0, 1, 2, 4, 8, 16):
@@ -528,7 +549,8 @@ def test_a_hand_that_touches_a_spot_for_a_moment_and_comes_back_never_moved_on(o
 def test_a_hidden_hand_glimpsed_still_for_a_moment_is_no_move_unless_seen_reaching(seen_reaching, moves):
     """On hold A, then out of sight (behind the head, under a roof), then seen still for 0.375 s a
     torso length and a half away, then out of sight again: the model glimpsing a hidden hand, no
-    move. Seen travelling there in the second before, it is a move."""
+    move, and not shown as a hold the hand took (the route map, the arms' evidence). Seen travelling
+    there in the second before, it is a move and a hold."""
     t = np.arange(0, 6, 0.125)
     track = _hands_track(t)
     for i, ti in enumerate(t):
@@ -541,7 +563,11 @@ def test_a_hidden_hand_glimpsed_still_for_a_moment_is_no_move_unless_seen_reachi
         else:
             track.lm[i, P.R_WRIST, 2] = 0.1
     assert len([c for c in M.contacts(track, 0.0, 5.875) if c.limb == "right_hand"]) == 2
-    assert M.compute(track, (0.0, 5.875)).values["moves"] == moves
+    m = M.compute(track, (0.0, 5.875))
+    assert m.values["moves"] == moves
+    shown = [round(c.start, 3) for c in m.contacts if c.limb == "right_hand"]
+    assert shown == ([0.0, 3.5] if seen_reaching else [0.0])
+    assert m.values["hand_contacts"] == len(shown) + 1  # and the left hand's
 
 
 @pytest.mark.parametrize("glimpsed_elsewhere, moves", [(True, 2), (False, 1)])

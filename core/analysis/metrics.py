@@ -590,6 +590,21 @@ def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
                                  > NEW_HOLD_DIST)
 
 
+def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
+    """Is hand contact ``c`` a glimpse: brief (under BRIEF_TOUCH_S), after the climb's first moment,
+    and the hand seen neither coming to it nor leaving it (nowhere further than NEW_HOLD_DIST from it
+    in the REACH_SEEN_S either side)? The model placing a hand hidden behind the body somewhere for
+    three or four frames; it is never a move, and is not shown as a hold the climber took."""
+    if c.end - c.start >= BRIEF_TOUCH_S - 1e-6 or c.start <= a + _dt(track.t) / 2:
+        return False
+    w = (track.t >= c.end + 1e-6) & (track.t <= c.end + REACH_SEEN_S + 1e-6)
+    p = track.point(idx)[w]
+    p = p[~np.isnan(p[:, 0])]
+    left = bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px
+                                 > NEW_HOLD_DIST)
+    return not left and not _came_from_elsewhere(track, idx, c, a)
+
+
 def feet_states(track: Track, cs: list[Contact], gaps: Sequence[tuple[float, float]] = ()) -> np.ndarray:
     """Per frame: 1 a foot on the wall, 0 both feet off, NaN unknown. A foot is seen off the wall only
     when its whole lower leg is seen (knee and ankle): a foot whose knee is hidden (behind the body,
@@ -849,6 +864,7 @@ class Metrics:
     swings: list[float] = field(default_factory=list)  # flights (dyno, lunge) followed by a swing
     cut_looses: list[float] = field(default_factory=list)  # feet cut loose with no flight before
     straight_arm_samples: int = 0
+    hanging: list[tuple[float, bool]] = field(default_factory=list)  # (time, arm straight) per hanging sample
     support_samples: int = 0
     continuity: float = 1.0  # share of consecutive tracked samples without a jump (steady tracking)
     feet_known: float = 1.0  # share of the climb whose feet state (on the wall or off) was seen
@@ -933,8 +949,12 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             replacements += 1
         last_by_limb[c.limb] = c
 
+    # what is shown and measured on: the holds taken, without the glimpses (the moves above saw them:
+    # a hand glimpsed elsewhere was not on its last hold)
+    shown = [c for c in cs if not (c.hold_type == "hand" and _glimpse(track, LIMBS[c.limb], c, a))]
     # straight arms while hanging: hand in contact above its shoulder
     straight = samples = 0
+    hanging: list[tuple[float, bool]] = []
     support_in = support_n = 0
     gaps = cut_loose_gaps(track, cs, a, b)
     feet_on = feet_states(track, cs, gaps)
@@ -955,15 +975,16 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     continuity = tracking_continuity(track, inside)
     for i in np.flatnonzero(inside & track.found):
         lm = track.lm[i]
-        now = contacted_at(cs, float(t[i]))
+        now = contacted_at(shown, float(t[i]))
         for side, (sh, el, wr) in {"left_hand": (P.L_SHOULDER, P.L_ELBOW, P.L_WRIST),
                                    "right_hand": (P.R_SHOULDER, P.R_ELBOW, P.R_WRIST)}.items():
             if min(lm[sh, 2], lm[el, 2], lm[wr, 2]) < MIN_VISIBILITY:
                 continue
             if any(c.limb == side for c in now) and lm[wr, 1] < lm[sh, 1]:
                 samples += 1
-                if angle(lm[sh, :2], lm[el, :2], lm[wr, :2]) >= STRAIGHT_ARM_DEG:
-                    straight += 1
+                is_straight = angle(lm[sh, :2], lm[el, :2], lm[wr, :2]) >= STRAIGHT_ARM_DEG
+                straight += int(is_straight)
+                hanging.append((float(t[i]), bool(is_straight)))
         # balance: gravity is vertical, so the support "polygon" that matters is its horizontal span:
         # with a foot and at least two contacts, is the hip between the outermost contacts?
         if len(now) >= 2 and any(c.hold_type == "foot" for c in now):
@@ -1009,7 +1030,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "mean_speed": round(float(v.mean()), 3) if len(v) else 0.0,
         "straight_arm_ratio": round(straight / samples, 3) if samples else None,
         "feet_off_share": round(feet_off_share, 3) if feet_off_share is not None else None,
-        "hand_contacts": len(hands),
+        "hand_contacts": sum(1 for c in shown if c.hold_type == "hand"),
         "foot_contacts": len(feet),
         "moves": moves,
         "moves_per_min": round(moves / (duration / 60), 1) if duration > 0 else 0.0,
@@ -1025,5 +1046,5 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     }
     values["tracking_continuity"] = round(continuity, 3)
     values["feet_seen_share"] = round(feet_known, 3)
-    return Metrics(values, pauses, cs, (a, b, how), hip, ht, v, coverage, dynos, swings, cut_looses, samples, support_n,
-                   continuity, feet_known, how in ("feet off the floor", "detected", "manual trim", ON_THE_WALL_THROUGHOUT))
+    return Metrics(values, pauses, shown, (a, b, how), hip, ht, v, coverage, dynos, swings, cut_looses, samples,
+                   hanging, support_n, continuity, feet_known, how in ("feet off the floor", "detected", "manual trim", ON_THE_WALL_THROUGHOUT))

@@ -79,6 +79,22 @@ def _ev(a: float, b: float) -> dict[str, float]:
     return {"time_start": round(float(a), 2), "time_end": round(float(b), 2)}
 
 
+#: Samples of one kind this close in time are one moment (several sampled frames in a row).
+MOMENT_GAP_S = 0.3
+
+
+def moments(times: list[float], n: int = 6) -> list[tuple[float, float]]:
+    """The ``n`` longest runs of ``times`` (no gap over MOMENT_GAP_S), in time order."""
+    runs_: list[list[float]] = []
+    for x in sorted(set(times)):
+        if runs_ and x - runs_[-1][-1] <= MOMENT_GAP_S:
+            runs_[-1].append(x)
+        else:
+            runs_.append([x])
+    longest = sorted(runs_, key=lambda r: (r[-1] - r[0], len(r)), reverse=True)[:n]
+    return sorted((r[0], r[-1]) for r in longest)
+
+
 def _point(area: str, lang: str, scores: list[float], values: dict[str, Any], evidence: list[dict[str, float]],
            basis: dict[str, Any]) -> Point:
     score = int(round(sum(scores) / len(scores)))
@@ -128,8 +144,11 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     if r is None or m.straight_arm_samples < 5:
         out.append(_na("arms", lang, "arms above shoulders in fewer than 5 frames"))
     else:
+        # the evidence is the moments the statement is about: hanging on straight arms where it praises
+        # them, on bent arms where it asks for straighter ones
+        good = ramp(r, *ARMS) >= GOOD_SCORE
         out.append(_point("arms", lang, [ramp(r, *ARMS)], {"pct": round(100 * r), "pct_bent": round(100 * (1 - r))},
-                          [_ev(c.start, c.end) for c in m.contacts if c.hold_type == "hand"],
+                          [_ev(a, b) for a, b in moments([tm for tm, st in m.hanging if st == good])],
                           {"straight_arm_ratio": r, "anchors": ARMS, "threshold_deg": M.STRAIGHT_ARM_DEG}))
     # footwork
     rp, fo = v.get("foot_replacements_per_contact"), v.get("feet_off_share")
