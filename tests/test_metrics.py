@@ -365,12 +365,12 @@ def test_one_body_drops_a_leap_to_someone_else_and_a_joint_out_of_reach():
 
 def _feet_track(t: np.ndarray, left: list[tuple[float, float, tuple[float, float]]],
                 right: list[tuple[float, float, tuple[float, float]]],
-                hidden: tuple[float, float] | None = None) -> M.Track:
+                hidden: tuple[float, float] | None = None, hidden_vis: float = 0.2) -> M.Track:
     """Hands still on a hold all along; each foot still at a given place during its (start, end)
     spans, and in between hanging about two torso lengths below the holds, swinging to and fro (at
     up to 8 torso lengths a second, never still): a foot leaving is fast and far, and does not come
     back by its hold in a frame. During ``hidden``, both legs are seen with little confidence
-    (hanging in the air)."""
+    (hanging in the air), at ``hidden_vis``."""
     track = _track_from_hip(t, np.column_stack([np.full(len(t), 500.0), np.full(len(t), 500.0)]))
     for idx, spans, lag in ((P.L_ANKLE, left, 0.0), (P.R_ANKLE, right, 0.3)):
         for i, ti in enumerate(t):
@@ -379,8 +379,8 @@ def _feet_track(t: np.ndarray, left: list[tuple[float, float, tuple[float, float
             track.lm[i, idx, :2] = on if on is not None else (500 + 150 * math.sin(swing / 1.2), 950 + 30 * math.cos(swing / 0.6))
         if hidden is not None:
             dim = (t >= hidden[0]) & (t < hidden[1])
-            track.lm[dim, idx, 2] = 0.2
-            track.lm[dim, idx - 2, 2] = 0.2  # the knees too
+            track.lm[dim, idx, 2] = hidden_vis
+            track.lm[dim, idx - 2, 2] = hidden_vis  # the knees too
     return track
 
 
@@ -395,6 +395,36 @@ def test_the_last_foot_leaving_and_no_foot_back_for_a_while_is_a_cut_loose():
     m = M.compute(track, (0.0, 6.0))
     assert m.cut_looses and abs(m.cut_looses[0] - 1.5) <= 0.13 and not m.swings
     assert m.values["feet_off_share"] >= 0.35  # 1.5-4.0 s of 6 s, the feet unseen but known off
+
+
+@pytest.mark.parametrize("swings_away", [True, False])
+def test_the_last_foot_read_faintly_swinging_away_left_its_hold(swings_away):
+    """The right foot, the last on the wall, fades out of sight the moment it leaves (a leg hanging
+    off a roof towards the camera, foreshortened): read faintly (visibility 0.4) swinging away, it
+    left, and the feet cut loose. Read faintly still at its hold, it is a foot hidden on its hold:
+    no cut loose."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 0.6, (420, 760))], right=[(0.0, 1.5, (600, 740)), (4.0, 6.0, (610, 740))],
+                        hidden=(1.55, 3.8), hidden_vis=0.4)
+    if not swings_away:
+        track.lm[(t > 1.5) & (t < 4.0), P.R_ANKLE, :2] = (600, 740)
+    m = M.compute(track, (0.0, 5.875))
+    assert m.values["dynos"] == int(swings_away)
+    assert (m.values["feet_off_share"] >= 0.35) is swings_away
+
+
+@pytest.mark.parametrize("back_for, cut_looses", [(0.25, 1), (1.0, 2)])
+def test_a_foot_back_on_the_wall_for_a_moment_in_the_swing_is_one_cut_loose(back_for, cut_looses):
+    """Both feet cut loose; 1.75 s later the right foot touches a hold for a moment (a dab, or a
+    hanging foot read still for a few frames) and swings off again for over a second: one cut loose.
+    A foot back on its hold for a second before the feet cut loose again is two."""
+    t = np.arange(0, 8, 0.125)
+    back = 3.25 + back_for
+    track = _feet_track(t, left=[(0.0, 0.6, (420, 760)), (back + 1.5, 8.0, (430, 760))],
+                        right=[(0.0, 1.5, (600, 740)), (3.25, back, (620, 760)), (back + 1.5, 8.0, (610, 740))])
+    m = M.compute(track, (0.0, 7.875))
+    assert m.values["dynos"] == cut_looses == len(m.cut_looses)
+    assert abs(m.cut_looses[0] - 1.5) <= 0.13
 
 
 def test_a_foot_whose_reading_jitters_on_its_hold_has_not_left_it():

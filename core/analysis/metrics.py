@@ -679,15 +679,16 @@ def contacted_at(cs: list[Contact], time: float) -> list[Contact]:
 
 def _leaves(track: Track, idx: int, c: Contact) -> bool:
     """Does the limb end move at least FEET_TOGETHER_DIST torso lengths within FEET_TOGETHER_S after
-    contact ``c`` ends (it left the hold, rather than the contact breaking up on jitter)?"""
+    contact ``c`` ends (it left the hold, rather than the contact breaking up on jitter)? Seen once
+    there, or read there twice with little confidence (down to LOW_VISIBILITY): a leg swinging off a
+    roof hangs towards the camera, foreshortened, and fades out of sight as it goes, as in
+    ``_guessed_away``."""
     t = track.t
     # (at least the next two samples: frame times are the source's, not exact steps of the rate)
     w = (t > c.end + 1e-6) & (t <= c.end + max(FEET_TOGETHER_S, 2 * _dt(t)) + _dt(t) / 2)
-    p = track.point(idx)[w]
-    p = p[~np.isnan(p[:, 0])]
-    if len(p) == 0:
-        return False
-    return bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px >= FEET_TOGETHER_DIST)
+    vis = track.lm[w, idx, 2]
+    away = np.linalg.norm(track.lm[w, idx, :2] - np.array([c.x, c.y]), axis=1) / track.torso_px >= FEET_TOGETHER_DIST
+    return bool(np.any(away & (vis >= MIN_VISIBILITY))) or int(np.sum(away & (vis >= LOW_VISIBILITY))) >= 2
 
 
 def _possibly_on(track: Track, other: list[Contact], at: float) -> bool:
@@ -763,6 +764,12 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
             continue  # no foot back before the floor, and no hang before getting off: stepping down
         idx = P.L_ANKLE if c.limb == "left_foot" else P.R_ANKLE
         if nxt - c.end >= CUT_LOOSE_GAP_S and a <= c.end <= b and _leaves(track, idx, c) and (c.end, nxt) not in out:
+            if out and abs(out[-1][1] - c.start) < 1e-6 and c.end - c.start + _dt(track.t) < FEET_ON_BEFORE_S - 1e-6:
+                # a foot back on the wall for a moment in the swing (a dab, or a hanging foot still
+                # for a few frames) and off again: the same swing goes on, not a second cut loose
+                # (which starts from feet on the wall for FEET_ON_BEFORE_S, as in dynamic_moves)
+                out[-1] = (out[-1][0], nxt)
+                continue
             out.append((c.end, nxt))  # (both feet leaving together give it once)
     return out
 
