@@ -753,7 +753,7 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
     feet = sorted((replace(c, end=float(track.t[held[id(c)][-1]])) if len(held[id(c)]) else c
                    for c in cs if c.hold_type == "foot"), key=lambda c: c.end)
     getting_off = _got_off(track, b)
-    out = []
+    out: list[tuple[float, float]] = []
     for c in feet:
         if any(o is not c and o.start <= c.end + 1e-6 < o.end for o in feet):
             continue  # another foot is still on: not the last one
