@@ -78,6 +78,10 @@ VARIANTS: dict[str, str] = {
     # third of the picture wide sweeping across it in 0.6 s (no labelled event happens then)
     "passer": "split[a][b];[b]crop=trunc(iw/3/2)*2:ih:0:0,hflip,eq=brightness=-0.2[p];"
               "[a][p]overlay=x='if(between(t,4,4.6),W-(t-4)/0.6*(W+w),-w)':y=0",
+    # a portrait phone clip reposted in 16:9 (720 px), its sides filled with a blurred, enlarged copy
+    # of itself: the climber is a third of the picture's width, and a blurred giant of them moves behind
+    "pillarbox": "scale=-2:720,split[a][b];[b]scale=trunc(ih*16/9/2)*2:-2,crop=iw:trunc(iw*9/16/2)*2,boxblur=20[bg];"
+                 "[bg][a]overlay=(W-w)/2:(H-h)/2",
     # the same climb taken 1.5 times as slowly (a phone's slow motion, a slower climber): every
     # labelled time is 1.5 times as late (see STRETCH); no frame is shown twice
     "slower": "setpts=1.5*PTS,fps=50/3",
