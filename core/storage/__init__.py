@@ -27,6 +27,7 @@ from core.config import Settings, get_settings
 from core.errors import ErrorCode, PipelineError
 from core.storage.base import VideoStore, check_key, new_key
 from core.storage.local import LocalStore
+from core.storage.s3 import S3Store
 
 __all__ = ["VideoStore", "get_store", "resolve", "new_key", "check_key", "split_ref", "redact_url", "store_for_ref"]
 
@@ -36,8 +37,6 @@ CHUNK = 1024 * 1024
 def get_store(settings: Settings | None = None) -> VideoStore:
     s = settings or get_settings()
     if s.s3_bucket:
-        from core.storage.s3 import S3Store
-
         return S3Store(s.s3_bucket, s.s3_prefix, s.s3_endpoint_url, s.s3_region)
     return LocalStore(s.data_dir / "blobs")
 
@@ -71,8 +70,6 @@ def store_for_ref(ref: str, settings: Settings | None = None) -> tuple[VideoStor
     s = settings or get_settings()
     kind, value = split_ref(ref)
     if kind == "s3":
-        from core.storage.s3 import S3Store
-
         bucket, _, key = value[5:].partition("/")
         if not bucket or not key:
             raise PipelineError(ErrorCode.VIDEO_NOT_FOUND, "malformed s3:// reference")
