@@ -262,6 +262,37 @@ def test_the_arms_evidence_is_the_moments_the_statement_is_about(ratio, straight
     assert spans == ([(1.0, 2.0), (5.0, 5.25)] if straight else [(3.0, 4.5), (6.0, 6.0)])
 
 
+@pytest.mark.parametrize("share, over", [(0.95, True), (0.3, False)])
+def test_the_hips_and_footwork_evidence_is_what_the_statement_is_about(share, over):
+    """Hips praised for staying over their base point at the longest moments they did; asked to move
+    over the feet, at the moments they were not. Footwork points at the stretches with both feet off
+    (the longest first) and at the re-placements."""
+    m = _metrics_with(hip_in_support_share=share)
+    m.supported = [(float(x), True) for x in np.arange(1.0, 3.01, 0.125)] + [(float(x), False) for x in np.arange(4.0, 4.76, 0.125)]
+    hips = next(p for p in technique.assess(m) if p.area == "hips")
+    assert [(e["time_start"], e["time_end"]) for e in hips.evidence] == ([(1.0, 3.0)] if over else [(4.0, 4.75)])
+    m.values.update(feet_off_share=0.2, foot_replacements=2, foot_placements=8, foot_replacements_per_contact=0.25)
+    m.feet_off_spans, m.replaced_at = [(5.0, 5.5), (2.0, 3.5)], [1.0, 6.0]
+    foot = next(p for p in technique.assess(m) if p.area == "footwork")
+    assert [(e["time_start"], e["time_end"]) for e in foot.evidence] == [(1.0, 1.0), (2.0, 3.5), (5.0, 5.5), (6.0, 6.0)]
+    assert "8" in foot.feedback("en") and "2" in foot.feedback("en")
+
+
+@pytest.mark.parametrize("between, replaced", [("swinging", 1), ("unseen", 0)])
+def test_a_foot_put_back_on_its_spot_is_a_re_placement_only_if_seen_lifted(between, replaced):
+    """The left foot stands on one spot, 0.5 s of something else, then stands on it again. Seen swinging
+    off it in between, it was re-placed (adjusted): 2 placements, 1 re-placement. Out of sight in
+    between (the contact broken by the moment unseen), it never left: 1 placement, none re-placed."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 2.0, (420, 760)), (2.5, 6.0, (420, 760))], right=[(0.0, 6.0, (600, 740))])
+    if between == "unseen":
+        track.lm[(t > 2.0) & (t < 2.5), P.L_ANKLE, 2] = 0.2
+    m = M.compute(track, (0.0, 5.875))
+    assert len([c for c in m.contacts if c.limb == "left_foot"]) == 2
+    assert m.values["foot_replacements"] == replaced and m.replaced_at == ([2.5] if replaced else [])
+    assert m.values["foot_placements"] == 2 + replaced  # the right foot's, and the left's one or two
+
+
 def test_moments_are_the_longest_runs_in_time_order():
     times = [0.0, 0.125, 0.25, 2.0, 5.0, 5.125, 5.25, 5.375, 9.0]
     assert technique.moments(times, 2) == [(0.0, 0.25), (5.0, 5.375)]

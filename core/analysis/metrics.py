@@ -605,6 +605,16 @@ def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
     return not left and not _came_from_elsewhere(track, idx, c, a)
 
 
+def _lifted(track: Track, idx: int, c: Contact, until: float) -> bool:
+    """Is limb end ``idx`` seen, after contact ``c`` and before ``until``, further than
+    CONTACT_RADIUS from where it stood (off the spot it was still on)?"""
+    w = (track.t > c.end + 1e-6) & (track.t < until - 1e-6)
+    p = track.point(idx)[w]
+    p = p[~np.isnan(p[:, 0])]
+    return bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px
+                                 > CONTACT_RADIUS)
+
+
 def feet_states(track: Track, cs: list[Contact], gaps: Sequence[tuple[float, float]] = ()) -> np.ndarray:
     """Per frame: 1 a foot on the wall, 0 both feet off, NaN unknown. A foot is seen off the wall only
     when its whole lower leg is seen (knee and ankle): a foot whose knee is hidden (behind the body,
@@ -872,6 +882,9 @@ class Metrics:
     cut_looses: list[float] = field(default_factory=list)  # feet cut loose with no flight before
     straight_arm_samples: int = 0
     hanging: list[tuple[float, bool]] = field(default_factory=list)  # (time, arm straight) per hanging sample
+    supported: list[tuple[float, bool]] = field(default_factory=list)  # (time, hip over its base) per sample
+    replaced_at: list[float] = field(default_factory=list)  # when a foot was put back on the hold it just left
+    feet_off_spans: list[tuple[float, float]] = field(default_factory=list)  # both feet off (counted in the share)
     support_samples: int = 0
     continuity: float = 1.0  # share of consecutive tracked samples without a jump (steady tracking)
     feet_known: float = 1.0  # share of the climb whose feet state (on the wall or off) was seen
@@ -946,14 +959,22 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             # split by jitter) is measured from there
             last_by_limb[c.limb] = c
         latest[c.limb] = c
-    # foot re-placements
-    replacements = 0
+    # foot placements, and re-placements: a foot seen lifted off its spot and put back on it within
+    # REPLACE_WITHIN_S (adjusting it). Never seen off it (a contact split by the reading's jitter,
+    # or by a moment out of sight), it is the same placement
+    replacements = placements = 0
+    replaced_at: list[float] = []
     last_by_limb = {}
     for c in feet:
         prev = last_by_limb.get(c.limb)
         if prev is not None and c.start - prev.end <= REPLACE_WITHIN_S and \
                 math.dist((c.x, c.y), (prev.x, prev.y)) / track.torso_px <= REPLACE_DIST:
-            replacements += 1
+            if _lifted(track, LIMBS[c.limb], prev, c.start):
+                replacements += 1
+                replaced_at.append(c.start)
+            else:
+                placements -= 1
+        placements += 1
         last_by_limb[c.limb] = c
 
     # what is shown and measured on: the holds taken, without the glimpses (the moves above saw them:
@@ -962,6 +983,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # straight arms while hanging: hand in contact above its shoulder
     straight = samples = 0
     hanging: list[tuple[float, bool]] = []
+    supported: list[tuple[float, bool]] = []
     support_in = support_n = 0
     gaps = cut_loose_gaps(track, cs, a, b)
     feet_on = feet_states(track, cs, gaps)
@@ -978,6 +1000,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         judged &= t <= b - DISMOUNT_S + 1e-6
     known = judged & ~np.isnan(share_on)
     feet_off_share = float((share_on[known] == 0).mean()) if known.sum() >= 4 else None
+    feet_off_spans = [(float(t[s]), float(t[e - 1])) for s, e in runs(known & (share_on == 0))]
     feet_known = float(known.sum() / judged.sum()) if judged.any() else 0.0
     continuity = tracking_continuity(track, inside)
     for i in np.flatnonzero(inside & track.found):
@@ -999,8 +1022,9 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             hx = float(P.hip_centre(lm)[0])
             margin = SUPPORT_MARGIN * track.torso_px
             support_n += 1
-            if min(xs) - margin <= hx <= max(xs) + margin:
-                support_in += 1
+            over = min(xs) - margin <= hx <= max(xs) + margin
+            support_in += int(over)
+            supported.append((float(t[i]), over))
 
     dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b, gaps)
 
@@ -1042,7 +1066,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "moves": moves,
         "moves_per_min": round(moves / (duration / 60), 1) if duration > 0 else 0.0,
         "foot_replacements": replacements,
-        "foot_replacements_per_contact": round(replacements / len(feet), 3) if feet else None,
+        "foot_placements": placements,
+        "foot_replacements_per_contact": round(replacements / placements, 3) if placements else None,
         "hip_in_support_share": round(support_in / support_n, 3) if support_n >= 5 else None,
         "dynos": len(dynos),
         "dynamic_moves_at": dynos,
@@ -1054,4 +1079,4 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     values["tracking_continuity"] = round(continuity, 3)
     values["feet_seen_share"] = round(feet_known, 3)
     return Metrics(values, pauses, shown, (a, b, how), hip, ht, v, coverage, dynos, swings, cut_looses, samples,
-                   hanging, support_n, continuity, feet_known, how in ("feet off the floor", "detected", "manual trim", ON_THE_WALL_THROUGHOUT))
+                   hanging, supported, replaced_at, feet_off_spans, support_n, continuity, feet_known, how in ("feet off the floor", "detected", "manual trim", ON_THE_WALL_THROUGHOUT))

@@ -157,10 +157,14 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
         out.append(_na("footwork", lang, "no foot contact and feet not visible"))
     else:
         feet = [c for c in m.contacts if c.hold_type == "foot"]
+        # the evidence: the longest stretches with both feet off, then the re-placements
+        off = sorted(m.feet_off_spans, key=lambda ab: ab[1] - ab[0], reverse=True)[:3]
+        shown = off + [(x, x) for x in m.replaced_at[:6 - len(off)]]
         out.append(_point("footwork", lang, parts,
-                          {"replacements": v.get("foot_replacements", 0), "foot_contacts": len(feet),
+                          {"replacements": v.get("foot_replacements", 0),
+                           "foot_contacts": v.get("foot_placements", len(feet)),
                            "feet_off": round(100 * (fo or 0))},
-                          [_ev(c.start, c.end) for c in feet],
+                          [_ev(a, b) for a, b in sorted(shown)],
                           {"foot_replacements_per_contact": rp, "feet_off_share": fo,
                            "anchors": {"replacements": FOOT_REPLACEMENTS, "feet_off": FEET_OFF}}))
     # hips
@@ -168,7 +172,9 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     if hs is None:
         out.append(_na("hips", lang, "fewer than 5 moments with a foot and another limb on holds"))
     else:
-        out.append(_point("hips", lang, [ramp(hs, *HIP_SUPPORT)], {"pct": round(100 * hs)}, [],
+        over = ramp(hs, *HIP_SUPPORT) >= GOOD_SCORE  # praised: the hip over its base; else: outside it
+        out.append(_point("hips", lang, [ramp(hs, *HIP_SUPPORT)], {"pct": round(100 * hs)},
+                          [_ev(a, b) for a, b in moments([tm for tm, o in m.supported if o == over])],
                           {"hip_in_support_share": hs, "anchors": HIP_SUPPORT}))
     # pacing
     if v["duration_s"] < 3:
