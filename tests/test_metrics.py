@@ -115,6 +115,27 @@ def test_a_torso_lying_across_the_picture_under_hands_above_it_is_a_roof_not_a_w
     assert M.hanging_axis(standing) is None and M.down_axis(standing)[1]
 
 
+@pytest.mark.parametrize("turns", [0, 1, 3])
+def test_the_hips_over_their_base_are_judged_across_gravity_not_across_the_picture(turns):
+    """Hands and feet on holds all to the left of the hip, which hangs out to the right: never over
+    its base. Filmed with the phone turned, the picture's x runs along gravity, where the hip is
+    always between the hands above and the feet below; the balance is judged across the body's
+    "down", and reads the same. Under a roof (no certain "down") it is not judged at all."""
+    t = np.arange(0, 6, 0.125)
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 650.0), np.full_like(t, 500.0)]))
+    for j, xy in ((P.L_WRIST, (480, 280)), (P.R_WRIST, (540, 280)), (P.L_ANKLE, (420, 760)), (P.R_ANKLE, (540, 740))):
+        track.lm[:, j, :2] = xy
+    m = M.compute(_rotate(track, turns), (0.0, 5.875))
+    assert m.values["hips_judged"] and m.values["hip_in_support_share"] == 0.0
+    roof = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)]))
+    roof.lm[:, [P.L_SHOULDER, P.R_SHOULDER], 0] = 400  # the torso lies along the roof (see above)
+    roof.lm[:, [P.L_SHOULDER, P.R_SHOULDER], 1] = 500
+    m = M.compute(_rotate(roof, turns), (0.0, 5.875))
+    assert not m.values["hips_judged"] and m.values["hip_in_support_share"] is None
+    hips = next(p for p in technique.assess(m) if p.area == "hips")
+    assert not hips.assessed and hips.score is None and "down" in hips.basis["reason"]
+
+
 def test_the_climber_hidden_for_a_moment_mid_climb_is_still_climbing():
     """Someone walks past the lens at 6 s and hides the climber for two frames: the climb is one
     climb, from the feet leaving the floor to their return, not the longer of its two halves."""

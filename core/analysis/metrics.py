@@ -1003,6 +1003,9 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     feet_off_spans = [(float(t[s]), float(t[e - 1])) for s, e in runs(known & (share_on == 0))]
     feet_known = float(known.sum() / judged.sum()) if judged.any() else 0.0
     continuity = tracking_continuity(track, inside)
+    # "down" from the body: heights along it, and balance across it
+    down, certain = down_axis(track)
+    across = np.array([-down[1], down[0]])
     for i in np.flatnonzero(inside & track.found):
         lm = track.lm[i]
         now = contacted_at(shown, float(t[i]))
@@ -1015,11 +1018,13 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
                 is_straight = angle(lm[sh, :2], lm[el, :2], lm[wr, :2]) >= STRAIGHT_ARM_DEG
                 straight += int(is_straight)
                 hanging.append((float(t[i]), bool(is_straight)))
-        # balance: gravity is vertical, so the support "polygon" that matters is its horizontal span:
-        # with a foot and at least two contacts, is the hip between the outermost contacts?
-        if len(now) >= 2 and any(c.hold_type == "foot" for c in now):
-            xs = [c.x for c in now]
-            hx = float(P.hip_centre(lm)[0])
+        # balance: the support "polygon" that matters is its span across gravity: with a foot and at
+        # least two contacts, is the hip between the outermost contacts? Across the body's "down" (a
+        # phone held sideways turns the picture's x along gravity); without a certain "down" (a roof,
+        # the camera looking up at it) there is no telling, and the hips are not judged
+        if certain and len(now) >= 2 and any(c.hold_type == "foot" for c in now):
+            xs = [float(np.array([c.x, c.y]) @ across) for c in now]
+            hx = float(P.hip_centre(lm) @ across)
             margin = SUPPORT_MARGIN * track.torso_px
             support_n += 1
             over = min(xs) - margin <= hx <= max(xs) + margin
@@ -1033,7 +1038,6 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     smoothness, measured_moves = movement_smoothness(v_fine, ht)
     # height gained: from the start to the highest point, along the body's "up" (a climber who drops
     # off at the end still climbed), in torso lengths
-    down, certain = down_axis(track)
     up_h = -(hip @ (down if certain else np.array([0.0, 1.0]))) if len(hip) >= 2 else np.zeros(0)
     gain = float(up_h.max() - up_h[0]) if len(up_h) >= 2 else 0.0
 
@@ -1069,6 +1073,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "foot_placements": placements,
         "foot_replacements_per_contact": round(replacements / placements, 3) if placements else None,
         "hip_in_support_share": round(support_in / support_n, 3) if support_n >= 5 else None,
+        "hips_judged": certain,  # balance needs "down" (see above)
         "dynos": len(dynos),
         "dynamic_moves_at": dynos,
         "swings": len(swings),

@@ -169,7 +169,11 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
                            "anchors": {"replacements": FOOT_REPLACEMENTS, "feet_off": FEET_OFF}}))
     # hips
     hs = v.get("hip_in_support_share")
-    if hs is None:
+    if not v.get("hips_judged", True):
+        out.append(Point("hips", None, False, catalog.say("hips.na_up"), catalog.say("hips.drill"), [],
+                         {"reason": "which way is down is not known (a roof, or the camera turned): no telling "
+                                    "whether the hips are over the feet"}))
+    elif hs is None:
         out.append(_na("hips", lang, "fewer than 5 moments with a foot and another limb on holds"))
     else:
         over = ramp(hs, *HIP_SUPPORT) >= GOOD_SCORE  # praised: the hip over its base; else: outside it
