@@ -136,6 +136,19 @@ def test_the_hips_over_their_base_are_judged_across_gravity_not_across_the_pictu
     assert not hips.assessed and hips.score is None and "down" in hips.basis["reason"]
 
 
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_hanging_from_a_hand_above_the_shoulder_is_read_along_the_body_s_up(turns):
+    """Hanging with both hands on holds above the shoulders: every sample is hanging time, for the
+    arms' measure, whichever way the phone was turned (the picture's y is gravity only upright)."""
+    t = np.arange(0, 6, 0.125)
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)]))
+    upright = M.compute(track, (0.0, 5.875))
+    turned = M.compute(_rotate(track, turns), (0.0, 5.875))
+    assert upright.straight_arm_samples == 2 * len(t)
+    assert turned.straight_arm_samples == upright.straight_arm_samples
+    assert turned.values["straight_arm_ratio"] == upright.values["straight_arm_ratio"]
+
+
 def test_the_climber_hidden_for_a_moment_mid_climb_is_still_climbing():
     """Someone walks past the lens at 6 s and hides the climber for two frames: the climb is one
     climb, from the feet leaving the floor to their return, not the longer of its two halves."""

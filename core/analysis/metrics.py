@@ -1006,6 +1006,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # "down" from the body: heights along it, and balance across it
     down, certain = down_axis(track)
     across = np.array([-down[1], down[0]])
+    # a hand "above" its shoulder (hanging from it) along the body's "up"; under a roof, along the way
+    # the hip hangs from the hands, else the picture's
+    hang = None if certain else hanging_axis(track)
+    up = -(down if certain else hang if hang is not None else np.array([0.0, 1.0]))
     for i in np.flatnonzero(inside & track.found):
         lm = track.lm[i]
         now = contacted_at(shown, float(t[i]))
@@ -1013,7 +1017,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
                                    "right_hand": (P.R_SHOULDER, P.R_ELBOW, P.R_WRIST)}.items():
             if min(lm[sh, 2], lm[el, 2], lm[wr, 2]) < MIN_VISIBILITY:
                 continue
-            if any(c.limb == side for c in now) and lm[wr, 1] < lm[sh, 1]:
+            if any(c.limb == side for c in now) and float((lm[wr, :2] - lm[sh, :2]) @ up) > 0:
                 samples += 1
                 is_straight = angle(lm[sh, :2], lm[el, :2], lm[wr, :2]) >= STRAIGHT_ARM_DEG
                 straight += int(is_straight)
