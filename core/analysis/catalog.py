@@ -41,7 +41,7 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "hips.work": N_("Your hips are over your base of support only {pct}% of the time you stand on a foot. Move your hips over your feet before you reach."),
     "hips.drill": N_("Hip-first: before each reach, shift your hips over the foot you push from and hold 2 s; 3 easy routes."),
     "hips.na": N_("Not assessed: too few moments with a foot and a hand on holds in this clip."),
-    "hips.na_up": N_("Not assessed: this video does not show which way is down (under a roof, or with the camera turned), so there is no telling whether your hips are over your feet."),
+    "hips.na_up": N_("Not assessed: your body did not show which way is down in this video (as under a roof), so there is no telling whether your hips are over your feet."),
     "pacing.good": N_("Steady pace: still {immobile}% of the climb (brief holds between reaches included); {stop}."),
     "pacing.work": N_("You were still {immobile}% of the climb (brief holds between reaches included); {stop}. Read the sequence before you start and rest only on good holds."),
     "pacing.stop": Np_("one stop of 1 s or more, {longest} s long", "{pauses} stops of 1 s or more, the longest {longest} s", "pauses"),

@@ -171,8 +171,8 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     hs = v.get("hip_in_support_share")
     if not v.get("hips_judged", True):
         out.append(Point("hips", None, False, catalog.say("hips.na_up"), catalog.say("hips.drill"), [],
-                         {"reason": "which way is down is not known (a roof, or the camera turned): no telling "
-                                    "whether the hips are over the feet"}))
+                         {"reason": "which way is down is not known (the body did not show it, as under a roof): no "
+                                    "telling whether the hips are over the feet"}))
     elif hs is None:
         out.append(_na("hips", lang, "fewer than 5 moments with a foot and another limb on holds"))
     else:
