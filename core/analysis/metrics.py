@@ -584,10 +584,15 @@ def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
     still on a hold was not seen moving to it (under a roof the start hold's hand is hidden for
     seconds behind the head): one sighting long before is no evidence of a move."""
     w = (track.t >= max(a, c.start - REACH_SEEN_S) - 1e-6) & (track.t < c.start - 1e-6)
+    return _seen_beyond(track, idx, w, c, NEW_HOLD_DIST)
+
+
+def _seen_beyond(track: Track, idx: int, w: np.ndarray, c: Contact, dist: float) -> bool:
+    """Is limb end ``idx`` seen, in the frames ``w``, further than ``dist`` torso lengths from where
+    contact ``c`` is?"""
     p = track.point(idx)[w]
     p = p[~np.isnan(p[:, 0])]
-    return bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px
-                                 > NEW_HOLD_DIST)
+    return bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px > dist)
 
 
 def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
@@ -597,22 +602,14 @@ def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
     three or four frames; it is never a move, and is not shown as a hold the climber took."""
     if c.end - c.start >= BRIEF_TOUCH_S - 1e-6 or c.start <= a + _dt(track.t) / 2:
         return False
-    w = (track.t >= c.end + 1e-6) & (track.t <= c.end + REACH_SEEN_S + 1e-6)
-    p = track.point(idx)[w]
-    p = p[~np.isnan(p[:, 0])]
-    left = bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px
-                                 > NEW_HOLD_DIST)
-    return not left and not _came_from_elsewhere(track, idx, c, a)
+    after = (track.t >= c.end + 1e-6) & (track.t <= c.end + REACH_SEEN_S + 1e-6)
+    return not _seen_beyond(track, idx, after, c, NEW_HOLD_DIST) and not _came_from_elsewhere(track, idx, c, a)
 
 
 def _lifted(track: Track, idx: int, c: Contact, until: float) -> bool:
     """Is limb end ``idx`` seen, after contact ``c`` and before ``until``, further than
     CONTACT_RADIUS from where it stood (off the spot it was still on)?"""
-    w = (track.t > c.end + 1e-6) & (track.t < until - 1e-6)
-    p = track.point(idx)[w]
-    p = p[~np.isnan(p[:, 0])]
-    return bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px
-                                 > CONTACT_RADIUS)
+    return _seen_beyond(track, idx, (track.t > c.end + 1e-6) & (track.t < until - 1e-6), c, CONTACT_RADIUS)
 
 
 def feet_states(track: Track, cs: list[Contact], gaps: Sequence[tuple[float, float]] = ()) -> np.ndarray:
@@ -980,11 +977,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # what is shown and measured on: the holds taken, without the glimpses (the moves above saw them:
     # a hand glimpsed elsewhere was not on its last hold)
     shown = [c for c in cs if not (c.hold_type == "hand" and _glimpse(track, LIMBS[c.limb], c, a))]
-    # straight arms while hanging: hand in contact above its shoulder
-    straight = samples = 0
+    # straight arms while hanging (a hand in contact above its shoulder) and the hip over its base:
+    # (time, straight) and (time, over) per sample
     hanging: list[tuple[float, bool]] = []
     supported: list[tuple[float, bool]] = []
-    support_in = support_n = 0
     gaps = cut_loose_gaps(track, cs, a, b)
     feet_on = feet_states(track, cs, gaps)
     # both feet seen off for less than FEET_OFF_MIN_S between footholds is a foot moving while the
@@ -1018,10 +1014,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             if min(lm[sh, 2], lm[el, 2], lm[wr, 2]) < MIN_VISIBILITY:
                 continue
             if any(c.limb == side for c in now) and float((lm[wr, :2] - lm[sh, :2]) @ up) > 0:
-                samples += 1
-                is_straight = angle(lm[sh, :2], lm[el, :2], lm[wr, :2]) >= STRAIGHT_ARM_DEG
-                straight += int(is_straight)
-                hanging.append((float(t[i]), bool(is_straight)))
+                hanging.append((float(t[i]), bool(angle(lm[sh, :2], lm[el, :2], lm[wr, :2]) >= STRAIGHT_ARM_DEG)))
         # balance: the support "polygon" that matters is its span across gravity: with a foot and at
         # least two contacts, is the hip between the outermost contacts? Across the body's "down" (a
         # phone held sideways turns the picture's x along gravity); without a certain "down" (a roof,
@@ -1030,11 +1023,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             xs = [float(np.array([c.x, c.y]) @ across) for c in now]
             hx = float(P.hip_centre(lm) @ across)
             margin = SUPPORT_MARGIN * track.torso_px
-            support_n += 1
-            over = min(xs) - margin <= hx <= max(xs) + margin
-            support_in += int(over)
-            supported.append((float(t[i]), over))
+            supported.append((float(t[i]), min(xs) - margin <= hx <= max(xs) + margin))
 
+    samples, straight = len(hanging), sum(st for _, st in hanging)
+    support_n, support_in = len(supported), sum(o for _, o in supported)
     dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b, gaps)
 
     # smoothness needs the shape of each movement's speed: a lighter smoothing than for path lengths

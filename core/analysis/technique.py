@@ -103,8 +103,8 @@ def _point(area: str, lang: str, scores: list[float], values: dict[str, Any], ev
                  evidence[:6], basis)
 
 
-def _na(area: str, lang: str, reason: str) -> Point:
-    return Point(area, None, False, catalog.say(f"{area}.na"), catalog.say(f"{area}.drill"), [], {"reason": reason})
+def _na(area: str, lang: str, reason: str, key: str = "na") -> Point:
+    return Point(area, None, False, catalog.say(f"{area}.{key}"), catalog.say(f"{area}.drill"), [], {"reason": reason})
 
 
 #: An area is assessed only when the measure it rests on was seen in at least this share of the climb.
@@ -156,13 +156,12 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     if not parts:
         out.append(_na("footwork", lang, "no foot contact and feet not visible"))
     else:
-        feet = [c for c in m.contacts if c.hold_type == "foot"]
         # the evidence: the longest stretches with both feet off, then the re-placements
         off = sorted(m.feet_off_spans, key=lambda ab: ab[1] - ab[0], reverse=True)[:3]
         shown = off + [(x, x) for x in m.replaced_at[:6 - len(off)]]
         out.append(_point("footwork", lang, parts,
                           {"replacements": v.get("foot_replacements", 0),
-                           "foot_contacts": v.get("foot_placements", len(feet)),
+                           "foot_contacts": v["foot_placements"],
                            "feet_off": round(100 * (fo or 0))},
                           [_ev(a, b) for a, b in sorted(shown)],
                           {"foot_replacements_per_contact": rp, "feet_off_share": fo,
@@ -170,9 +169,8 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
     # hips
     hs = v.get("hip_in_support_share")
     if not v.get("hips_judged", True):
-        out.append(Point("hips", None, False, catalog.say("hips.na_up"), catalog.say("hips.drill"), [],
-                         {"reason": "which way is down is not known (the body did not show it, as under a roof): no "
-                                    "telling whether the hips are over the feet"}))
+        out.append(_na("hips", lang, "which way is down is not known (the body did not show it, as under a roof): "
+                                     "no telling whether the hips are over the feet", key="na_up"))
     elif hs is None:
         out.append(_na("hips", lang, "fewer than 5 moments with a foot and another limb on holds"))
     else:
