@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.analysis import camera
+from core.analysis import pose as P
 
 
 def _texture(h: int, w: int, seed: int, blur: float, contrast: float) -> np.ndarray:
@@ -81,3 +82,38 @@ def test_the_passer_by_would_move_it_if_the_fit_could_jump(monkeypatch):
     monkeypatch.setattr(camera, "MOTION_JUMP", 10.0)  # any jump allowed
     cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
     assert cam.moving and abs(cam.transforms[-1, 0, 2]) > 30  # the shape's 40 pixels a frame, kept
+
+
+def _spread_body(w: int, h: int) -> np.ndarray:
+    """Landmarks (33, 3) of a climber spread across a ``w`` x ``h`` picture: hands in the top
+    corners, feet in the bottom ones, the torso in the middle (its box is the whole picture)."""
+    lm = np.zeros((33, 3))
+    lm[:, 2] = 1.0
+    lm[:, :2] = (w / 2, h / 2)
+    at = {P.NOSE: (0.5, 0.22), P.L_SHOULDER: (0.42, 0.32), P.R_SHOULDER: (0.58, 0.32), P.L_ELBOW: (0.25, 0.2),
+          P.R_ELBOW: (0.75, 0.2), P.L_WRIST: (0.04, 0.04), P.R_WRIST: (0.96, 0.04), P.L_HIP: (0.44, 0.56),
+          P.R_HIP: (0.56, 0.56), P.L_KNEE: (0.25, 0.75), P.R_KNEE: (0.75, 0.75), P.L_ANKLE: (0.06, 0.96),
+          P.R_ANKLE: (0.94, 0.96), 29: (0.05, 0.97), 30: (0.95, 0.97), 31: (0.03, 0.95), 32: (0.97, 0.95)}
+    for k, (x, y) in at.items():
+        lm[k, :2] = (x * w, y * h)
+    return lm
+
+
+def test_a_camera_following_a_climber_spread_across_the_picture_is_followed_on_the_wall_between_the_limbs():
+    """A friend films close and keeps the climber in the middle: the climber (textured, still in the
+    picture) spans it corner to corner, so their box covers it all; the wall pans behind, seen
+    between the limbs. Looking past the body, not its box, the camera's motion is found."""
+    thumbs = _clip(20, (3, 2), False)
+    lm = _spread_body(240, 180)
+    body = np.full(thumbs.shape[1:], 255, np.uint8)
+    P.cover_body(body, lm)
+    shirt = _texture(180, 240, 5, blur=1.0, contrast=1.5)  # sharper than the wall: the strongest corners
+    thumbs[:, body == 0] = shirt[body == 0]
+    x0, y0, x1, y1 = P.bbox(lm)
+    assert (x1 - x0) * (y1 - y0) > 0.85 * 240 * 180  # the box leaves almost nothing
+    cam = camera.estimate(thumbs, [[lm] for _ in thumbs], 240)
+    assert cam.moving and cam.reliable
+    assert cam.transforms[-1, :, 2] == pytest.approx([57.0, 38.0], abs=2.0)
+    # tracked, the climber's own texture (still in the picture) would hold the fit still
+    still = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert abs(still.transforms[-1, 0, 2] - 57.0) > 10

@@ -1,6 +1,6 @@
 """Camera motion from background features, so a hand-held clip's hip path is in wall coordinates.
 
-Between consecutive sampled frames, corners outside the climber's box are tracked (Lucas-Kanade)
+Between consecutive sampled frames, corners off everyone's body are tracked (Lucas-Kanade)
 and a similarity transform is fitted with RANSAC. Chained, the transforms map every frame into the
 first frame's coordinates (the wall). When too many pairs cannot be fitted, compensation is marked
 unreliable and the analysis lowers its confidence instead of reporting wrong fluency figures.
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from core.analysis import pose as P
 
 MIN_INLIERS = 12
 #: Camera counts as moving when the background shifts by more than this share of the frame diagonal.
@@ -83,10 +85,12 @@ def _steadier(m: np.ndarray, inl: np.ndarray, nxt: np.ndarray, pts: np.ndarray, 
     return m2 if float(np.linalg.norm(m2[:, 2] - last[:, 2])) < jump else m
 
 
-def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, float]]], frame_w: int) -> CameraMotion:
-    """Camera motion from grey thumbnails (n, h, w) of the sampled frames, looking past the boxes
-    of everyone in each frame (``people``, in pixels of frames ``frame_w`` wide, so transforms come
-    out in those pixels): only the wall tells how the camera moved."""
+def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -> CameraMotion:
+    """Camera motion from grey thumbnails (n, h, w) of the sampled frames, looking past the bodies
+    of everyone in each frame (``people``: their landmarks, in pixels of frames ``frame_w`` wide, so
+    transforms come out in those pixels): only the wall tells how the camera moved. Past the bodies,
+    not their boxes: a camera following a climber spread across the picture sees the wall between
+    their limbs, where a box would leave nothing to track."""
     n = len(thumbs)
     eye = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     transforms = np.repeat(eye[None], n, axis=0)
@@ -101,10 +105,8 @@ def estimate(thumbs: np.ndarray, people: list[list[tuple[float, float, float, fl
         prev_g, g = thumbs[i - 1], thumbs[i]
         mask = np.full(prev_g.shape, 255, np.uint8)
         mask[drawn] = 0
-        for box in people[i - 1] if i - 1 < len(people) else []:
-            x0, y0, x1, y1 = (np.array(box) * scale).astype(int)
-            pad = int(0.15 * max(x1 - x0, y1 - y0))
-            mask[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad] = 0
+        for lm in people[i - 1] if i - 1 < len(people) else []:
+            P.cover_body(mask, lm, scale)
         pts = cv2.goodFeaturesToTrack(prev_g, maxCorners=200, qualityLevel=0.01, minDistance=6, mask=mask)
         m = None
         if pts is not None and len(pts) >= MIN_INLIERS:

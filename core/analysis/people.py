@@ -151,8 +151,15 @@ class People:
             source[self.frame[k]] = self.source[k]
         return P.PoseResult(smooth(lm, np.asarray(times, float)) if times is not None else lm, source)
 
+    def bodies(self) -> list[list[np.ndarray]]:
+        """Per frame, the landmarks of everyone in it (the camera estimate looks past all of them)."""
+        out: list[list[np.ndarray]] = [[] for _ in range(self.n_frames)]
+        for k in range(len(self.frame)):
+            out[self.frame[k]].append(self.landmarks[k])
+        return out
+
     def boxes(self) -> list[list[tuple[float, float, float, float]]]:
-        """Per frame, the box of everyone in it (the camera estimate looks past all of them)."""
+        """Per frame, the box of everyone in it (the wall plate is made where nobody is)."""
         out: list[list[tuple[float, float, float, float]]] = [[] for _ in range(self.n_frames)]
         for k in range(len(self.frame)):
             out[self.frame[k]].append(P.bbox(self.landmarks[k]))

@@ -85,6 +85,32 @@ def bbox(lm: np.ndarray, min_vis: float = 0.3) -> tuple[float, float, float, flo
     return float(x0), float(y0), float(x1), float(y1)
 
 
+#: A body's silhouette from its landmarks, in torso lengths: limbs drawn this thick, the head, hands
+#: and feet as discs this wide around their landmark (the hand reaches past the wrist, the hair past
+#: the nose), with room for the landmarks' error and the body's motion between sampled frames.
+LIMB_WIDTH_TORSOS = 0.5
+END_RADIUS_TORSOS = {NOSE: 0.55, L_WRIST: 0.4, R_WRIST: 0.4, 31: 0.3, 32: 0.3, 29: 0.3, 30: 0.3}
+
+
+def cover_body(mask: np.ndarray, lm: np.ndarray, scale: float = 1.0) -> None:
+    """Set to 0 the pixels of ``mask`` that the body of ``lm`` covers (landmarks in pixels of a picture
+    the mask shows at ``scale`` times its size): its torso, its limbs as thick lines, its head, hands
+    and feet as discs. Much of a spread climber's box is wall; this leaves it in sight."""
+    pts = lm[:, :2] * scale
+    if np.isnan(pts[list(TORSO)]).any():
+        return
+    torso = max(torso_length(lm) * scale, 2.0)
+    width = max(1, int(round(LIMB_WIDTH_TORSOS * torso)))
+    quad = pts[[L_SHOULDER, R_SHOULDER, R_HIP, L_HIP]].round().astype(np.int32)
+    cv2.fillConvexPoly(mask, quad, 0)
+    for a, b in SKELETON:
+        if not (np.isnan(pts[a]).any() or np.isnan(pts[b]).any()):
+            cv2.line(mask, tuple(int(v) for v in pts[a].round()), tuple(int(v) for v in pts[b].round()), 0, width)
+    for k, r in END_RADIUS_TORSOS.items():
+        if not np.isnan(pts[k]).any():
+            cv2.circle(mask, tuple(int(v) for v in pts[k].round()), max(1, int(round(r * torso))), 0, -1)
+
+
 @dataclass
 class Candidate:
     """One person seen in one frame."""

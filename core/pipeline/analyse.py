@@ -226,7 +226,7 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
 
     report("metrics", stage_start("metrics"))
     t_rest = time.perf_counter()
-    cam = camera.estimate(sampled.thumbs(), people.boxes(), sampled.width)
+    cam = camera.estimate(sampled.thumbs(), people.bodies(), sampled.width)
     pose, persons, chosen, how = the_climber(job, sampled, people, cam, wd)
     track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
     trim = job.get("trim") or {}
