@@ -892,6 +892,22 @@ def test_a_foot_standing_still_on_a_new_hold_though_hardly_seen_keeps_the_other_
     assert M.cut_loose_gaps(swinging, cs, 0.0, 6.0) == [(pytest.approx(2.0, abs=0.13), pytest.approx(4.0, abs=0.13))]
 
 
+@pytest.mark.parametrize("hidden_from, cut_looses", [(3.125, 1), (1.75, 2)])
+def test_a_foot_out_of_sight_for_seconds_since_the_feet_came_back_may_stand_on_a_hold(hidden_from, cut_looses):
+    """The feet cut loose at 1.5 s; at 3.0 s the right foot is back on a hold and the left is seen
+    swinging back under the body, then goes out of sight behind it (tucked on a hold the camera
+    cannot see). When the right foot steps off at 5.0 s, the left has been out of sight for two
+    seconds since the feet came back: it may stand anywhere, so that is footwork, not a second cut
+    loose. A left foot out of sight since the swing, never seen coming back, is still hanging."""
+    t = np.arange(0, 8, 0.125)
+    track = _feet_track(t, left=[(0.0, 0.6, (420, 760))],
+                        right=[(0.0, 1.5, (600, 740)), (3.0, 5.0, (620, 760)), (7.0, 8.0, (610, 740))])
+    dim = t >= hidden_from
+    track.lm[dim, P.L_ANKLE, 2] = track.lm[dim, P.L_KNEE, 2] = 0.2
+    m = M.compute(track, (0.0, 7.875))
+    assert len(m.cut_looses) == cut_looses and abs(m.cut_looses[0] - 1.5) <= 0.13
+
+
 @pytest.mark.parametrize("guessed, cut_loose", [("still", False), ("sliding away", True), ("away long before", False)])
 def test_a_foot_fading_out_of_sight_is_read_leaving_when_its_faint_readings_slide_away(guessed, cut_loose):
     """The left foot fades out of sight as its contact ends at 1.0 s (visibility 0.35 from then on:

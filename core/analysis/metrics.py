@@ -698,11 +698,14 @@ def _leaves(track: Track, idx: int, c: Contact) -> bool:
     return bool(np.any(away & (vis >= MIN_VISIBILITY))) or int(np.sum(away & (vis >= LOW_VISIBILITY))) >= 2
 
 
-def _possibly_on(track: Track, other: list[Contact], at: float) -> bool:
+def _possibly_on(track: Track, other: list[Contact], at: float, swung_until: float = -np.inf) -> bool:
     """Could the other foot still be on its hold at ``at``, when the last foot seen on the wall leaves?
     Yes when it was last seen on (or beside) its hold and has been out of sight for longer than a
     moment before ``at``: a foot hidden behind the body or round an arete while the seen foot steps
-    on. (Legs that cut loose go out of sight together: a hanging leg is seen with little confidence.)"""
+    on. (Legs that cut loose go out of sight together: a hanging leg is seen with little confidence.)
+    Yes too when it has not been seen for longer than feet cut loose together take (CUT_LOOSE_GAP_S)
+    since the feet came back to the wall after the last swing (``swung_until``): tucked behind the
+    body it may stand on any hold by now. A foot out of sight since the swing is still hanging."""
     before = [o for o in other if o.end <= at + 1e-6]
     if not before:
         return False
@@ -715,11 +718,13 @@ def _possibly_on(track: Track, other: list[Contact], at: float) -> bool:
     w = (t > o.end + 1e-6) & (t <= at + 1e-6)
     p = track.point(idx)[w]
     seen = ~np.isnan(p[:, 0])
+    last_seen = float(t[w][seen][-1]) if seen.any() else o.end
+    if at - last_seen > CUT_LOOSE_GAP_S and last_seen >= swung_until - _dt(t) - 1e-6:
+        return True  # out of sight for a while, since the feet came back: it may stand on any hold
     if seen.any() and np.max(np.linalg.norm(p[seen] - np.array([o.x, o.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST:
         return False  # seen away from its hold: it left
     if _guessed_away(track, idx, o, at, moment):
         return False  # read, faintly, moving away from it
-    last_seen = float(t[w][seen][-1]) if seen.any() else o.end
     return at - last_seen > moment
 
 
@@ -764,7 +769,7 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
     for c in feet:
         if any(o is not c and o.start <= c.end + 1e-6 < o.end for o in feet):
             continue  # another foot is still on: not the last one
-        if _possibly_on(track, [o for o in feet if o.limb != c.limb], c.end):
+        if _possibly_on(track, [o for o in feet if o.limb != c.limb], c.end, out[-1][1] if out else -np.inf):
             continue  # the other foot went out of sight on its hold, and may be there still
         nxt = min((o.start for o in feet if o.start > c.end + 1e-6), default=b)
         if getting_off and nxt >= b - 1e-6 and c.end > b - DISMOUNT_S - CUT_LOOSE_GAP_S + 1e-6:
