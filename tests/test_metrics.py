@@ -115,6 +115,32 @@ def test_a_torso_lying_across_the_picture_under_hands_above_it_is_a_roof_not_a_w
     assert M.hanging_axis(standing) is None and M.down_axis(standing)[1]
 
 
+@pytest.mark.parametrize("turns", [0, 1])
+def test_a_torso_lying_one_way_while_the_hands_pull_every_which_way_does_not_say_which_way_is_down(turns):
+    """The 360 px copy of the roof clip: for its first seconds the model reads a body stretched across
+    the crowd under the roof, its torso lying along the picture with a "hand" beyond its head; then
+    the climber, whose hands hold the hip below them, across that line. The torso agrees on one axis
+    in most frames, the reaching hands on none: "down" is not certain (before, the torso alone made
+    it certain, and the climb was measured along the picture's x). A climber traversing a vertical
+    wall, hands out to the side at shoulder height half the time, is still hung below them: certain."""
+    t = np.arange(0, 6, 0.125)
+    lying = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)]))
+    lying.lm[:, [P.L_SHOULDER, P.R_SHOULDER], 0] = 400  # the torso lies along x, head to the left
+    lying.lm[:, [P.L_SHOULDER, P.R_SHOULDER], 1] = 500
+    half = t < 3.0
+    lying.lm[half, P.L_WRIST, :2] = (280, 500)  # a "hand" beyond the head, along the torso
+    lying.lm[half, P.R_WRIST, :2] = (290, 520)
+    lying.lm[~half, P.L_WRIST, :2] = (470, 280)  # the climber's hands above the hip, across it
+    lying.lm[~half, P.R_WRIST, :2] = (530, 290)
+    track = _rotate(lying, turns)
+    assert M.hanging_axis(track) is None  # the hands agree on no axis
+    assert not M.down_axis(track)[1]
+    traverse = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), np.full_like(t, 500.0)]))
+    traverse.lm[half, P.L_WRIST, :2] = (500 - 130, 500 - 100)  # out to the side at shoulder height
+    traverse.lm[half, P.R_WRIST, :2] = (500 + 130, 500 - 100)
+    assert M.down_axis(_rotate(traverse, turns))[1]
+
+
 @pytest.mark.parametrize("turns", [0, 1, 3])
 def test_the_hips_over_their_base_are_judged_across_gravity_not_across_the_picture(turns):
     """Hands and feet on holds all to the left of the hip, which hangs out to the right: never over

@@ -117,6 +117,10 @@ UPRIGHT_SHARE = 0.7
 #: someone standing are nearer); the hands say which way the hip hangs once there are this many.
 REACH_TORSOS = 1.5
 MIN_REACHES = 8
+#: A reaching hand holds the hip "below" it when the hip lies within this angle of straight down from
+#: it: wider than UPRIGHT_DEG, since a hand reaching sideways at shoulder height (a traverse) still
+#: holds the hip below it, about 50 degrees off straight down.
+HANG_DEG = 60.0
 #: How the window was found when the climber was seen only hanging on the wall (see _window_from_hip);
 #: not counted as time on the wall when choosing the climber: a spectator sitting on the floor has
 #: the feet no lower than the hips either.
@@ -340,15 +344,17 @@ def down_axis(track: Track) -> tuple[np.ndarray, bool]:
     out, agree = _snapped(u)
     # the hands hold the body up: the hip hangs from a reaching hand, on a wall or under a roof. A
     # torso lying along one side of the picture while the hip hangs below the hands in another is
-    # a roof, not a wall seen sideways
-    hang = hanging_axis(track)
-    return out, agree >= UPRIGHT_SHARE and (hang is None or bool(np.array_equal(hang, out)))
+    # a roof, not a wall seen sideways; and where the reaching hands do not hold the hip below them
+    # along the torso's "down", the body does not say which way is down either (a roof, or a body
+    # misread across a crowd under it: its torso lies one way, the climber's hands pull another)
+    d = _reaches(track)
+    hung = len(d) < MIN_REACHES or float(np.mean(d @ out > math.cos(math.radians(HANG_DEG)))) >= UPRIGHT_SHARE
+    return out, agree >= UPRIGHT_SHARE and hung
 
 
-def hanging_axis(track: Track) -> np.ndarray | None:
-    """The image axis the hip hangs along from the hands, from the frames where a hand reaches
-    (further than REACH_TORSOS from the hip: not arms hanging at the sides while standing), when
-    UPRIGHT_SHARE of them agree within UPRIGHT_DEG; None when the hands do not say."""
+def _reaches(track: Track) -> np.ndarray:
+    """(m, 2) unit vectors from a reaching hand to the hip, in every frame where a hand is seen
+    further than REACH_TORSOS from the hip (not arms hanging at the sides while standing)."""
     hip = track.hip()
     u = []
     for w in (P.L_WRIST, P.R_WRIST):
@@ -356,7 +362,13 @@ def hanging_axis(track: Track) -> np.ndarray | None:
         n = np.linalg.norm(v, axis=1)
         ok = ~np.isnan(n) & (n > REACH_TORSOS * track.torso_px)
         u.append(v[ok] / n[ok, None])
-    d = np.concatenate(u)
+    return np.concatenate(u)
+
+
+def hanging_axis(track: Track) -> np.ndarray | None:
+    """The image axis the hip hangs along from the hands, from the frames where a hand reaches,
+    when UPRIGHT_SHARE of them agree within UPRIGHT_DEG; None when the hands do not say."""
+    d = _reaches(track)
     if len(d) < MIN_REACHES:
         return None
     out, agree = _snapped(d)
