@@ -55,6 +55,9 @@ class ClipResult:
 VARIANTS: dict[str, str] = {
     "mirror": "hflip",
     "480p": "scale=-2:480",
+    # an old phone, or a clip sent small: the climber under the roof is a body 60 px long above a
+    # seated crowd, and the pose model reads a body stretched across the crowd for the first seconds
+    "360p": "scale=-2:360",
     "dark": "eq=brightness=-0.25:contrast=0.7",
     "zoom": "crop=iw/1.3:ih/1.3,scale=trunc(iw*1.3/2)*2:trunc(ih*1.3/2)*2",
     "noisy24": "fps=24,noise=alls=12:allf=t",
