@@ -230,6 +230,28 @@ def test_without_a_floor_in_view_the_window_comes_from_the_hip():
     assert m.window[0] <= 0.5 and m.window[1] >= 2.9
 
 
+@pytest.mark.parametrize("comes_back", [True, False])
+def test_without_a_floor_in_view_a_drop_the_climber_climbs_back_from_is_no_end(comes_back):
+    """Filmed tight, no floor in view: the climber rises, and at 5 s the feet cut loose and the body
+    swings down on its arms, 0.7 torso lengths below the top; the feet come back and the hip climbs
+    back up, stays on the wall, and at 11 s the climber drops off (1.5 torso lengths, and stays
+    down). The swing is not the end of the climb, the drop is. A climber who drops 0.7 and never
+    comes back up got off there."""
+    t = np.arange(0, 13, 0.125)
+    top = 300.0
+    y = np.where(t < 3, 600 - 100 * t, top)
+    swing = (t >= 5) & (t < 6.5)
+    y = np.where(swing, top + 70, y)
+    if comes_back:
+        y = np.where(t >= 11, top + 150, y)
+    else:
+        y = np.where(t >= 5, top + 70, y)
+    m = M.compute(_track_from_hip(t, np.column_stack([np.full_like(t, 400.0), y])))
+    assert m.window[2] == "detected"
+    end = m.window[1]
+    assert (10.5 <= end <= 11.2) if comes_back else (4.5 <= end <= 5.2), m.window
+
+
 def test_manual_trim_overrides_detection():
     t = np.arange(0, 10, 0.125)
     hip = np.column_stack([np.full_like(t, 300.0), 800 - 30 * t])

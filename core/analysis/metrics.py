@@ -500,10 +500,14 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
     # letting go falls it within DROP_S), as the hip moving along a roof shows in the picture
     # (a roof filmed sideways) is a slow slide across it, not a fall
     span = max(1, int(round(DROP_S / max(_dt(t), 1e-3))))
+    seen_height = np.where(track.found, height, -np.inf)
     while end_i + 1 <= idx[-1]:
         nxt = end_i + 1
         ref = height[top_i] if certain else np.max(height[max(top_i, nxt - span):nxt])
-        if track.found[nxt] and ref - height[nxt] >= END_DROP:
+        # with a certain "up", a drop the hip climbs back from (to within half of it) is not the
+        # way off: the feet cut loose and the body swung down on its arms, then went on climbing
+        if track.found[nxt] and ref - height[nxt] >= END_DROP and \
+                (not certain or np.max(seen_height[nxt:]) < height[top_i] - END_DROP / 2):
             break
         end_i = nxt
     return float(t[start_i]), float(t[end_i]), "detected"
