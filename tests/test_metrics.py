@@ -688,6 +688,20 @@ def test_a_hand_that_touches_a_spot_for_a_moment_and_comes_back_never_moved_on(o
     assert M.compute(track, (0.0, 6.875)).values["moves"] == moves
 
 
+@pytest.mark.parametrize("b, gap, moves", [((600, 450), 0.25, 1), ((600, 225), 0.25, 2), ((600, 450), 2.0, 2)])
+def test_a_moment_far_off_the_way_to_the_next_hold_was_no_hold(b, gap, moves):
+    """On hold A, a moment still at B, then straight on to hold C 1.5 torso lengths above A. With B
+    1.5 below A (the model reading the hand on the crowd under a roof for three frames, opposite
+    the hold it goes to: the way through B three times the way from A to C) it was no hold: one move.
+    An intermediate hold bumped on the way (B halfway to C) is two; so is a B held until the hand
+    goes on two seconds later, whatever its place."""
+    t = np.arange(0, 8, 0.125)
+    b_end = 2.25 + 0.375
+    track = _right_hand_on(t, [((0.0, 2.0), (600, 300)), ((2.25, b_end), b), ((b_end + gap, 8.0), (600, 150))])
+    assert len([c for c in M.contacts(track, 0.0, 7.875) if c.limb == "right_hand"]) == 3
+    assert M.compute(track, (0.0, 7.875)).values["moves"] == moves
+
+
 @pytest.mark.parametrize("seen_reaching, moves", [(False, 0), (True, 1)])
 def test_a_hidden_hand_glimpsed_still_for_a_moment_is_no_move_unless_seen_reaching(seen_reaching, moves):
     """On hold A, then out of sight (behind the head, under a roof), then seen still for 0.375 s a

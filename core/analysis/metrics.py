@@ -69,6 +69,11 @@ FIRST_HOLD_GRACE_S = 0.5
 REACH_SEEN_S = 1.0
 #: A hand on a spot for less than this, then back on the hold it left, never moved on (two moves undone).
 BRIEF_TOUCH_S = 0.5
+#: ... nor on a spot that far off its way to the hold it takes next, within REACH_SEEN_S: the way
+#: through it at least this many times the way from the hold it left (a hand's way is about straight; an
+#: intermediate hold bumped on the way lies near it; a hand read for a moment on the crowd below a
+#: roof, opposite the hold it goes to, makes the way three times as long).
+DETOUR = 2.0
 #: Slack around the outermost contacts when testing whether the hip is over the support (torso lengths).
 SUPPORT_MARGIN = 0.15
 #: Hip speed above this (torso lengths/s) with no hand on a hold is a flight phase (dyno, lunge).
@@ -594,6 +599,11 @@ def _held_by_other(c: Contact, hands: list[Contact], torso_px: float) -> bool:
                and math.dist((c.x, c.y), (o.x, o.y)) / torso_px <= NEW_HOLD_DIST for o in hands)
 
 
+def _detour(a: Contact, b: Contact, c: Contact) -> float:
+    """How many times longer the way from ``a`` to ``c`` is through ``b`` than straight."""
+    return (math.dist((a.x, a.y), (b.x, b.y)) + math.dist((b.x, b.y), (c.x, c.y))) / max(math.dist((a.x, a.y), (c.x, c.y)), 1e-6)
+
+
 def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
     """Was limb end ``idx`` seen, inside the climb and in the REACH_SEEN_S before contact ``c``,
     further than NEW_HOLD_DIST from where ``c`` is? A hand out of sight for seconds and then seen
@@ -952,6 +962,12 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             moves -= 1
             last_by_limb[c.limb] = latest[c.limb] = back[0]
             continue
+        if back is not None and latest[c.limb] is back[1] and c.start - back[1].end <= REACH_SEEN_S + 1e-6 \
+                and _detour(back[0], back[1], c) >= DETOUR:
+            # straight on to another hold after a moment far off the way to it: that moment was no
+            # hold; this one is judged from the hold the hand left
+            moves -= 1
+            last_by_limb[c.limb] = latest[c.limb] = prev = back[0]
         # a hand's first hold is where it started, unless the hand was seen elsewhere in the climb
         # before it took it (it came from a hold it was not seen still on, or from hanging free);
         # after that, a move is leaving a hold for a different one: far from where the hand took
