@@ -2,6 +2,7 @@
 # make test  - create .venv, install runtime + test deps, run the whole suite
 # make bench - benchmarks (ratios from one run)
 # make eval  - the offline analysis measured against the hand labels in tests/data/eval
+#             (make eval-variants: on altered copies; EVAL_ARGS="--keep DIR" keeps the poses for re-runs)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python

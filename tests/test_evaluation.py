@@ -83,3 +83,29 @@ def test_altered_copies_carry_the_originals_labels_and_are_remade_when_their_fil
     monkeypatch.setattr(E, "ENCODE", {"mirror": ["-c:v", "libx264", "-crf", "45"]})
     E.make_variants(labels, short_climb.parent, out)
     assert copy.stat().st_mtime_ns != second and copy.stat().st_size < size  # other encoder settings: made again, with them
+
+
+def test_kept_poses_are_reused_by_the_next_run_and_a_clip_made_again_differently_is_tracked_afresh(short_climb, tmp_path):
+    """``--keep DIR``: the second run re-scores from the poses of the first (nobody tracked again),
+    with the same result; a clip of the same name but other content is analysed as a new clip."""
+    import json
+    import shutil
+
+    from tests.media import ffmpeg
+
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    shutil.copy(short_climb, videos / "c.mp4")
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"c.mp4": LABEL}))
+    keep = tmp_path / "keep"
+    first = E.evaluate(labels, videos, keep=keep)
+    poses = list(keep.glob("work/eval_*/people.npz"))
+    assert len(poses) == 1
+    stamp = poses[0].stat().st_mtime_ns
+    again = E.evaluate(labels, videos, keep=keep)
+    assert [r.values for r in again] == [r.values for r in first]
+    assert poses[0].stat().st_mtime_ns == stamp  # read, not written: nobody tracked again
+    ffmpeg("-i", str(short_climb), "-vf", "hflip", "-an", str(videos / "c.mp4"))  # another clip, same name
+    E.evaluate(labels, videos, keep=keep)
+    assert len(list(keep.glob("work/eval_*/people.npz"))) == 2

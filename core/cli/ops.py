@@ -51,7 +51,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
         videos = Path(a.variants_dir)
         print(f"making altered copies in {videos} ...", file=sys.stderr, flush=True)
         labels = evaluation.make_variants(labels, Path(a.videos), videos)
-    results = evaluation.evaluate(labels, videos,
+    results = evaluation.evaluate(labels, videos, keep=Path(a.keep) if a.keep else None,
                                   progress=lambda clip: print(f"analysing {clip} ...", file=sys.stderr, flush=True))
     if a.json:
         emit({"clips": [r.__dict__ for r in results], "totals": evaluation.totals(results),
@@ -71,7 +71,9 @@ def register(sub: Any) -> None:
     p.add_argument("--videos", default=str(evaluation.DEFAULT_VIDEOS), help="folder holding the labelled clips")
     p.add_argument("--json", action="store_true")
     p.add_argument("--variants", action="store_true",
-                   help="judge altered copies (mirrored, 480p, darker, zoomed, noisier at 24 fps, sideways, panning, tilted, beside its mirror image) instead")
+                   help="judge altered copies of the clips instead (see VARIANTS in core/ops/evaluation.py)")
+    p.add_argument("--keep", default=None, metavar="DIR",
+                   help="keep each clip's frames and poses in DIR: a second run re-scores a change after the pose stage in minutes")
     p.add_argument("--variants-dir", default=str(Path(tempfile.gettempdir()) / "performate-variants"),
                    help="where the altered copies are written (kept, so a second run reuses them)")
     p.set_defaults(fn=cmd_eval)

@@ -3,6 +3,7 @@ tolerances (tests/data/eval/README.md).
 
     python -m core eval [LABELS.json] [--videos DIR] [--json]      (make eval: the repo's own set)
     python -m core eval --variants [--json]                        (the same clips, altered; see VARIANTS)
+    python -m core eval ... --keep DIR                             (poses kept in DIR: a re-run re-scores only)
 
 One row per clip, then one line:
 ``within tolerance: window a/b, moves c/d, dynos e/f, feet_off g/h, coverage i/j; confidently wrong k; needlessly unsure n``.
@@ -24,6 +25,7 @@ import imageio_ffmpeg
 from core.config import ROOT, Settings
 from core.errors import PipelineError
 from core.pipeline import analyze
+from core.pipeline.ingest import file_sha256
 
 DEFAULT_LABELS = ROOT / "tests" / "data" / "eval" / "labels.json"
 DEFAULT_VIDEOS = ROOT / "tests" / "data" / "videos"
@@ -187,23 +189,28 @@ def judge(clip: str, rec: dict[str, Any] | None, label: dict[str, Any], error: s
 
 
 def evaluate(labels: Path = DEFAULT_LABELS, videos: Path = DEFAULT_VIDEOS, settings: Settings | None = None,
-             progress: Callable[[str], None] | None = None) -> list[ClipResult]:
-    """Analyse every labelled clip (offline, in a scratch data dir) and judge it."""
+             progress: Callable[[str], None] | None = None, keep: Path | None = None) -> list[ClipResult]:
+    """Analyse every labelled clip (offline) and judge it. In a scratch data dir, or in ``keep``,
+    where each clip's sampled frames and poses stay for the next run: a change after the pose stage
+    (the camera, the metrics, the coaching) is re-scored without tracking anyone again. A clip is
+    known there by its content, so a copy made again differently is analysed afresh."""
     data = json.loads(Path(labels).read_text())
     base = settings or Settings()
     out = []
     with tempfile.TemporaryDirectory(prefix="performate-eval-") as tmp:
-        s = base.model_copy(update={"data_dir": Path(tmp), "analyzer": "offline"})
+        s = base.model_copy(update={"data_dir": Path(keep or tmp), "analyzer": "offline"})
         for n, (clip, label) in enumerate(sorted(data.items())):
             if progress:
                 progress(clip)
             path = Path(videos) / clip
+            aid = f"eval_{file_sha256(path)[:20]}" if keep and path.is_file() else f"eval{n}"
             try:
-                rec = analyze({"analysis_id": f"eval{n}", "video_ref": str(path)}, s)
+                rec = analyze({"analysis_id": aid, "video_ref": str(path)}, s)
                 out.append(judge(clip, rec, label))
             except PipelineError as exc:
                 out.append(judge(clip, None, label, exc.code.value))
     return out
+
 
 
 def totals(results: list[ClipResult]) -> dict[str, Any]:

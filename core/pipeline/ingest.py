@@ -73,7 +73,8 @@ def work_dir(settings: Settings, analysis_id: str) -> Path:
     return settings.work_dir / analysis_id
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's content, hex."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1024 * 1024):
@@ -123,7 +124,7 @@ def ingest(ref: str, dest: Path, settings: Settings, progress: Progress | None =
         info = probe(path, allowed_containers=settings.containers)
         report("validate", stage_start("validate"))
         validate(info, settings)
-        sha = _sha256(path)
+        sha = file_sha256(path)
         report("sample", stage_start("sample"))
         if dest.exists():
             shutil.rmtree(dest)
