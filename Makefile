@@ -2,7 +2,8 @@
 # make test  - create .venv, install runtime + test deps, run the whole suite
 # make bench - benchmarks (ratios from one run)
 # make eval  - the offline analysis measured against the hand labels in tests/data/eval
-#             (make eval-variants: on altered copies; EVAL_ARGS="--keep DIR" keeps the poses for re-runs)
+#             (make eval-variants: on altered copies; make eval-probes: on harder ones, outside CI;
+#             EVAL_ARGS="--keep DIR" keeps the poses for re-runs)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +12,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PORT ?= 8501
 
-.PHONY: install install-dev run test bench eval eval-variants lint clean
+.PHONY: install install-dev run test bench eval eval-variants eval-probes lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,9 @@ eval: $(RUNTIME)
 
 eval-variants: $(RUNTIME)
 	$(PY) -m core eval --variants $(EVAL_ARGS)
+
+eval-probes: $(RUNTIME)
+	$(PY) -m core eval --probes $(EVAL_ARGS)
 
 lint: $(DEV)
 	$(PY) -m ruff check core tests bench pages ui scripts app.py

@@ -109,3 +109,28 @@ def test_kept_poses_are_reused_by_the_next_run_and_a_clip_made_again_differently
     ffmpeg("-i", str(short_climb), "-vf", "hflip", "-an", str(videos / "c.mp4"))  # another clip, same name
     E.evaluate(labels, videos, keep=keep)
     assert len(list(keep.glob("work/eval_*/people.npz"))) == 2
+
+
+def test_a_copy_played_faster_or_later_carries_its_labels_times_along():
+    fast = E.stretched(LABEL, 0.5)
+    assert (fast["on_wall_start_s"], fast["off_wall_end_s"], fast["dynamic_moves"]) == (0.5, 5.5, [2.0])
+    assert E.labelled_feet_off_share(fast) == pytest.approx(E.labelled_feet_off_share(LABEL))
+    later = E.stretched(LABEL, 1.0, 8.0)
+    assert (later["on_wall_start_s"], later["off_wall_end_s"], later["feet_off_wall_intervals"][0]) == (9.0, 19.0, [12.0, 13.0])
+    on_wall = E.stretched(dict(LABEL, on_wall_start_s=0.0), 1.0, 8.0)
+    assert on_wall["on_wall_start_s"] == 0.0 and on_wall["off_wall_end_s"] == 19.0  # on the wall from the first frame still
+
+
+def test_every_probe_is_made_by_ffmpeg_with_its_labels(short_climb, tmp_path):
+    """The harder copies (``make eval-probes``, outside CI) are made from any clip: each filter is one
+    ffmpeg accepts, and each copy carries its labels, moved where the copy moves them."""
+    import json
+
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({short_climb.name: LABEL}))
+    made = json.loads(E.make_variants(labels, short_climb.parent, tmp_path / "probes", E.PROBES).read_text())
+    assert set(made) == {f"{name}.{short_climb.stem}.mp4" for name in E.PROBES}
+    assert all((tmp_path / "probes" / name).stat().st_size > 1000 for name in made)
+    assert made[f"fast2.{short_climb.stem}.mp4"]["off_wall_end_s"] == 5.5
+    assert made[f"wait8.{short_climb.stem}.mp4"]["on_wall_start_s"] == 9.0
+    assert made[f"cw.{short_climb.stem}.mp4"] == LABEL

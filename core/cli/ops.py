@@ -47,10 +47,11 @@ def cmd_sli(a: argparse.Namespace) -> int:
 
 def cmd_eval(a: argparse.Namespace) -> int:
     labels, videos = Path(a.labels), Path(a.videos)
-    if a.variants:  # altered copies of the same clips, judged by the same labels
-        videos = Path(a.variants_dir)
+    if a.variants or a.probes:  # altered copies of the same clips, judged by the same labels
+        videos = Path(a.variants_dir) / ("probes" if a.probes else "")
         print(f"making altered copies in {videos} ...", file=sys.stderr, flush=True)
-        labels = evaluation.make_variants(labels, Path(a.videos), videos)
+        labels = evaluation.make_variants(labels, Path(a.videos), videos,
+                                          evaluation.PROBES if a.probes else evaluation.VARIANTS)
     results = evaluation.evaluate(labels, videos, keep=Path(a.keep) if a.keep else None,
                                   progress=lambda clip: print(f"analysing {clip} ...", file=sys.stderr, flush=True))
     if a.json:
@@ -72,6 +73,8 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--variants", action="store_true",
                    help="judge altered copies of the clips instead (see VARIANTS in core/ops/evaluation.py)")
+    p.add_argument("--probes", action="store_true",
+                   help="judge harder altered copies instead (see PROBES; slower, and most still fail somewhere)")
     p.add_argument("--keep", default=None, metavar="DIR",
                    help="keep each clip's frames and poses in DIR: a second run re-scores a change after the pose stage in minutes")
     p.add_argument("--variants-dir", default=str(Path(tempfile.gettempdir()) / "performate-variants"),

@@ -3,6 +3,7 @@ tolerances (tests/data/eval/README.md).
 
     python -m core eval [LABELS.json] [--videos DIR] [--json]      (make eval: the repo's own set)
     python -m core eval --variants [--json]                        (the same clips, altered; see VARIANTS)
+    python -m core eval --probes [--json]                          (altered harder; see PROBES)
     python -m core eval ... --keep DIR                             (poses kept in DIR: a re-run re-scores only)
 
 One row per clip, then one line:
@@ -91,22 +92,47 @@ VARIANTS: dict[str, str] = {
     # labelled time is 1.5 times as late (see STRETCH); no frame is shown twice
     "slower": "setpts=1.5*PTS,fps=50/3",
 }
+#: Harder copies, a second and slower set outside CI (``--probes``): what a stranger's phone does
+#: beyond the copies above. Most still fail somewhere; they are where to look next.
+PROBES: dict[str, str] = {
+    "rot180": "hflip,vflip",  # the phone upside down
+    "cw": "transpose=1",  # turned the other way: "up" is frame-right
+    "fast15": "setpts=PTS/1.5",  # a climber 1.5 and 2 times as fast (see STRETCH)
+    "fast2": "setpts=PTS/2",
+    # shaken hard: an 80% window swinging across the picture
+    "shaky": "crop=trunc(iw*0.8/2)*2:trunc(ih*0.8/2)*2:x='(iw-ow)/2*(1+sin(t*4))':y='(ih-oh)/2*(1+sin(t*3))',"
+             "scale=trunc(iw/0.8/2)*2:trunc(ih/0.8/2)*2",
+    "tight": "crop=iw:trunc(ih*0.82/2)*2:0:0",  # framed tight: the bottom of the picture (the mat) cut off
+    # tilted 20 degrees and cropped to hide the corners: framed tighter, the mat out of view
+    "tilt20": "rotate=0.35:ow=trunc(iw*0.6/2)*2:oh=trunc(ih*0.6/2)*2,scale=trunc(iw/0.6/2)*2:trunc(ih/0.6/2)*2",
+    "blackbars": "scale=-2:720,pad=max(iw\\,1280):720:(ow-iw)/2:0:black",  # reposted in 16:9, black sides
+    "letterpan": VARIANTS["panning"] + ",scale=-2:720,pad=max(iw\\,1280):720:(ow-iw)/2:0:black",
+    "fps10": "fps=10",  # sources slower than the analysis' 8 fps or near it
+    "fps6": "fps=6",
+    "bright": "eq=brightness=0.25:contrast=0.6",  # over-exposed, backlit
+    "blur": "tmix=frames=3",  # a slow shutter: motion blurred over three frames
+    "lowq": "scale=-2:720,fps=30",  # 720 px, crushed by the encoder (see ENCODE)
+    # the climber waits 8 s (a frozen start) while someone walks past the lens at 4 s
+    "wait8": "tpad=start_duration=8:start_mode=clone," + VARIANTS["passer"],
+}
 #: Copies played slower or faster: the labels' times are multiplied by this.
-STRETCH: dict[str, float] = {"slower": 1.5}
+STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5}
+#: Copies that start later: this many seconds are added to the labels' times.
+LATER: dict[str, float] = {"wait8": 8.0}
 #: Encoder settings of a copy, where not ffmpeg's defaults.
-ENCODE: dict[str, list[str]] = {"messenger": ["-c:v", "libx264", "-crf", "36"]}
+ENCODE: dict[str, list[str]] = {"messenger": ["-c:v", "libx264", "-crf", "36"], "lowq": ["-c:v", "libx264", "-crf", "40"]}
 
 
-def make_variants(labels: Path, videos: Path, out: Path) -> Path:
-    """Write every VARIANTS copy of every labelled clip to ``out`` with a labels file for them (the
-    originals' labels); returns that labels file."""
+def make_variants(labels: Path, videos: Path, out: Path, made: dict[str, str] | None = None) -> Path:
+    """Write every VARIANTS copy (or every ``made`` one) of every labelled clip to ``out`` with a
+    labels file for them (the originals' labels); returns that labels file."""
     data = json.loads(labels.read_text())
     out.mkdir(parents=True, exist_ok=True)
     copies: dict[str, Any] = {}
     for clip, label in data.items():
         if not isinstance(label, dict) or not (videos / clip).is_file():
             continue
-        for name, vf in VARIANTS.items():
+        for name, vf in (VARIANTS if made is None else made).items():
             dst = out / f"{name}.{Path(clip).stem}.mp4"
             made_by = dst.with_suffix(".filter")  # a copy is reused only if made the same way
             how = " ".join([vf, *ENCODE.get(name, [])])
@@ -115,21 +141,26 @@ def make_variants(labels: Path, videos: Path, out: Path) -> Path:
                                 "-i", str(videos / clip), "-vf", vf, "-an", "-pix_fmt", "yuv420p",
                                 *ENCODE.get(name, []), str(dst)], check=True, timeout=600)
                 made_by.write_text(how)
-            copies[dst.name] = stretched(label, STRETCH.get(name, 1.0))
+            copies[dst.name] = stretched(label, STRETCH.get(name, 1.0), LATER.get(name, 0.0))
     (out / "labels.json").write_text(json.dumps(copies, indent=1))
     return out / "labels.json"
 
 
-def stretched(label: dict[str, Any], k: float) -> dict[str, Any]:
-    """``label`` for its clip played ``k`` times as slowly: every time in it ``k`` times as late."""
-    if k == 1.0:
+def stretched(label: dict[str, Any], k: float, later: float = 0.0) -> dict[str, Any]:
+    """``label`` for its clip played ``k`` times as slowly and ``later`` seconds later: every time in
+    it ``k`` times as late, plus ``later`` (a climber already on the wall when the clip began, at
+    0.0, still is)."""
+    if k == 1.0 and later == 0.0:
         return label
     out = json.loads(json.dumps(label))
 
     def late(x: Any) -> Any:
-        return None if x is None else round(float(x) * k, 3)
+        return None if x is None else round(float(x) * k + later, 3)
+    start = out.get("on_wall_start_s")
     for key in ("on_wall_start_s", "off_wall_end_s"):
         out[key] = late(out.get(key))
+    if start == 0.0:
+        out["on_wall_start_s"] = 0.0
     if isinstance(out.get("video"), dict) and "duration_s" in out["video"]:
         out["video"]["duration_s"] = late(out["video"]["duration_s"])
     if isinstance(out.get("hand_moves"), dict) and out["hand_moves"].get("times_s") is not None:
