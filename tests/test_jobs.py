@@ -51,6 +51,19 @@ def test_claim_complete_records_events(jobs):
     assert statuses(jobs, aid) == ["queued", "running", "completed"]
 
 
+def test_a_remote_workers_replay_is_stored_with_its_result_so_no_one_reads_it_completed_without(jobs):
+    """A Celery worker renders the replay before it reports: the result and the replay are one
+    write (two writes left a moment where the job read completed with no replay, and the Celery test
+    read it in that moment once). Refused for someone else's lease, the replay is not stored either."""
+    aid = jobs.submit_ref("k.mp4", {})
+    jobs.claim("w1")
+    assert not jobs.complete(aid, "w2", {"performance_score": 1}, replay_ref="s3://b/other.mp4")
+    assert jobs.get(aid)["replay_ref"] is None
+    assert jobs.complete(aid, "w1", {"performance_score": 70}, replay_ref="s3://b/replay.mp4")
+    rec = jobs.get(aid)
+    assert rec["status"] == "completed" and rec["replay_ref"] == "s3://b/replay.mp4"
+
+
 def test_only_the_lease_owner_can_complete_so_duplicates_cannot_complete_twice(jobs):
     aid = jobs.submit_ref("k.mp4", {})
     jobs.claim("w1")

@@ -199,11 +199,15 @@ class Jobs(JobReads):
             [*params, aid, worker])
         return cur.rowcount == 1
 
-    def complete(self, aid: str, worker: str, result: dict[str, Any]) -> bool:
-        """Store the result if ``worker`` still owns the job. False means someone else finished it."""
+    def complete(self, aid: str, worker: str, result: dict[str, Any], replay_ref: str | None = None) -> bool:
+        """Store the result if ``worker`` still owns the job. False means someone else finished it.
+        A replay rendered with the result (a remote worker's) is stored in the same write: nobody
+        reads the job completed without it."""
         fields = {k: v for k, v in result.items() if k in self.db["analyses"].columns_dict}
         fields.update(status=COMPLETED, stage="done", progress=1.0, finished_at=dbm.now_iso(),
                       error_code=None, error_detail=None, lease_owner=None, lease_until=None)
+        if replay_ref:
+            fields["replay_ref"] = replay_ref
         enc = dbm.encode(fields)
 
         def tx(conn: sqlite3.Connection) -> bool:

@@ -151,8 +151,7 @@ class CeleryExecutor:
             if state == "DONE" and isinstance(info, dict):
                 outcome = Outcome.from_dict(info)
                 if outcome.ok and outcome.result is not None:
-                    if self.jobs.complete(aid, task_id, outcome.result) and outcome.replay_ref:
-                        self.jobs.set_replay(aid, outcome.replay_ref)
+                    self.jobs.complete(aid, task_id, outcome.result, replay_ref=outcome.replay_ref)
                 else:
                     self.jobs.fail(aid, task_id, outcome.error())
                 self._drop(aid, task_id)
