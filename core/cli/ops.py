@@ -76,7 +76,7 @@ def register(sub: Any) -> None:
     p.add_argument("--probes", action="store_true",
                    help="judge harder altered copies instead (see PROBES; slower, and most still fail somewhere)")
     p.add_argument("--keep", default=None, metavar="DIR",
-                   help="keep each clip's frames and poses in DIR: a second run re-scores a change after the pose stage in minutes")
+                   help="keep each clip's frames and poses in DIR: a second run re-scores a change after the pose stage without tracking again (seconds)")
     p.add_argument("--variants-dir", default=str(Path(tempfile.gettempdir()) / "performate-variants"),
                    help="where the altered copies are written (kept, so a second run reuses them)")
     p.set_defaults(fn=cmd_eval)
