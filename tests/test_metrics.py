@@ -626,6 +626,51 @@ def test_a_hand_out_of_sight_for_seconds_and_then_seen_on_a_hold_was_not_seen_mo
     assert M.compute(reaching).values["moves"] == 1
 
 
+@pytest.mark.parametrize("seen_free, moves", [(2, 1), (1, 0)])
+def test_a_hand_last_seen_hanging_free_long_before_its_first_hold_came_from_there(seen_free, moves):
+    """The roof clip's match, at 8 fps or from a 10 fps source: the right hand hangs free (seen
+    swinging below the body, never still on a hold), is hidden behind the body for three seconds,
+    then is seen on a hold. Its last two sightings were far from that hold: it came from there (one
+    move). A single sighting may be the model placing a hidden hand anywhere: no move seen."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    for i, ti in enumerate(t):
+        if 1.5 <= ti < 1.5 + 0.125 * seen_free:
+            track.lm[i, P.R_WRIST, :2] = (540 + 40 * (ti - 1.5) / 0.125, 600)  # swinging below the hip
+        elif ti >= 4.75:
+            track.lm[i, P.R_WRIST, :2] = (560, 250)
+        else:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+    assert [c.limb for c in M.contacts(track, 0.0, 5.875)].count("right_hand") == 1
+    assert M.compute(track, (0.0, 5.875)).values["moves"] == moves
+
+
+@pytest.mark.parametrize("spot, moves", [((540, 600), 1), ((700, 380), 2)])
+def test_an_arm_hanging_free_still_for_a_moment_is_no_hold(spot, moves):
+    """The right hand leaves its hold, is seen travelling to a spot and still there for a quarter
+    of a second, then hidden until it takes another hold. Below its shoulder (an arm hanging from a
+    one-arm hang at the end of its swing, as under the roof) that moment is no hold: one move, and
+    not shown. Out to the side at shoulder height it is a hold touched on the way: two."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    start, end = np.array((600.0, 300.0)), np.array(spot, float)
+    for i, ti in enumerate(t):
+        if ti < 1.0:
+            track.lm[i, P.R_WRIST, :2] = start
+        elif ti < 1.5:
+            track.lm[i, P.R_WRIST, :2] = start + (end - start) * (ti - 1.0) / 0.5
+        elif ti < 1.875:
+            track.lm[i, P.R_WRIST, :2] = end
+        elif ti >= 4.0:
+            track.lm[i, P.R_WRIST, :2] = (560, 180)
+        else:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+    m = M.compute(track, (0.0, 5.875))
+    assert m.values["moves"] == moves
+    shown = [round(c.start, 3) for c in m.contacts if c.limb == "right_hand"]
+    assert shown == ([0.0, 4.0] if moves == 1 else [0.0, 1.5, 4.0])
+
+
 def test_feet_leaving_to_step_down_are_no_cut_loose_but_a_hang_before_the_drop_is():
     """The last foot leaves 1 s before the climber is back on the floor and no foot takes a hold
     again: stepping down, not a cut loose. Cutting loose 3.5 s before and hanging until the drop is."""

@@ -370,6 +370,16 @@ def _reaches(track: Track) -> np.ndarray:
     return np.concatenate(u)
 
 
+def gravity(track: Track) -> np.ndarray:
+    """The image axis the body hangs along: the body's "down" where certain; under a roof, the way
+    the hip hangs from the hands; else the picture's."""
+    down, certain = down_axis(track)
+    if certain:
+        return down
+    hang = hanging_axis(track)
+    return hang if hang is not None else np.array([0.0, 1.0])
+
+
 def hanging_axis(track: Track) -> np.ndarray | None:
     """The image axis the hip hangs along from the hands, from the frames where a hand reaches,
     when UPRIGHT_SHARE of them agree within UPRIGHT_DEG; None when the hands do not say."""
@@ -445,8 +455,7 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
         if got is not None:
             return got[0], got[1], "feet off the floor"
     if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
-        hang = hanging_axis(track)
-        down = hang if hang is not None else np.array([0.0, 1.0])
+        down = gravity(track)
     return _window_from_hip(track, down, certain)
 
 
@@ -613,12 +622,41 @@ def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
     return _seen_beyond(track, idx, w, c, NEW_HOLD_DIST)
 
 
+def _last_seen_elsewhere(track: Track, idx: int, c: Contact, since: float) -> bool:
+    """Was limb end ``idx`` last seen before contact ``c`` (after ``since``, however long before)
+    far from it (beyond NEW_HOLD_DIST) in two sightings within REACH_SEEN_S? An arm hanging free
+    from a one-arm hang, then hidden behind the body until its hand is seen on the hold (a match
+    under a roof): it came from there. Two sightings, as one may be the model placing a hidden
+    hand anywhere."""
+    seen = np.flatnonzero(~np.isnan(track.point(idx)[:, 0]) & (track.t >= since - 1e-6) & (track.t < c.start - 1e-6))
+    if len(seen) < 2 or track.t[seen[-1]] - track.t[seen[-2]] > REACH_SEEN_S + 1e-6:
+        return False
+    last = np.zeros(len(track.t), bool)
+    last[seen[-2:]] = True
+    p = track.point(idx)[last]
+    return bool(np.min(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST)
+
+
 def _seen_beyond(track: Track, idx: int, w: np.ndarray, c: Contact, dist: float) -> bool:
     """Is limb end ``idx`` seen, in the frames ``w``, further than ``dist`` torso lengths from where
     contact ``c`` is?"""
     p = track.point(idx)[w]
     p = p[~np.isnan(p[:, 0])]
     return bool(len(p)) and bool(np.max(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px > dist)
+
+
+def _hanging_free(track: Track, c: Contact, down: np.ndarray) -> bool:
+    """Is hand contact ``c`` an arm hanging free: brief (under BRIEF_TOUCH_S), the hand below its
+    shoulder within UPRIGHT_DEG of ``down``? A hand holds on above or beside its shoulder, or presses
+    down on a hold for longer (a mantle); an arm hanging from the shoulder is still for a moment at
+    the end of each swing, and under a roof that moment reads as a hold far from every other."""
+    if c.hold_type != "hand" or c.end - c.start >= BRIEF_TOUCH_S - 1e-6:
+        return False
+    sh = P.L_SHOULDER if c.limb == "left_hand" else P.R_SHOULDER
+    w = (track.t >= c.start - 1e-6) & (track.t <= c.end + 1e-6)
+    v = np.nanmedian(track.point(LIMBS[c.limb])[w] - track.point(sh)[w], axis=0)
+    n = float(np.linalg.norm(v))
+    return bool(n > 0) and float(v @ down) / n > math.cos(math.radians(UPRIGHT_DEG))
 
 
 def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
@@ -942,7 +980,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         if dur >= PAUSE_MIN_S:
             pauses.append({"time_start": round(float(ht[s]), 2), "time_end": round(float(ht[e - 1] + dts[e - 1]), 2),
                            "duration_s": round(dur, 2)})
-    cs = contacts(track, a, b)
+    hang_down = gravity(track)  # an arm hanging free for a moment is no hold
+    cs = [c for c in contacts(track, a, b) if not _hanging_free(track, c, hang_down)]
     hands = [c for c in cs if c.hold_type == "hand"]
     feet = [c for c in cs if c.hold_type == "foot"]
 
@@ -976,15 +1015,18 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         if prev is not None:
             moved = all(math.dist((c.x, c.y), (o.x, o.y)) / track.torso_px > NEW_HOLD_DIST for o in (prev, latest[c.limb]))
             # or a match: the other hand is on this hold, and this one comes from elsewhere (when
-            # the model trades the hands' names, the first hand's hold reads as this one's own)
+            # the model trades the hands' names, the first hand's hold reads as this one's own; or
+            # it was last seen away from it, hanging free, which is no hold)
             moved = moved or (_held_by_other(c, hands, track.torso_px)
-                              and math.dist((c.x, c.y), (latest[c.limb].x, latest[c.limb].y)) / track.torso_px > NEW_HOLD_DIST)
+                              and (math.dist((c.x, c.y), (latest[c.limb].x, latest[c.limb].y)) / track.torso_px > NEW_HOLD_DIST
+                                   or _last_seen_elsewhere(track, LIMBS[c.limb], c, latest[c.limb].end + 1e-3)))
             # a new hold is held, or the hand is seen reaching for it: a moment's stillness of a
             # hand not seen before it is no evidence of either (the model glimpsing a hidden hand,
             # placed where it is not for three or four frames)
             moved = moved and (c.end - c.start >= BRIEF_TOUCH_S - 1e-6 or _came_from_elsewhere(track, LIMBS[c.limb], c, a))
         else:
-            moved = c.start - a > grace and _came_from_elsewhere(track, LIMBS[c.limb], c, a)
+            moved = c.start - a > grace and (_came_from_elsewhere(track, LIMBS[c.limb], c, a)
+                                             or _last_seen_elsewhere(track, LIMBS[c.limb], c, a))
         moves += int(moved)
         if moved and prev is not None and c.end - c.start < BRIEF_TOUCH_S - 1e-6:
             left_for[c.limb] = (prev, c)
@@ -1041,8 +1083,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     across = np.array([-down[1], down[0]])
     # a hand "above" its shoulder (hanging from it) along the body's "up"; under a roof, along the way
     # the hip hangs from the hands, else the picture's
-    hang = None if certain else hanging_axis(track)
-    up = -(down if certain else hang if hang is not None else np.array([0.0, 1.0]))
+    up = -hang_down
     for i in np.flatnonzero(inside & track.found):
         lm = track.lm[i]
         now = contacted_at(shown, float(t[i]))
