@@ -990,6 +990,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     last_by_limb: dict[str, Contact] = {}
     latest: dict[str, Contact] = {}
     left_for: dict[str, tuple[Contact, Contact]] = {}  # a hold left for a brief touch, and the touch
+    taken: set[tuple[str, float]] = set()  # (limb, start) of the hand contacts counted as moves
     grace = FIRST_HOLD_GRACE_S if a > t[0] + 1e-6 else 0.0
     for c in hands:
         prev = last_by_limb.get(c.limb)
@@ -999,6 +1000,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             # back on the hold it left after touching something for a moment (a tap, or the model
             # placing a hidden hand somewhere for a few frames): it never moved on
             moves -= 1
+            taken.discard((c.limb, back[1].start))
             last_by_limb[c.limb] = latest[c.limb] = back[0]
             continue
         if back is not None and latest[c.limb] is back[1] and c.start - back[1].end <= REACH_SEEN_S + 1e-6 \
@@ -1006,6 +1008,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             # straight on to another hold after a moment far off the way to it: that moment was no
             # hold; this one is judged from the hold the hand left
             moves -= 1
+            taken.discard((c.limb, back[1].start))
             last_by_limb[c.limb] = latest[c.limb] = prev = back[0]
         # a hand's first hold is where it started, unless the hand was seen elsewhere in the climb
         # before it took it (it came from a hold it was not seen still on, or from hanging free);
@@ -1028,6 +1031,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             moved = c.start - a > grace and (_came_from_elsewhere(track, LIMBS[c.limb], c, a)
                                              or _last_seen_elsewhere(track, LIMBS[c.limb], c, a))
         moves += int(moved)
+        if moved:
+            taken.add((c.limb, c.start))
         if moved and prev is not None and c.end - c.start < BRIEF_TOUCH_S - 1e-6:
             left_for[c.limb] = (prev, c)
         if moved or prev is None:
@@ -1054,8 +1059,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         last_by_limb[c.limb] = c
 
     # what is shown and measured on: the holds taken, without the glimpses (the moves above saw them:
-    # a hand glimpsed elsewhere was not on its last hold)
-    shown = [c for c in cs if not (c.hold_type == "hand" and _glimpse(track, LIMBS[c.limb], c, a))]
+    # a hand glimpsed elsewhere was not on its last hold); a hold counted as a move is shown, however
+    # briefly it was seen (a match in the clip's last frames)
+    shown = [c for c in cs if not (c.hold_type == "hand" and (c.limb, c.start) not in taken
+                                   and _glimpse(track, LIMBS[c.limb], c, a))]
     # straight arms while hanging (a hand in contact above its shoulder) and the hip over its base:
     # (time, straight) and (time, over) per sample
     hanging: list[tuple[float, bool]] = []
