@@ -1086,6 +1086,43 @@ def test_a_foot_read_elsewhere_for_one_frame_and_back_the_next_never_left(back_n
     assert (M.compute(track, (0.0, 6.0)).cut_looses != []) == cut_loose
 
 
+def _through_build(track: M.Track) -> M.Track:
+    """``track``'s landmarks read again as the pipeline reads poses (a still camera)."""
+    return M.build_track(list(track.t), track.lm.copy(), np.tile(np.eye(2, 3), (len(track.t), 1, 1)), 1000, 1000)
+
+
+def test_feet_read_the_wrong_way_round_for_a_few_frames_have_not_left_their_holds():
+    """Both feet stand on their holds all along, 2.2 torso lengths apart. For three frames the model
+    names them the wrong way round (the broadcast copy of the roof clip: legs seen from behind):
+    read as they come, both feet leave their holds at once and come back, a cut loose that never
+    was. The lower legs of those frames are swapped back: no cut loose. (The frame before, both
+    feet read between the holds as the model changes its mind, is left as read: it says nothing.)"""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 6.0, (420, 700))], right=[(0.0, 6.0, (600, 820))])
+    track.lm[t == 2.0, P.L_ANKLE, :2] = (500, 750)
+    track.lm[t == 2.0, P.R_ANKLE, :2] = (520, 770)
+    wrong = (t > 2.0) & (t < 2.375)
+    for a, b in M.LEGS:
+        track.lm[np.ix_(wrong, [a, b])] = track.lm[np.ix_(wrong, [b, a])]
+    assert M.compute(track, (0.0, 5.875)).cut_looses != []  # read as they come
+    read = _through_build(track)
+    assert np.array_equal(read.lm[wrong, P.L_ANKLE, :2], np.tile((420.0, 700.0), (int(wrong.sum()), 1)))
+    assert M.compute(read, (0.0, 5.875)).cut_looses == []
+
+
+@pytest.mark.parametrize("step", [25.0, 50.0, 100.0])
+def test_a_foot_stepping_past_the_other_is_not_read_as_swapped(step):
+    """The left foot stands on its hold; the right foot crosses behind it, ``step`` pixels a frame
+    (a quarter to a whole torso length), passing 0.3 torso lengths from it: each foot stays itself."""
+    t = np.arange(0, 4, 0.125)
+    track = _feet_track(t, left=[(0.0, 4.0, (420, 700))], right=[(0.0, 4.0, (600, 730))])
+    x = np.maximum(600.0 - step * np.maximum(np.arange(len(t)) - 8, 0), 150.0)
+    track.lm[:, P.R_ANKLE, 0] = x
+    lm = track.lm.copy()
+    assert M.unswap_feet(lm, t, track.torso_px) == 0
+    assert np.array_equal(lm, track.lm, equal_nan=True)
+
+
 def test_one_jittered_ankle_below_the_floor_does_not_move_the_floor():
     """The floor is the deepest level a foot is at in two samples running: one sample of an ankle
     drawn half a torso too low (pose noise) must not lower it, or feet standing on it read as off."""

@@ -134,6 +134,16 @@ ON_THE_WALL_THROUGHOUT = "on the wall throughout"
 STAND_DROP = 0.75
 #: Quality gates over the frames of the climb: below FAIL the clip is NO_CLIMBER_DETECTED, below
 #: LOW the result is marked low_confidence. Denominator: sampled frames inside the climb window.
+#: The model now and then names the feet the wrong way round for a few frames (legs seen from
+#: behind and from the front look alike). A reading is taken as swapped when swapping the lower legs
+#: makes the ankles' way from where each foot was just seen (the median of its last SWAP_HISTORY
+#: sightings in the REACH_SEEN_S before) less than SWAP_RATIO of the way as read, and that way is over SWAP_MIN_TORSOS: two
+#: feet close together say nothing, and a foot stepping past the other moves one step at a time.
+SWAP_HISTORY = 3
+SWAP_RATIO = 0.5
+SWAP_MIN_TORSOS = 0.3
+#: The lower legs' landmarks, left and right: knee, ankle, heel, toe.
+LEGS = ((P.L_KNEE, P.R_KNEE), (P.L_ANKLE, P.R_ANKLE), (29, 30), (31, 32))
 QUALITY_GATE_FAIL = 0.25
 QUALITY_GATE_LOW = 0.6
 LIMBS = {"left_hand": P.L_WRIST, "right_hand": P.R_WRIST, "left_foot": P.L_ANKLE, "right_foot": P.R_ANKLE}
@@ -323,7 +333,35 @@ def build_track(t: list[float], landmarks: np.ndarray, transforms: np.ndarray, f
     # the picture, not on the wall
     torsos = [P.torso_length(lm[i]) for i in np.flatnonzero(found)]
     torso = float(np.median(torsos)) if torsos else float("nan")
+    if torsos:
+        unswap_feet(lm, np.asarray(t, dtype=float), torso)
     return Track(np.asarray(t, dtype=float), lm, torso, frame_w, frame_h, found)
+
+
+def unswap_feet(lm: np.ndarray, t: np.ndarray, torso_px: float) -> int:
+    """Swap back, in place, the lower legs of the frames whose feet read the wrong way round
+    against where each foot was just seen (in the REACH_SEEN_S before; see SWAP_RATIO); returns
+    how many frames were swapped. A contact broken by a swap reads as that foot leaving its hold,
+    and both feet swapped as both leaving: a cut loose that never was."""
+    seen: dict[int, list[tuple[float, np.ndarray]]] = {P.L_ANKLE: [], P.R_ANKLE: []}
+    swapped = 0
+    for i in range(len(lm)):
+        ok = {k: bool(lm[i, k, 2] >= MIN_VISIBILITY and not np.isnan(lm[i, k, 0])) for k in seen}
+        recent = {k: [xy for ts, xy in v[-SWAP_HISTORY:] if t[i] - ts <= REACH_SEEN_S + 1e-6] for k, v in seen.items()}
+        if all(ok.values()) and all(recent.values()):
+            was_l = np.median(recent[P.L_ANKLE], axis=0)
+            was_r = np.median(recent[P.R_ANKLE], axis=0)
+            left, right = lm[i, P.L_ANKLE, :2], lm[i, P.R_ANKLE, :2]
+            direct = float(np.linalg.norm(left - was_l) + np.linalg.norm(right - was_r))
+            crossed = float(np.linalg.norm(left - was_r) + np.linalg.norm(right - was_l))
+            if direct > SWAP_MIN_TORSOS * torso_px and crossed < SWAP_RATIO * direct:
+                for a, b in LEGS:
+                    lm[i, [a, b]] = lm[i, [b, a]]
+                swapped += 1
+        for k in seen:
+            if ok[k]:
+                seen[k].append((float(t[i]), lm[i, k, :2].copy()))
+    return swapped
 
 
 # --- the climb window -------------------------------------------------------------------------
