@@ -132,18 +132,19 @@ HANG_DEG = 60.0
 ON_THE_WALL_THROUGHOUT = "on the wall throughout"
 #: Standing, the lower foot is at least this many torso lengths below the hip (legs are about 1.7).
 STAND_DROP = 0.75
-#: Quality gates over the frames of the climb: below FAIL the clip is NO_CLIMBER_DETECTED, below
-#: LOW the result is marked low_confidence. Denominator: sampled frames inside the climb window.
 #: The model now and then names the feet the wrong way round for a few frames (legs seen from
 #: behind and from the front look alike). A reading is taken as swapped when swapping the lower legs
 #: makes the ankles' way from where each foot was just seen (the median of its last SWAP_HISTORY
-#: sightings in the REACH_SEEN_S before) less than SWAP_RATIO of the way as read, and that way is over SWAP_MIN_TORSOS: two
-#: feet close together say nothing, and a foot stepping past the other moves one step at a time.
+#: sightings in the REACH_SEEN_S before) less than SWAP_RATIO of the way as read, and that way is
+#: over SWAP_MIN_TORSOS: two feet close together say nothing, and a foot stepping past the other
+#: moves one step at a time.
 SWAP_HISTORY = 3
 SWAP_RATIO = 0.5
 SWAP_MIN_TORSOS = 0.3
 #: The lower legs' landmarks, left and right: knee, ankle, heel, toe.
-LEGS = ((P.L_KNEE, P.R_KNEE), (P.L_ANKLE, P.R_ANKLE), (29, 30), (31, 32))
+LEGS = ((P.L_KNEE, P.R_KNEE), (P.L_ANKLE, P.R_ANKLE), (P.L_HEEL, P.R_HEEL), (P.L_TOE, P.R_TOE))
+#: Quality gates over the frames of the climb: below FAIL the clip is NO_CLIMBER_DETECTED, below
+#: LOW the result is marked low_confidence. Denominator: sampled frames inside the climb window.
 QUALITY_GATE_FAIL = 0.25
 QUALITY_GATE_LOW = 0.6
 LIMBS = {"left_hand": P.L_WRIST, "right_hand": P.R_WRIST, "left_foot": P.L_ANKLE, "right_foot": P.R_ANKLE}
@@ -669,9 +670,7 @@ def _last_seen_elsewhere(track: Track, idx: int, c: Contact, since: float) -> bo
     seen = np.flatnonzero(~np.isnan(track.point(idx)[:, 0]) & (track.t >= since - 1e-6) & (track.t < c.start - 1e-6))
     if len(seen) < 2 or track.t[seen[-1]] - track.t[seen[-2]] > REACH_SEEN_S + 1e-6:
         return False
-    last = np.zeros(len(track.t), bool)
-    last[seen[-2:]] = True
-    p = track.point(idx)[last]
+    p = track.point(idx)[seen[-2:]]
     return bool(np.min(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST)
 
 

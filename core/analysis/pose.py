@@ -42,6 +42,7 @@ from core.proc import die_with_parent  # noqa: E402
 # BlazePose (MediaPipe Pose) landmark indices
 NOSE, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 0, 11, 12, 13, 14, 15, 16
 L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
+L_HEEL, R_HEEL, L_TOE, R_TOE = 29, 30, 31, 32
 TORSO = (L_SHOULDER, R_SHOULDER, L_HIP, R_HIP)
 SKELETON = [
     (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
@@ -89,7 +90,7 @@ def bbox(lm: np.ndarray, min_vis: float = 0.3) -> tuple[float, float, float, flo
 #: and feet as discs this wide around their landmark (the hand reaches past the wrist, the hair past
 #: the nose), with room for the landmarks' error and the body's motion between sampled frames.
 LIMB_WIDTH_TORSOS = 0.5
-END_RADIUS_TORSOS = {NOSE: 0.55, L_WRIST: 0.4, R_WRIST: 0.4, 31: 0.3, 32: 0.3, 29: 0.3, 30: 0.3}
+END_RADIUS_TORSOS = {NOSE: 0.55, L_WRIST: 0.4, R_WRIST: 0.4, L_TOE: 0.3, R_TOE: 0.3, L_HEEL: 0.3, R_HEEL: 0.3}
 
 
 def cover_body(mask: np.ndarray, lm: np.ndarray, scale: float = 1.0) -> None:
