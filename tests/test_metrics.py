@@ -497,6 +497,25 @@ def _feet_track(t: np.ndarray, left: list[tuple[float, float, tuple[float, float
     return track
 
 
+@pytest.mark.parametrize("fps", [6.0, 8.0, 12.0])
+def test_a_swing_turning_is_no_hold_at_any_frame_rate(fps):
+    """A leg swinging free (a pendulum, 1.5 torso lengths either way, one swing a second) between
+    two spells on holds. Wherever the samples fall either side of a turning point, those two are read
+    at the same place; from a 6 fps source two samples already span CONTACT_MIN_S (0.33 s). A swing
+    turns in an instant; a hold is seen still in three samples at least. The holds before and after
+    are contacts at every rate."""
+    step = 1.0 / fps
+    t = np.round(np.arange(step / 2, 6.0, step), 4)  # samples either side of each turning point (t = k / 2)
+    x = np.where((t > 1.0) & (t < 4.0), 500 + 150 * np.cos(2 * math.pi * t), 650.0)
+    p = np.column_stack([x, np.full(len(t), 900.0)]) / 100.0  # torso lengths
+    turning = np.flatnonzero((np.abs(np.diff(p[:, 0])) < 0.01) & (t[:-1] > 1.0) & (t[1:] < 4.0))
+    if fps == 6.0:
+        assert len(turning) >= 4  # the pairs alike are there to be misread
+    spans = [(float(t[s]), float(t[e - 1])) for s, e in M.still_spans(p, t, M.CONTACT_RADIUS, M.CONTACT_MIN_S)]
+    assert not [sp for sp in spans if 1.2 < sp[0] < 3.8], spans  # no hold while it swings
+    assert spans[0][0] < 0.2 and spans[-1][1] > 5.8  # the holds before and after
+
+
 def test_the_last_foot_leaving_and_no_foot_back_for_a_while_is_a_cut_loose():
     """Under a roof the hanging legs are seen with little confidence: feet off is inferred from the
     last foot seen leaving its hold and no foot taking one for over a second (then counted as off)."""

@@ -41,7 +41,8 @@ CONTACT_RADIUS = 0.22
 #: ... for at least this long is a contact (a hold in use). DESIGN.md: >= 0.3 s. Stillness is
 #: judged as spread around the median over the span, not as frame-to-frame speed: pose jitter of a
 #: few pixels per frame is a large speed at 8 fps but a small spread, and the same span in seconds
-#: means the same at 6 or 12 fps.
+#: means the same at 6 or 12 fps. And in three samples at least: a swing's turning point is two
+#: samples alike at any rate (either side of it), which from a 6 fps source already span 0.33 s.
 CONTACT_MIN_S = 0.3
 #: Between two tracked samples the hip moves at most this far (torso lengths, plus per second of gap)
 #: for the tracking to count as steady: a fast dyno moves about 2 torso lengths a second.
@@ -596,9 +597,9 @@ class Contact:
 def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float,
                 censored: int | None = None) -> list[tuple[int, int]]:
     """[start, end) index spans where the points ``p`` (n, 2; NaN = unseen) stay within ``radius`` of
-    their median for at least ``min_s`` seconds. Grown greedily from each start, so a slow drift
-    ends a span once it leaves the radius. A span starting at index ``censored`` (where watching
-    began: it may have lasted long before) needs only two samples."""
+    their median for at least ``min_s`` seconds and three samples. Grown greedily from each start,
+    so a slow drift ends a span once it leaves the radius. A span starting at index ``censored``
+    (where watching began: it may have lasted long before) needs only two samples."""
     n = len(t)
     out: list[tuple[int, int]] = []
     i = 0
@@ -612,7 +613,7 @@ def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float,
             if np.max(np.linalg.norm(seg - np.median(seg, axis=0), axis=1)) > radius:
                 break
             j += 1
-        if (t[j - 1] - t[i] + _dt(t) >= min_s or i == censored) and j - i >= 2:
+        if (t[j - 1] - t[i] + _dt(t) >= min_s and j - i >= 3) or (i == censored and j - i >= 2):
             out.append((i, j))
             i = j
         else:
