@@ -879,6 +879,22 @@ def test_a_flight_is_both_hands_off_while_the_hip_flies_not_a_hand_changing_hold
     assert m.values["moves"] == 1 and m.values["dynos"] == 0
 
 
+def test_a_flight_lets_go_of_a_hold_hands_never_seen_still_are_not_seen_letting_go():
+    """The dyno above, in a dim clip: the wrists' readings jitter half a torso length from frame to
+    frame all along, so no hand is ever seen on a hold. The hip flies as before, but nothing shows a
+    hand letting go of one (in the darker copy of the roof clip, the hip's first reach read as a
+    dyno): no flight. With the hands seen on their holds until the jump, it is one."""
+    t = np.arange(0, 5, 0.125)
+    dim = _dyno(t)
+    wobble = np.where(np.arange(len(t)) % 2 == 0, -25.0, 25.0)
+    dim.lm[:, P.L_WRIST, 0] += wobble
+    dim.lm[:, P.R_WRIST, 0] -= wobble
+    m = M.compute(dim)
+    assert not [c for c in m.contacts if c.hold_type == "hand"]
+    assert m.values["dynos"] == 0
+    assert M.compute(_dyno(t)).values["dynos"] == 1
+
+
 def test_a_skeleton_leaping_across_a_frame_not_seen_is_no_flight():
     """The dyno of the test above, but the hip is not seen at 2.5 s and is 1.6 torso lengths away at
     the next sample (the skeleton went to someone else): a leap across a gap is a leap, no flight."""

@@ -910,7 +910,8 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     - cut loose: both feet leave the wall after being on it and stay off for at least FEET_OFF_MIN_S;
       the body then hangs and swings on the hands;
     - flight: the hip moves faster than DYNO_SPEED (any direction: "up" depends on the camera) over
-      consecutive samples and at least FLIGHT_MIN_DIST while a hand is off its hold (dyno, lunge).
+      consecutive samples and at least FLIGHT_MIN_DIST while both hands are off their holds, after a
+      hand was seen on one (dyno, lunge: a hand lets go).
     Feet leaving in the last DISMOUNT_S of a climb that ends on the floor are the climber getting
     off, not a move; a clip that ends with the climber still on the wall is judged to its last frame
     (a clip cut just after the catch of a dyno, as clips to show one often are)."""
@@ -947,7 +948,11 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
             # both hands off in two samples running: a hand changing holds leaves one sample with
             # neither still (a pull-up then a reach is not a flight)
             off_hands = np.array([_hands_seen_off(track, cs, float(ht[i])) for i in range(max(0, s0 - 1), min(len(ht), e0 + 1))])
-            if (off_hands[:-1] & off_hands[1:]).any():
+            # ... having let go: a hand seen on a hold in the second before (hands never seen still,
+            # in a dim clip, are not seen letting go)
+            held = any(c.hold_type == "hand" and ht[s0] - REACH_SEEN_S - 1e-6 <= c.end <= ht[min(len(ht) - 1, e0)] + 1e-6
+                       for c in cs)
+            if (off_hands[:-1] & off_hands[1:]).any() and held:
                 events.append((float(ht[s0]), "flight"))
     events.sort()
     def rested(t0: float, t1: float) -> bool:  # did the hip come to rest between t0 and t1?
