@@ -529,6 +529,26 @@ def test_the_last_foot_leaving_and_no_foot_back_for_a_while_is_a_cut_loose():
     assert m.values["feet_off_share"] >= 0.35  # 1.5-4.0 s of 6 s, the feet unseen but known off
 
 
+@pytest.mark.parametrize("both_feet", [False, True])
+def test_a_cut_loose_began_before_a_dab_in_its_swing(both_feet):
+    """Both feet leave their holds at 1.0 s and swing; at 1.4 s the right foot is read still for a
+    moment at a spot of its own (a dab, or a hanging foot still at a swing's turning point), then
+    swings on until the feet come back at 4.0 s. The feet cut loose at 1.0 s, not when the dab
+    ended (the moment the Dynamics card plays: on three copies of the roof clip 0.5-1.0 s late).
+    Both feet still at once, though, is the climber back on the wall: the cut loose is after it."""
+    t = np.arange(0, 6, 0.125)
+    dab = (1.37, 1.63, (700, 900))
+    track = _feet_track(t, left=[(0.0, 1.0, (420, 760))] + ([(1.37, 1.63, (380, 900))] if both_feet else [])
+                        + [(4.0, 6.0, (430, 760))],
+                        right=[(0.0, 1.0, (600, 740)), dab, (4.0, 6.0, (610, 740))])
+    cs = M.contacts(track, 0.0, 6.0)
+    assert any(c.limb == "right_foot" and abs(c.start - 1.375) < 0.01 for c in cs)  # the dab is read
+    began = 1.625 if both_feet else 1.0
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == [(pytest.approx(began, abs=0.01), pytest.approx(4.0, abs=0.01))]
+    m = M.compute(track, (0.0, 6.0))
+    assert m.cut_looses == [pytest.approx(began, abs=0.13)]
+
+
 @pytest.mark.parametrize("swings_away", [True, False])
 def test_the_last_foot_read_faintly_swinging_away_left_its_hold(swings_away):
     """The right foot, the last on the wall, fades out of sight the moment it leaves (a leg hanging

@@ -884,8 +884,35 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
                 # (which starts from feet on the wall for FEET_ON_BEFORE_S, as in dynamic_moves)
                 out[-1] = (out[-1][0], nxt)
                 continue
-            out.append((c.end, nxt))  # (both feet leaving together give it once)
+            start = _swing_began(track, feet, c, out[-1][1] if out else -np.inf)
+            if out and start <= out[-1][1] + 1e-6:
+                out[-1] = (out[-1][0], nxt)
+                continue
+            out.append((max(start, a), nxt))  # (both feet leaving together give it once)
     return out
+
+
+def _swing_began(track: Track, feet: list[Contact], c: Contact, swung_until: float) -> float:
+    """When the feet cut loose that left the wall for good with foot contact ``c``: where ``c`` is one
+    foot on the wall for a moment (under FEET_ON_BEFORE_S, the other foot on no hold then: a dab, or
+    a hanging foot read still at a swing's turning point) after the last foot on the wall was seen
+    leaving its hold, with no foot on in between and less than CUT_LOOSE_GAP_S before, the swing
+    began there. (Both feet still at once is the climber back on the wall.)"""
+    start, cur = c.end, c
+    while (cur.end - cur.start + _dt(track.t) < FEET_ON_BEFORE_S - 1e-6
+           and not any(o is not cur and o.start <= cur.end + 1e-6 and o.end >= cur.start - 1e-6 for o in feet)):
+        before = [o for o in feet if o.end < cur.start - 1e-6]
+        if not before:
+            break
+        p = max(before, key=lambda o: o.end)
+        if cur.start - p.end >= CUT_LOOSE_GAP_S or any(o is not p and o.start <= p.end + 1e-6 < o.end for o in feet):
+            break  # long before, or another foot still on when it left
+        if _possibly_on(track, [o for o in feet if o.limb != p.limb], p.end, swung_until):
+            break
+        if not _leaves(track, P.L_ANKLE if p.limb == "left_foot" else P.R_ANKLE, p):
+            break
+        start, cur = p.end, p
+    return start
 
 
 def _got_off(track: Track, b: float) -> bool:
