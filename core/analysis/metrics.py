@@ -595,11 +595,14 @@ class Contact:
 
 
 def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float,
-                censored: int | None = None) -> list[tuple[int, int]]:
+                censored: int | None = None, drifting: bool = False) -> list[tuple[int, int]]:
     """[start, end) index spans where the points ``p`` (n, 2; NaN = unseen) stay within ``radius`` of
     their median for at least ``min_s`` seconds and three samples. Grown greedily from each start,
-    so a slow drift ends a span once it leaves the radius. A span starting at index ``censored``
-    (where watching began: it may have lasted long before) needs only two samples."""
+    so a slow drift ends a span once it leaves the radius. With ``drifting``, a span whose first and
+    last thirds lie further apart than ``radius`` is a slow movement, not a stop (a slow reach keeps
+    within the radius for the few samples of a short span; a hand on a hold scatters around one
+    point). A span starting at index ``censored`` (where watching began: it may have lasted long
+    before) needs only two samples."""
     n = len(t)
     out: list[tuple[int, int]] = []
     i = 0
@@ -613,7 +616,9 @@ def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float,
             if np.max(np.linalg.norm(seg - np.median(seg, axis=0), axis=1)) > radius:
                 break
             j += 1
-        if (t[j - 1] - t[i] + _dt(t) >= min_s and j - i >= 3) or (i == censored and j - i >= 2):
+        k = max(1, (j - i) // 3)
+        moved = drifting and float(np.linalg.norm(np.median(p[i:i + k], axis=0) - np.median(p[j - k:j], axis=0))) > radius
+        if (t[j - 1] - t[i] + _dt(t) >= min_s and j - i >= 3 and not moved) or (i == censored and j - i >= 2):
             out.append((i, j))
             i = j
         else:
@@ -634,8 +639,11 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
     for limb, idx in LIMBS.items():
         p = fill_gaps(track.point(idx), t, 0.3)
         p[~inside] = np.nan
-        # a limb still when the climb (or the clip) begins was on its hold before: no minimum time
-        for s, e in still_spans(track.norm(p), t, CONTACT_RADIUS, CONTACT_MIN_S, censored=first):
+        # a limb still when the climb (or the clip) begins was on its hold before: no minimum time.
+        # A hand drifting slowly is reaching (see still_spans); the feet's readings jitter more, and
+        # a foot's stillness is kept as it is (tried on feet too: far more feet read off the wall)
+        for s, e in still_spans(track.norm(p), t, CONTACT_RADIUS, CONTACT_MIN_S, censored=first,
+                                drifting=limb.endswith("hand")):
             xy = np.nanmedian(p[s:e], axis=0)
             out.append(Contact(limb, float(t[s]), float(t[e - 1]), float(xy[0]), float(xy[1])))
     out.sort(key=lambda c: (c.start, c.limb))
@@ -667,8 +675,14 @@ def _last_seen_elsewhere(track: Track, idx: int, c: Contact, since: float) -> bo
     far from it (beyond NEW_HOLD_DIST) in two sightings within REACH_SEEN_S? An arm hanging free
     from a one-arm hang, then hidden behind the body until its hand is seen on the hold (a match
     under a roof): it came from there. Two sightings, as one may be the model placing a hidden
-    hand anywhere."""
+    hand anywhere. Its arrival (the sightings near the hold in the second before it is still there)
+    is not where it came from."""
     seen = np.flatnonzero(~np.isnan(track.point(idx)[:, 0]) & (track.t >= since - 1e-6) & (track.t < c.start - 1e-6))
+    near = np.linalg.norm(track.point(idx)[seen] - np.array([c.x, c.y]), axis=1) / track.torso_px <= NEW_HOLD_DIST
+    k = len(seen)
+    while k > 0 and near[k - 1] and track.t[seen[k - 1]] >= c.start - REACH_SEEN_S - 1e-6:
+        k -= 1
+    seen = seen[:k]
     if len(seen) < 2 or track.t[seen[-1]] - track.t[seen[-2]] > REACH_SEEN_S + 1e-6:
         return False
     p = track.point(idx)[seen[-2:]]
