@@ -48,6 +48,17 @@ def test_confidently_wrong_and_needlessly_unsure():
     assert unsure.needlessly_unsure and not unsure.confidently_wrong
 
 
+def test_the_table_shows_when_each_dynamic_move_was_beside_the_labels_moments():
+    """The count is what is judged; the moment is what the Dynamics card plays, so the table shows
+    both (a cut loose counted right but read a second late shows there)."""
+    rec = record(1.0, 11.0)
+    rec["metrics"]["dynamic_moves_at"] = [5.12]
+    row = next(line for line in E.table([E.judge("clip.mp4", rec, LABEL)]).splitlines() if line.startswith("clip.mp4"))
+    assert "5.1 (4.0)" in row
+    assert "none (4.0)" in E.table([E.judge("clip.mp4", record(1.0, 11.0, dynos=0) | {"metrics": {
+        **record(1.0, 11.0, dynos=0)["metrics"], "dynamic_moves_at": []}}, LABEL)])
+
+
 def test_a_failed_analysis_counts_as_outside_and_the_summary_line_has_the_agreed_form():
     results = [E.judge("a", record(1.0, 11.0), LABEL), E.judge("b", None, LABEL, "NO_CLIMBER_DETECTED")]
     line = E.summary_line(results)

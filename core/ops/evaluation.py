@@ -194,12 +194,14 @@ def judge(clip: str, rec: dict[str, Any] | None, label: dict[str, Any], error: s
     m = (rec or {}).get("metrics") or {}
     r.values = {"start": m.get("climb_start_s"), "end": m.get("climb_end_s"), "moves": m.get("moves"),
                 "dynos": m.get("dynos"), "feet_off": m.get("feet_off_share"), "coverage": m.get("pose_coverage"),
-                "confidence": (rec or {}).get("confidence"), "low_confidence": bool((rec or {}).get("low_confidence"))}
+                "confidence": (rec or {}).get("confidence"), "low_confidence": bool((rec or {}).get("low_confidence")),
+                "dynamic_at": m.get("dynamic_moves_at")}
     a, b = label.get("on_wall_start_s"), label.get("off_wall_end_s")
     moves = (label.get("hand_moves") or {}).get("range")
     dyn = label.get("dynamic_moves")
     share = labelled_feet_off_share(label)
-    r.truth = {"start": a, "end": b, "moves": moves, "dynos": None if dyn is None else len(dyn), "feet_off": share}
+    r.truth = {"start": a, "end": b, "moves": moves, "dynos": None if dyn is None else len(dyn), "feet_off": share,
+               "dynamic_at": dyn}
     v = r.values
     if a is not None and b is not None:
         r.within["window"] = (v["start"] is not None and v["end"] is not None
@@ -265,9 +267,14 @@ def _cell(got: Any, want: Any, ok: bool | None, fmt: str = "{}") -> str:
     return f"{g} ({w}){mark}"
 
 
+def _times(xs: list[float] | None) -> str:
+    """Moments, as the table shows them (not judged: the labels' times are good to about 0.3 s)."""
+    return "-" if xs is None else (" ".join(f"{x:.1f}" for x in xs) or "none")
+
+
 def table(results: list[ClipResult]) -> str:
     """One row per clip: what the analysis said (what the label says) and whether it is within tolerance."""
-    head = ["clip", "status", "window s", "hand moves", "dynamic", "feet off", "coverage", "confidence"]
+    head = ["clip", "status", "window s", "hand moves", "dynamic", "dynamic at s", "feet off", "coverage", "confidence"]
     rows = [head]
     for r in results:
         v, t, w = r.values, r.truth, r.within
@@ -278,6 +285,7 @@ def table(results: list[ClipResult]) -> str:
             conf += " CONFIDENTLY WRONG"
         rows.append([r.clip[:44], r.status, f"{win} ({want})" + ("" if "window" not in w else (" ok" if w["window"] else " X")),
                      _cell(v["moves"], t["moves"], w.get("moves")), _cell(v["dynos"], t["dynos"], w.get("dynos")),
+                     f"{_times(v['dynamic_at'])} ({_times(t['dynamic_at'])})",
                      _cell(v["feet_off"], t["feet_off"], w.get("feet_off"), "{:.2f}"),
                      _cell(v["coverage"], COVERAGE_MIN, w.get("coverage"), "{:.2f}"), conf])
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
