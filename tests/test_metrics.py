@@ -940,6 +940,24 @@ def test_a_flight_is_both_hands_off_while_the_hip_flies_not_a_hand_changing_hold
     assert m.values["moves"] == 1 and m.values["dynos"] == 0
 
 
+def test_a_hand_whose_reading_wanders_about_its_hold_has_not_let_go():
+    """The pull-up and reach of the test above, filmed in a crushed clip: as the left hand travels
+    to its new hold, the right one's reading wanders about 0.3 torso lengths off its hold for three
+    samples (past the contact radius, so its contact ends, and never still; within a hold's width)
+    and comes back.
+    The hip rises fast, but the right hand never left its hold: no flight (the crushed copy of the
+    fixed clip read this pull-up as a dyno). Hands that let go fly off with the body (the dyno test)."""
+    t = np.arange(0, 5, 0.125)
+    reach = _pull(t)
+    travel = (t >= 2.375) & (t < 2.75)
+    reach.lm[travel, P.L_WRIST, :2] = np.column_stack([np.full(travel.sum(), 460.0), 280 - 400 * (t[travel] - 2.25)])
+    reach.lm[t >= 2.75, P.L_WRIST, :2] = (460, 80)  # the left takes a new hold
+    reach.lm[travel, P.R_WRIST, :2] = [(512, 270), (540, 305), (515, 262)]  # the right's reading wanders, then is back
+    m = M.compute(reach)
+    assert m.values["dynos"] == 0, m.dynos
+    assert M.compute(_dyno(t)).values["dynos"] == 1
+
+
 def test_a_flight_lets_go_of_a_hold_hands_never_seen_still_are_not_seen_letting_go():
     """The dyno above, in a dim clip: the wrists' readings jitter half a torso length from frame to
     frame all along, so no hand is ever seen on a hold. The hip flies as before, but nothing shows a

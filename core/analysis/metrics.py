@@ -758,14 +758,15 @@ def _still_at_hold(track: Track, cs: list[Contact]) -> np.ndarray:
     return out
 
 
-def _held(track: Track, cs: list[Contact]) -> dict[int, np.ndarray]:
-    """Per foot contact (by its id): the frames after it where the foot is seen still at its hold
-    (within NEW_HOLD_DIST), up to the first sight of it elsewhere that is not a slip (read elsewhere
-    for one frame and back at the hold the next: no foot leaves and comes back within a frame), or
-    its next contact."""
+def _held(track: Track, cs: list[Contact], limbs: Sequence[str] = ("left_foot", "right_foot")) -> dict[int, np.ndarray]:
+    """Per contact of ``limbs`` (by its id): the frames after it where the limb end is seen still at
+    its hold (within NEW_HOLD_DIST), up to the first sight of it elsewhere that is not a slip (read
+    elsewhere for one frame and back at the hold the next: no limb leaves and comes back within a
+    frame), or its next contact."""
     out: dict[int, np.ndarray] = {}
     r = NEW_HOLD_DIST * track.torso_px
-    for limb, idx in (("left_foot", P.L_ANKLE), ("right_foot", P.R_ANKLE)):
+    for limb in limbs:
+        idx = LIMBS[limb]
         p = track.point(idx)
         mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
         for k, c in enumerate(mine):
@@ -934,12 +935,16 @@ def _got_off(track: Track, b: float) -> bool:
     return bool(b < track.t[-1] - 1e-6)
 
 
-def _hands_seen_off(track: Track, cs: list[Contact], time: float) -> bool:
+def _hands_seen_off(track: Track, cs: list[Contact], time: float, holding: np.ndarray) -> bool:
     """No hand on a hold at ``time``, and both hands seen: a hand hidden behind the body may well be
-    on its hold (not seen still is not seen off)."""
+    on its hold (not seen still is not seen off); nor has a hand seen at its hold since it was last
+    still there (``holding``, per frame: see _held) left it, though its reading jitters past the
+    contact radius."""
     if any(c.hold_type == "hand" for c in contacted_at(cs, time)):
         return False
     i = int(np.argmin(np.abs(track.t - time)))
+    if holding[i]:
+        return False
     return bool(track.lm[i, P.L_WRIST, 2] >= MIN_VISIBILITY and track.lm[i, P.R_WRIST, 2] >= MIN_VISIBILITY)
 
 
@@ -977,6 +982,9 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1) if len(hip) >= 3 else np.zeros(len(hip))
     if len(hip) >= 3:
         raw = track.hip()
+        holding = np.zeros(len(t), bool)  # a hand seen at the hold it was last still on
+        for frames in _held(track, cs, ("left_hand", "right_hand")).values():
+            holding[frames] = True
         for s0, e0 in runs(v > DYNO_SPEED):
             seg = hip[max(0, s0 - 1):min(len(hip), e0 + 1)]
             if e0 - s0 < 2 or np.linalg.norm(seg[-1] - seg[0]) < FLIGHT_MIN_DIST or ht[s0] > last + 1e-6:
@@ -988,7 +996,8 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
                 continue  # the skeleton leapt (to someone else and back, across a frame not seen too)
             # both hands off in two samples running: a hand changing holds leaves one sample with
             # neither still (a pull-up then a reach is not a flight)
-            off_hands = np.array([_hands_seen_off(track, cs, float(ht[i])) for i in range(max(0, s0 - 1), min(len(ht), e0 + 1))])
+            off_hands = np.array([_hands_seen_off(track, cs, float(ht[i]), holding)
+                                  for i in range(max(0, s0 - 1), min(len(ht), e0 + 1))])
             # ... having let go: a hand seen on a hold in the second before (hands never seen still,
             # in a dim clip, are not seen letting go)
             held = any(c.hold_type == "hand" and ht[s0] - REACH_SEEN_S - 1e-6 <= c.end <= ht[min(len(ht) - 1, e0)] + 1e-6
