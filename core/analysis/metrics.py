@@ -924,7 +924,7 @@ def _swing_began(track: Track, feet: list[Contact], c: Contact, swung_until: flo
             break  # long before, or another foot still on when it left
         if _possibly_on(track, [o for o in feet if o.limb != p.limb], p.end, swung_until):
             break
-        if not _leaves(track, P.L_ANKLE if p.limb == "left_foot" else P.R_ANKLE, p):
+        if not _leaves(track, LIMBS[p.limb], p):
             break
         start, cur = p.end, p
     return start
@@ -1000,9 +1000,9 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
                                   for i in range(max(0, s0 - 1), min(len(ht), e0 + 1))])
             # ... having let go: a hand seen on a hold in the second before (hands never seen still,
             # in a dim clip, are not seen letting go)
-            held = any(c.hold_type == "hand" and ht[s0] - REACH_SEEN_S - 1e-6 <= c.end <= ht[min(len(ht) - 1, e0)] + 1e-6
-                       for c in cs)
-            if (off_hands[:-1] & off_hands[1:]).any() and held:
+            let_go = any(c.hold_type == "hand" and ht[s0] - REACH_SEEN_S - 1e-6 <= c.end <= ht[min(len(ht) - 1, e0)] + 1e-6
+                         for c in cs)
+            if (off_hands[:-1] & off_hands[1:]).any() and let_go:
                 events.append((float(ht[s0]), "flight"))
     events.sort()
     def rested(t0: float, t1: float) -> bool:  # did the hip come to rest between t0 and t1?
