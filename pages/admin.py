@@ -29,13 +29,18 @@ def ago(iso: str | None) -> str:
     return _("{n} days ago").format(n=api.num(s / 86400, 1))
 
 
+def status_names() -> dict[str, str]:
+    """The analyses' states as the reader's language names them."""
+    return {"queued": _("Queued"), "running": _("Running"), "completed": _("Completed"), "failed": _("Failed"),
+            "cancelled": _("Cancelled")}
+
+
 @st.fragment(run_every=5.0)
 def queue_panel() -> None:
     """Queue counts and switches; refreshes itself."""
     q = api.queue_overview()
     counts = q["counts"]
-    names = {"queued": _("Queued"), "running": _("Running"), "completed": _("Completed"), "failed": _("Failed"),
-             "cancelled": _("Cancelled")}
+    names = status_names()
     for col, key in zip(st.columns(5), names):
         col.metric(names[key], counts.get(key, 0))
     st.caption(_("Oldest queued: {s}").format(s=api.secs(q["oldest_queued_age_s"] or 0, 0)))
@@ -85,7 +90,12 @@ with tab_failed:
             st.info(_("Not retried: running it again would fail the same way. What the climber is told to do: {what}")
                     .format(what=rec.get("what_to_do") or ""))
         st.markdown(_("Events"))
-        st.dataframe([{k: e[k] for k in ("at", "from_status", "to_status", "stage", "error_code", "attempt", "detail")}
+        names = status_names()
+        # (every column text: a number beside blanks in one column is not one type to the table)
+        st.dataframe([{_("when"): api.date_time(e["at"]), _("from"): names.get(e["from_status"] or "", ""),
+                       _("to"): names.get(e["to_status"] or "", e["to_status"] or ""), _("stage"): e["stage"] or "",
+                       _("code"): e["error_code"] or "", _("attempt"): "" if e["attempt"] is None else str(e["attempt"]),
+                       _("detail"): e["detail"] or ""}
                       for e in api.events(pick)], hide_index=True, width="stretch")
 
 with tab_degraded:

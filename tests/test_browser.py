@@ -82,6 +82,11 @@ def _photograph_failures(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def shot(page, name: str) -> None:
+    """Photograph the page for the README once it has finished drawing: Streamlit shows grey
+    placeholders (stSkeleton) while an element's code loads, for about a second in a fresh browser
+    (the admin page's counters and table were photographed that way)."""
+    wait_for(lambda: page.locator("[data-testid=stSkeleton]").count() == 0, timeout=30,
+             what=f"the {name} page to finish drawing")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 

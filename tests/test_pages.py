@@ -157,6 +157,14 @@ def test_admin_page_is_for_admins_then_retry_and_rerun_vision_change_state(seede
     pick.set_value(seeded["failed"]).run()
     assert "Retry this analysis" not in [b.label for b in at.button]
     assert any("would fail the same way" in i.value and "choose another video" in i.value for i in at.info)
+    # its events in words: states named as the queue names them, times as the language writes them,
+    # nothing shown as "None"
+    events = next(d.value for d in at.dataframe if "detail" in d.value.columns and "from" in d.value.columns)
+    assert list(events.columns) == ["when", "from", "to", "stage", "code", "attempt", "detail"]
+    assert events.iloc[0]["from"] == "" and events.iloc[0]["to"] == "Queued"
+    assert "Failed" in set(events["to"]) and not events.isin([None, "None"]).any().any()
+    assert all(":" in w and "T" not in w for w in events["when"])
+    assert set(events["attempt"]) <= {"", "1", "2", "3"}
     assert ["STORAGE_UNAVAILABLE"] == next(s for s in at.selectbox if s.label == "Retry every failed analysis with code").options
     next(s for s in at.selectbox if s.label == "Analysis").set_value(seeded["failed_retryable"]).run()
     labels = [b.label for b in at.button]
