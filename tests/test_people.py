@@ -167,12 +167,78 @@ def test_a_followed_body_lost_in_its_predicted_region_is_read_in_a_wider_one_aro
     img = np.zeros((960, 720, 3), np.uint8)
     for hip, found in (((360.0, 500.0), True), ((360.0 + 200, 500.0), False)):
         tracker = P.PeopleTracker(_Reader(hip, needs=1.3))  # type: ignore[arg-type]
-        tracker.follow = [(Roi(360.0, 500.0, 300.0, 0.3), 0.0)]  # predicted here, turned a little
+        tracker.follow = [(Roi(360.0, 500.0, 300.0, 0.3), 0.0, np.zeros(P.LOOK_SIZE, np.float32))]  # predicted here, turned a little
         tracker.seen = 1  # not a detection round
         got = tracker.frame(img, 0.125)
         assert bool(got) is found
         if found:
             assert got[0].source == "track" and np.allclose(P.hip_centre(got[0].landmarks), hip)
+
+
+class _Regions:
+    """Stands in for the pose models (our interface): the landmark model reads, in a region, the body
+    given for the region's centre (None: nobody there, or only in a region at least ``wider`` big)."""
+
+    def __init__(self, bodies: dict[tuple[float, float], tuple[np.ndarray, float] | None],
+                 wider: tuple[np.ndarray, float] | None = None) -> None:
+        self.bodies, self.wider = bodies, wider
+
+    def detect(self, _img: np.ndarray) -> list:
+        return []
+
+    def landmarks(self, _img: np.ndarray, roi: Roi):
+        from core.analysis.blazepose import Body
+
+        got = self.bodies.get((roi.cx, roi.cy))
+        if got is None and roi.size > 300.0 and self.wider is not None:
+            got = self.wider
+        if got is None:
+            return None
+        lm, presence = got
+        hip = P.hip_centre(lm)
+        return Body(lm, presence, roi, np.array([hip, hip - (0, 150)]))
+
+
+def test_of_two_readings_of_one_body_the_one_like_the_body_followed_read_in_its_own_region_is_kept():
+    """Under a roof, a passer-by's followed region drifts onto the climber and the landmark model reads
+    a body across both (the climber's head, the crowd's legs): it overlaps the climber's own reading,
+    so the two are one person, and the model is surer of the wrong one. The climber's reading is
+    kept: it wears what the climber followed there wore, while the other wears the climber's shirt
+    and the crowd behind, nothing like the passer-by it followed; and when the other was read in a
+    region widened around a body lost, that region reaches the neighbour."""
+    img = np.zeros((960, 720, 3), np.uint8)
+    img[:, :] = (40, 40, 200)  # the crowd behind: red
+    climber = _body(320, 510, torso=60)
+    across = _body(300, 520, torso=160)  # the chimera: around the climber, a torso far longer
+    assert P._same_body(climber, across)
+    cv2.fillConvexPoly(img, np.round(climber[[P.L_SHOULDER, P.R_SHOULDER, P.R_HIP, P.L_HIP], :2]).astype(np.int32),
+                       (200, 80, 20))  # the climber's blue shirt
+    passer = np.zeros((60, 40, 3), np.uint8)
+    passer[:, :] = (20, 200, 220)  # the passer-by's yellow clothes
+    shirt, yellow = P.look(img, climber), P.look(passer, _body(20, 50, torso=40))
+    assert P.likeness(shirt, P.look(img, climber)) > 0.9 and P.likeness(yellow, P.look(img, across)) < 0.5
+    follow = [(Roi(322.0, 498.0, 297.0, 0.0), 0.0, shirt), (Roi(196.0, 499.0, 554.0, 0.0), 0.0, yellow)]
+
+    def seen(models) -> list:
+        tracker = P.PeopleTracker(models)  # type: ignore[arg-type]
+        tracker.follow = list(follow)
+        tracker.seen = 1  # not a detection round
+        return tracker.frame(img, 0.125)
+
+    both = {(322.0, 498.0): (climber, 0.93), (196.0, 499.0): (across, 1.0)}
+    got = seen(_Regions(both))
+    assert len(got) == 1 and np.allclose(got[0].landmarks, climber)
+    # neither body followed showed its clothes (nothing to tell the readings apart by): the one the
+    # landmark model is surer of
+    unseen = np.zeros(P.LOOK_SIZE, np.float32)
+    follow[0], follow[1] = (follow[0][0], 0.0, unseen), (follow[1][0], 0.0, unseen)
+    got = seen(_Regions(both))
+    assert len(got) == 1 and np.allclose(got[0].landmarks, across)
+    # the other body lost in its region and read across both in a wider one: the climber's kept
+    # (still nothing to tell them apart by their clothes)
+    follow[1] = (Roi(196.0, 499.0, 280.0, 0.0), 0.0, unseen)
+    got = seen(_Regions({(322.0, 498.0): (climber, 0.93)}, wider=(across, 1.0)))
+    assert len(got) == 1 and np.allclose(got[0].landmarks, climber)
 
 
 def test_a_tracklet_filling_a_hole_inside_another_is_measured_against_its_edges():

@@ -42,13 +42,9 @@ UNSURE_FACTOR = 0.85
 
 
 def likeness(a: np.ndarray, b: np.ndarray) -> float:
-    """How alike two looks are (0-1): the mean Bhattacharyya coefficient of the body parts both show."""
-    parts = []
-    half = len(a) // 2
-    for sl in (slice(0, half), slice(half, None)):
-        if a[sl].sum() > 0 and b[sl].sum() > 0:
-            parts.append(float(np.sum(np.sqrt(a[sl] * b[sl]))))
-    return float(np.mean(parts)) if parts else 0.6  # nothing to compare: taken as alike (position decides)
+    """How alike two looks are (0-1, see pose.likeness); nothing to compare: taken as alike (position decides)."""
+    got = P.likeness(a, b)
+    return 0.6 if got is None else got
 
 
 #: Landmark smoothing, as MediaPipe's video mode smooths its own (pose_landmark_filtering): a One

@@ -16,7 +16,7 @@ import multiprocessing as mp
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection, wait
@@ -142,6 +142,9 @@ SAME_BODY_IOU = 0.5
 #: own torso length of the other's joints: the model read part of one body (the legs) as a person.
 SAME_JOINTS_SHARE = 0.5
 SAME_JOINT_TORSOS = 0.3
+#: Of two readings of one body, each continuing a followed body, one whose look is this much more
+#: like its own body's (Bhattacharyya coefficient, 0-1) is the one kept (see _better).
+LOOKS_MORE_LIKE = 0.1
 #: A followed body not found in its predicted region is looked for again in one this much wider,
 #: then in an upright one this much wider (see PeopleTracker._read_wider).
 WIDER = 1.4
@@ -231,7 +234,7 @@ class PeopleTracker:
 
     def __init__(self, models: BlazePose) -> None:
         self.models = models
-        self.follow: list[tuple[Roi, float]] = []
+        self.follow: list[tuple[Roi, float, np.ndarray]] = []  # region, when last seen, what they wear
         self.seen = 0
         self.rounds = 0
 
@@ -259,19 +262,21 @@ class PeopleTracker:
     def frame(self, img: np.ndarray, t: float, prev: np.ndarray | None = None,
               nxt: np.ndarray | None = None) -> list[Candidate]:
         """Everyone in ``img`` (at ``t`` seconds)."""
-        rois = [(r, "track") for r, last in self.follow if 0 <= t - last <= LOST_AFTER_S]
+        rois: list[tuple[Roi, str, np.ndarray | None]] = [(r, "track", wears) for r, last, wears in self.follow
+                                                          if 0 <= t - last <= LOST_AFTER_S]
         detected = not rois or self.seen % DETECT_EVERY == 0
         if detected:
-            rois += self._new(img, prev, nxt, rois)
+            rois += [(r, s, None) for r, s in self._new(img, prev, nxt, [(r, s) for r, s, _t in rois])]
         self.seen += 1
         bodies: list[tuple[Body, str]] = []
         lost = self._measure(img, rois[:MAX_PEOPLE], bodies)
         if lost and not detected:  # someone followed was lost (a fast move): look for them now
-            self._measure(img, [(r, s) for r, s in self._new(img, prev, nxt, [])
+            self._measure(img, [(r, s, None) for r, s in self._new(img, prev, nxt, [])
                                 if not any(_same_region(r, b.roi) for b, _s in bodies)][:MAX_PEOPLE - len(bodies)],
                           bodies)
-        self.follow = [(b.next_roi, t) for b, _s in bodies]
-        return [Candidate(b.landmarks, b.roi.as_array(), b.presence, look(img, b.landmarks), src) for b, src in bodies]
+        looks = [look(img, b.landmarks) for b, _s in bodies]
+        self.follow = [(b.next_roi, t, lk) for (b, _s), lk in zip(bodies, looks)]
+        return [Candidate(b.landmarks, b.roi.as_array(), b.presence, lk, src) for (b, src), lk in zip(bodies, looks)]
 
     def _detect_in(self, img: np.ndarray, box: tuple[int, int, int, int]) -> list[Roi]:
         x0, y0, x1, y1 = box
@@ -298,21 +303,27 @@ class PeopleTracker:
             found = self._closer(img, prev, nxt)
         return [(r, src) for r, src in found if not any(_same_region(r, q) for q, _s in known)]
 
-    def _measure(self, img: np.ndarray, rois: list[tuple[Roi, str]], bodies: list[tuple[Body, str]]) -> int:
-        """Landmarks in each region, added to ``bodies`` (one per person); how many regions held nobody."""
+    def _measure(self, img: np.ndarray, rois: Sequence[tuple[Roi, str, np.ndarray | None]], bodies: list[tuple[Body, str]]) -> int:
+        """Landmarks in each region, added to ``bodies`` (one per person); how many regions held nobody.
+        ``rois``: each region, where it came from, and what the body followed there wears (its look).
+        Two readings of one body: see ``_better``."""
         lost = 0
-        for r, src in rois:
-            b = self._read(img, r)
+        how: list[Reading] = [Reading(b, True, None) for b, _s in bodies]
+        for r, src, wore in rois:
+            b, direct = self._read(img, r), True
             if b is None and src == "track":
-                b = self._read_wider(img, r)
+                b, direct = self._read_wider(img, r), False
             if b is None:
                 lost += 1
                 continue
+            now = Reading(b, direct, wore)
             same = next((k for k, (o, _s) in enumerate(bodies) if _same_body(b.landmarks, o.landmarks)), None)
             if same is None:
                 bodies.append((b, src))
-            elif b.presence > bodies[same][0].presence:
+                how.append(now)
+            elif _better(img, now, how[same]):
                 bodies[same] = (b, src)
+                how[same] = now
         return lost
 
     def _read(self, img: np.ndarray, r: Roi) -> Body | None:
@@ -329,6 +340,45 @@ class PeopleTracker:
             if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
                 return b
         return None
+
+
+@dataclass
+class Reading:
+    """A body read in a frame: whether in its own region (not in a wider one around a body lost
+    where it was predicted), and what the body followed there wore (None: newly detected)."""
+
+    body: Body
+    direct: bool
+    wore: np.ndarray | None
+
+
+def likeness(a: np.ndarray, b: np.ndarray) -> float | None:
+    """How alike two looks are (0-1): the mean Bhattacharyya coefficient of the body parts both
+    show; None when they show none in common."""
+    parts = []
+    half = len(a) // 2
+    for sl in (slice(0, half), slice(half, None)):
+        if a[sl].sum() > 0 and b[sl].sum() > 0:
+            parts.append(float(np.sum(np.sqrt(a[sl] * b[sl]))))
+    return float(np.mean(parts)) if parts else None
+
+
+def _better(img: np.ndarray, a: Reading, b: Reading) -> bool:
+    """Of two readings of one body, is ``a`` the one to keep? Under a roof a passer-by's followed
+    region can drift onto the climber, and the landmark model reads a body across both (the
+    climber's head, the crowd's legs) that the model is surer of than of the climber's own reading.
+    So: one read in its own region beats one read in a wider region around a body lost (that region
+    reaches the neighbour); then, when both continue a followed body, the one that clearly looks more
+    like the body followed (a reading across two people wears the other's colours, or the crowd's);
+    then the one the model is surer of."""
+    if a.direct != b.direct:
+        return a.direct
+    if a.wore is not None and b.wore is not None:
+        sa = likeness(look(img, a.body.landmarks), a.wore)
+        sb = likeness(look(img, b.body.landmarks), b.wore)
+        if sa is not None and sb is not None and abs(sa - sb) > LOOKS_MORE_LIKE:
+            return sa > sb
+    return a.body.presence > b.body.presence
 
 
 def _same_region(a: Roi, b: Roi) -> bool:
