@@ -1036,6 +1036,50 @@ def test_under_a_roof_a_rise_in_the_picture_does_not_start_the_climb_unless_the_
     assert M.compute(level).window_certain
 
 
+def test_a_rise_after_a_long_while_neither_standing_nor_rising_leaves_the_start_unsure():
+    """The body upright ("down" certain), the feet beside the hip (not below it, as standing has
+    them), still for a while, then rising: hanging on the wall from the first frame, or sitting on the
+    mat for a sit start. Nothing in the pose tells them apart: a crouch of 1.5 s before a 6 s climb
+    moves little (the start is the rise, certain); a still 6 s before a 6 s climb leaves the start
+    unsure (a roof climber frozen 8 s read as starting at 7.8 s, at confidence 0.90), so the
+    analysis says so, and why. Standing before the same rise (feet below the hip) is certain."""
+    def climb(wait: float, feet_below: bool) -> M.Track:
+        # still, rising for 6 s, then letting go: a fall past the start's level (no floor in view)
+        t = np.arange(0, wait + 7.0, 0.125)
+        y = np.where(t < wait, 800.0, np.where(t < wait + 6.0, 800.0 - 60 * (t - wait), 440 + 700 * (t - wait - 6.0)))
+        track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), y]))
+        if not feet_below:
+            for i in range(len(t)):
+                track.lm[i, P.L_ANKLE, :2] = track.hip()[i] + (-120, 10)
+                track.lm[i, P.R_ANKLE, :2] = track.hip()[i] + (120, 10 + 3 * math.sin(7 * t[i]))
+        return track
+
+    crouch, hang, stand = climb(1.5, False), climb(6.0, False), climb(6.0, True)
+    assert M.down_axis(hang)[1] and M.floor_line(hang, M.down_axis(hang)[0]) is None
+    a, _b, how = M.climb_window(crouch)
+    assert 1.0 <= a <= 1.6 and how == "detected" and M.compute(crouch).window_certain
+    a, _b, how = M.climb_window(hang)
+    assert 5.5 <= a <= 6.1 and how == M.START_UNSURE
+    assert not M.compute(hang).window_certain
+    assert M.compute(stand).window_certain
+    # the page says why it is unsure (not "hard to see": the climber was seen all along), in German too
+    from core.analysis import camera
+    from core.analysis.offline import build_record
+    from core.analysis.pose import PoseResult
+
+    n = len(hang.t)
+    cam = camera.CameraMotion(np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), n, axis=0), False, True, 0.0, 0.0)
+    rec = build_record(PoseResult(hang.lm, ["full"] * n), cam, hang, M.compute(hang), "en", 1000, 1000)
+    assert rec["low_confidence"] and rec["confidence"] < 0.85
+    assert "When the climb began is not certain" in rec["summary"] and "hard to see" not in rec["summary"]
+    de = build_record(PoseResult(hang.lm, ["full"] * n), cam, hang, M.compute(hang), "de", 1000, 1000)
+    assert "Wann die Kletterei begann, ist hier nicht sicher" in de["summary"]
+    n = len(crouch.t)
+    cam = camera.CameraMotion(np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), n, axis=0), False, True, 0.0, 0.0)
+    rec = build_record(PoseResult(crouch.lm, ["full"] * n), cam, crouch, M.compute(crouch), "en", 1000, 1000)
+    assert not rec["low_confidence"] and "not certain" not in rec["summary"]
+
+
 def test_under_a_roof_a_slow_slide_down_the_picture_is_not_a_fall_a_fast_drop_is():
     """No "up" from the body (a roof, perhaps filmed sideways): the hip rises in the picture, then
     moves back down it at 0.3 torso lengths a second, as moving along the roof shows. That is not

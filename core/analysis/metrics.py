@@ -131,6 +131,15 @@ HANG_DEG = 60.0
 #: not counted as time on the wall when choosing the climber: a spectator sitting on the floor has
 #: the feet no lower than the hips either.
 ON_THE_WALL_THROUGHOUT = "on the wall throughout"
+#: A window that starts where the hip first rose after a long while neither standing nor rising: the
+#: body may have been on the wall all along (hanging still) or sitting on the mat (a sit start);
+#: nothing in the pose tells the two apart, so the start is not certain.
+START_UNSURE = "rise after a hang or a sit"
+#: ... a while at least this share of the climb after it: how far the two readings (on the wall from
+#: the first frame, or from the rise) differ in what is measured over the climb. A low start's
+#: crouch of a second or two before a long climb changes little; a body hanging still as long as it
+#: then climbs halves every share (feet off, time immobile).
+UNSURE_BEFORE_SHARE = 0.5
 #: Standing, the lower foot is at least this many torso lengths below the hip (legs are about 1.7).
 STAND_DROP = 0.75
 #: The model now and then names the feet the wrong way round for a few frames (legs seen from
@@ -544,10 +553,17 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
     # step back to where the rise began: the last still moment before it
     while start_i > first and height[start_i - 1] < height[start_i] - 1e-3:
         start_i -= 1
-    if not certain and not _stood(track, down, first, start_i):
-        # without a certain "up" the rise is only a rise in the picture; before it the feet were
-        # never below the hip as a person standing on a floor has them: on the wall all along
-        start_i = first
+    how, unsure = "detected", False
+    before = float(t[start_i] - t[first])
+    if before > 0 and not _stood(track, down, first, start_i):
+        if not certain:
+            # without a certain "up" the rise is only a rise in the picture; before it the feet were
+            # never below the hip as a person standing on a floor has them: on the wall all along
+            start_i = first
+        else:
+            # a body a while with the feet not below the hip, then rising: hanging on the wall, or
+            # sitting for a sit start (seen: a roof climber still for 8 s read as starting at 7.8 s)
+            unsure = True
     top_i = int(np.nanargmax(np.where(track.found, height, -np.inf)))
     end_i = top_i
     # a drop of END_DROP from the top ends the climb; without a certain "up" only a fast one (a body
@@ -564,7 +580,9 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
                 (not certain or np.max(seen_height[nxt:]) < height[top_i] - END_DROP / 2):
             break
         end_i = nxt
-    return float(t[start_i]), float(t[end_i]), "detected"
+    if unsure and before >= UNSURE_BEFORE_SHARE * (t[end_i] - t[start_i]):
+        how = START_UNSURE
+    return float(t[start_i]), float(t[end_i]), how
 
 
 def _stood(track: Track, down: np.ndarray, i0: int, i1: int) -> bool:

@@ -45,8 +45,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     # measured agreement: the body seen (coverage, landmark visibility), followed steadily (no jumps),
     # in wall coordinates (camera), inside a window found from the floor or a clear rise
     confidence = round(min(1.0, m.coverage) * m.continuity * vis * cam_factor * (1.0 if m.window_certain else 0.8), 3)
-    low_conf = (m.coverage < M.QUALITY_GATE_LOW or (cam.moving and not cam.reliable)
-                or m.continuity < CONTINUITY_LOW or not m.window_certain)
+    seen_badly = m.coverage < M.QUALITY_GATE_LOW or (cam.moving and not cam.reliable) or m.continuity < CONTINUITY_LOW
+    low_conf = seen_badly or not m.window_certain
 
     points = technique.assess(m, lang)
     score = technique.performance_score(points)
@@ -89,8 +89,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         summary.append(catalog.say("summary.best", best=catalog.say(f"area.{good[0].area}")))
     if weak:
         summary.append(catalog.say("summary.worst", worst=catalog.say(f"area.{weak[0].area}")))
-    if low_conf:
-        summary.append(catalog.say("summary.low_confidence"))
+    if low_conf:  # why, as far as it is known: the climber hard to see, or only the window unsure
+        summary.append(catalog.say("summary.low_confidence" if seen_badly else "summary.window_unsure"))
     if cam.moving:
         summary.append(catalog.say("summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
     # an area is either a strength or something to work on, never both
