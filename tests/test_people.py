@@ -175,6 +175,54 @@ def test_a_followed_body_lost_in_its_predicted_region_is_read_in_a_wider_one_aro
             assert got[0].source == "track" and np.allclose(P.hip_centre(got[0].landmarks), hip)
 
 
+class _SmallClimber:
+    """Stands in for the pose models (our interface): a climber so small that the detector finds them
+    only in a crop at most ``sees_in`` pixels wide, and the landmark model reads them only in the
+    region the detector gives (centred on their hip, as their own)."""
+
+    def __init__(self, hip: tuple[float, float], sees_in: int) -> None:
+        self.hip, self.sees_in, self.crops = np.array(hip), sees_in, []
+
+    def detect(self, img: np.ndarray) -> list:
+        from core.analysis.blazepose import Detection
+
+        self.crops.append(img.shape[:2])
+        if max(img.shape[:2]) > self.sees_in:
+            return []
+        # the crop's own coordinates: where in it the hip is (PeopleTracker adds the crop's corner)
+        return [Detection(0.9, np.zeros(4), np.array([self.hip - self.offset, self.hip - self.offset - (0, 60), (0, 0), (0, 0)]))]
+
+    def landmarks(self, _img: np.ndarray, roi: Roi):
+        from core.analysis.blazepose import Body
+
+        if not np.allclose((roi.cx, roi.cy), self.hip) or abs(roi.angle) > 1e-6:
+            return None
+        lm = _body(*self.hip, torso=30)
+        return Body(lm, 0.9, roi, np.array([self.hip, self.hip - (0, 60)]))
+
+
+def test_a_small_climber_lost_in_the_predicted_region_is_looked_for_closely_by_the_detector():
+    """A climber 30 px long in a 720 px picture under a crowd: their region from the last frame reads
+    nobody (a frame the landmark model missed), the wider regions neither, and the detector, shown the
+    whole picture, finds them too small to see. Shown the surroundings of the region closely, it
+    finds them, and they go on being followed; someone found there whose hips lie outside the region
+    is a neighbour, and not taken."""
+    img = np.zeros((720, 1280, 3), np.uint8)
+    for hip, found in (((500.0, 250.0), True), ((500.0 + 150, 250.0), False)):
+        models = _SmallClimber(hip, sees_in=400)
+        r = Roi(480.0, 240.0, 150.0, 0.2)  # predicted about here: turned a little, as the body was
+        half = r.size * P.CLOSER / 2
+        models.offset = np.array([max(0.0, r.cx - half), max(0.0, r.cy - half)]).astype(int)
+        tracker = P.PeopleTracker(models)  # type: ignore[arg-type]
+        tracker.follow = [(r, 0.0, np.zeros(P.LOOK_SIZE, np.float32))]
+        tracker.seen = 1  # not a detection round
+        got = [c for c in tracker.frame(img, 0.125) if c.source == "track"]
+        assert bool(got) is found, models.crops
+        if found:
+            assert np.allclose(P.hip_centre(got[0].landmarks), hip)
+            assert any(max(c) <= 400 for c in models.crops)  # it was the close look that found them
+
+
 class _Regions:
     """Stands in for the pose models (our interface): the landmark model reads, in a region, the body
     given for the region's centre (None: nobody there, or only in a region at least ``wider`` big)."""

@@ -149,6 +149,8 @@ LOOKS_MORE_LIKE = 0.1
 #: then in an upright one this much wider (see PeopleTracker._read_wider).
 WIDER = 1.4
 UPRIGHT_WIDER = 1.2
+#: ... and then the detector looks at a square this many times the region's side around it.
+CLOSER = 2.0
 #: Appearance: hue x saturation histogram bins, for the torso and for the thighs.
 LOOK_BINS = (12, 4)
 LOOK_SIZE = 2 * LOOK_BINS[0] * LOOK_BINS[1]
@@ -339,6 +341,16 @@ class PeopleTracker:
             b = self._read(img, again)
             if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
                 return b
+        # then the detector, looking closely at the region's surroundings (a small climber on a big
+        # picture is a few pixels to the detector when it sees the whole frame)
+        h, w = img.shape[:2]
+        half = r.size * CLOSER / 2
+        box = (int(max(0, r.cx - half)), int(max(0, r.cy - half)), int(min(w, r.cx + half)), int(min(h, r.cy + half)))
+        if box[2] - box[0] >= 32 and box[3] - box[1] >= 32:
+            for found in self._detect_in(img, box):
+                b = self._read(img, found)
+                if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
+                    return b
         return None
 
 
