@@ -70,8 +70,12 @@ if rec.get("degraded"):
                  "coaching later."))
 if rec.get("model_words_hidden"):
     st.info(_("The coaching model wrote its notes in another language; here is our measured feedback in yours."))
-if rec.get("low_confidence"):
-    st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
+if rec.get("low_confidence"):  # why, as far as the analysis knows: only the window unsure, or the climber hard to see
+    if m.get("low_confidence_why") == "window":
+        st.warning(_("When the climb began is not certain here (you may have been on the wall already, or still on "
+                     "the mat), so treat these numbers with care."))
+    else:
+        st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
 if rec.get("summary"):
     st.markdown(f"> {md(rec['summary'])}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import api
+from core import api, i18n
 from core.config import reset_settings
 from core.errors import ErrorCode, PipelineError
 from core.jobs import Jobs
@@ -131,6 +131,38 @@ def test_every_page_renders_with_every_state(seeded):
             assert any("damaged or incomplete" in e.value for e in at.error)
         if state == "running":
             assert any("Tracking your body" in str(p.proto.text) for p in at.get("progress"))
+
+
+def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_climb):
+    """A flagged analysis says why in one warning, not again in the summary: the window unsure (a rise
+    after a long hang or sit) is not "hard to see", which is kept for a climber hard to see; in German
+    too."""
+    reset_settings()
+    s = fast_settings()
+    jobs = Jobs(s)
+    ids = {}
+    for why in ("window", "hard_to_see"):
+        aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": f"R-{why}"})
+        rec = analyze(jobs.claim("t", aid), s)
+        rec["low_confidence"] = True
+        rec["metrics"]["low_confidence_why"] = why
+        jobs.complete(aid, "t", rec)
+        ids[why] = aid
+    for why, lang, said, not_said in (
+            ("window", "en", "When the climb began is not certain here", "hard to see"),
+            ("window", "de", "Wann die Kletterei begann, ist hier nicht sicher", "schwer zu erkennen"),
+            ("hard_to_see", "en", "hard to see", "not certain")):
+        i18n.set_language(lang)  # AppTest formats widget options in this thread too
+        try:
+            at = app(query={"id": ids[why], "lang": lang})
+            at.switch_page("pages/results.py")
+            at.run()
+        finally:
+            i18n.set_language("en")
+        assert not at.exception
+        warnings = [w.value for w in at.warning]
+        assert sum(said in w for w in warnings) == 1 and not any(not_said in w for w in warnings), warnings
+        assert not any(said in str(m.value) for m in at.markdown)  # not said again in the summary
 
 
 def test_upload_page_lists_recent_uploads_and_live_status(seeded):

@@ -76,9 +76,6 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
                                  "in the picture."),
     "summary.best": N_("Strongest: {best}."),
     "summary.worst": N_("Work on: {worst}."),
-    "summary.low_confidence": N_("The climber was hard to see in parts of this video, so treat these numbers with care."),
-    "summary.window_unsure": N_("When the climb began is not certain here (you may have been on the wall already, or "
-                                "still on the mat), so treat these numbers with care."),
     "summary.moving_camera": N_("The camera moved; positions were corrected for it."),
     "summary.moving_camera_failed": N_("The camera moved too much to correct, so movement figures are rough."),
     "item": N_("{area}: {text}"),

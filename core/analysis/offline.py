@@ -89,8 +89,6 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         summary.append(catalog.say("summary.best", best=catalog.say(f"area.{good[0].area}")))
     if weak:
         summary.append(catalog.say("summary.worst", worst=catalog.say(f"area.{weak[0].area}")))
-    if low_conf:  # why, as far as it is known: the climber hard to see, or only the window unsure
-        summary.append(catalog.say("summary.low_confidence" if seen_badly else "summary.window_unsure"))
     if cam.moving:
         summary.append(catalog.say("summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
     # an area is either a strength or something to work on, never both
@@ -105,6 +103,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     metrics["pose_sources"] = {s: pose.source.count(s) for s in set(pose.source) if s}
     metrics["landmark_visibility"] = round(vis, 3)
     metrics["confidence_by_area"] = technique.reliability(m)
+    # why the analysis is flagged, for the page's warning: the climber hard to see, or only the window unsure
+    metrics["low_confidence_why"] = ("hard_to_see" if seen_badly else "window") if low_conf else None
     return {
         "performance_score": score,
         "confidence": confidence,
