@@ -1036,6 +1036,27 @@ def test_under_a_roof_a_rise_in_the_picture_does_not_start_the_climb_unless_the_
     assert M.compute(level).window_certain
 
 
+def test_a_hip_that_rises_and_sinks_back_before_the_climb_was_settling_not_climbing():
+    """The mat out of the picture (framed tight, or a camera swinging), so no floor line: the climb is
+    found by the hip's rise. In a low start the crouched body shifts and settles: the hip rises 0.4
+    torso lengths and sinks back before the climber pulls on at 2 s. That rise was no climb (the
+    tight and shaken copies of the fixed clip were read as climbing from 0.0 and 0.3 s; label 1.35):
+    the climb is the rise that leads to the top. A hip rising steadily from 0.5 s starts it there."""
+    t = np.arange(0, 10, 0.125)
+    settle = np.where(t < 0.5, 800.0, np.where(t < 1.0, 800 - 80 * (t - 0.5), np.where(t < 1.5, 760.0,
+                      np.where(t < 2.0, 760 + 80 * (t - 1.5), 800 - 60 * (t - 2.0)))))
+    steady = np.where(t < 0.5, 800.0, 800 - 60 * (t - 0.5))
+    starts = []
+    for y in (settle, steady):
+        track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), y]), torso=100.0)
+        track.lm[:, [P.L_ANKLE, P.R_ANKLE], :2] = np.nan  # the feet below the picture
+        assert M.down_axis(track)[1] and M.floor_line(track, M.down_axis(track)[0]) is None
+        a, _b, how = M.climb_window(track)
+        assert how == "detected"
+        starts.append(a)
+    assert 1.8 <= starts[0] <= 2.1 and 0.2 <= starts[1] <= 0.6, starts  # (the smoothed hip starts early)
+
+
 def test_a_rise_after_a_long_while_neither_standing_nor_rising_leaves_the_start_unsure():
     """The body upright ("down" certain), the feet beside the hip (not below it, as standing has
     them), still for a while, then rising: hanging on the wall from the first frame, or sitting on the

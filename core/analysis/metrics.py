@@ -550,6 +550,12 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
             return float(t[idx[0]]), float(t[idx[-1]]), ON_THE_WALL_THROUGHOUT
         return float(t[idx[0]]), float(t[idx[-1]]), "no vertical progress: whole track"
     start_i = int(risen[0])
+    # the rise that leads to the top: a hip that rose and sank back below the threshold before it
+    # was shifting on the ground (a low start's crouch settling), not leaving it
+    top = int(np.nanargmax(np.where(track.found, height, -np.inf)))
+    sank = np.flatnonzero(track.found[:top] & (height[:top] - base <= START_RISE))
+    if len(sank) and sank[-1] >= start_i:
+        start_i = int(sank[-1]) + 1
     # step back to where the rise began: the last still moment before it
     while start_i > first and height[start_i - 1] < height[start_i] - 1e-3:
         start_i -= 1
