@@ -335,8 +335,9 @@ class PeopleTracker:
     def _read_wider(self, img: np.ndarray, r: Roi) -> Body | None:
         """A followed body the landmark model did not find where its last landmarks put it (a fast
         swing leaves the predicted region; a body turned across the region's "up" is not read):
-        look again in a wider region, then in one standing upright, both around the same centre.
-        Only a body whose hips lie inside the predicted region counts (not a neighbour)."""
+        look again in a wider region, then in one standing upright, both around the same centre, then
+        let the detector look closely around it. Only a body whose hips lie inside the predicted
+        region counts (not a neighbour)."""
         for again in (Roi(r.cx, r.cy, r.size * WIDER, r.angle), Roi(r.cx, r.cy, r.size * UPRIGHT_WIDER, 0.0)):
             b = self._read(img, again)
             if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
