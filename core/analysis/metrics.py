@@ -552,8 +552,8 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
     start_i = int(risen[0])
     # the rise that leads to the top: a hip that rose and sank back below the threshold before it
     # was shifting on the ground (a low start's crouch settling), not leaving it
-    top = int(np.nanargmax(np.where(track.found, height, -np.inf)))
-    sank = np.flatnonzero(track.found[:top] & (height[:top] - base <= START_RISE))
+    top_i = int(np.nanargmax(np.where(track.found, height, -np.inf)))
+    sank = np.flatnonzero(track.found[:top_i] & (height[:top_i] - base <= START_RISE))
     if len(sank) and sank[-1] >= start_i:
         start_i = int(sank[-1]) + 1
     # step back to where the rise began: the last still moment before it
@@ -570,7 +570,6 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
             # a body a while with the feet not below the hip, then rising: hanging on the wall, or
             # sitting for a sit start (seen: a roof climber still for 8 s read as starting at 7.8 s)
             unsure = True
-    top_i = int(np.nanargmax(np.where(track.found, height, -np.inf)))
     end_i = top_i
     # a drop of END_DROP from the top ends the climb; without a certain "up" only a fast one (a body
     # letting go falls it within DROP_S), as the hip moving along a roof shows in the picture
