@@ -263,8 +263,9 @@ def test_of_two_readings_of_one_body_the_one_like_the_body_followed_read_in_its_
                        (200, 80, 20))  # the climber's blue shirt
     passer = np.zeros((60, 40, 3), np.uint8)
     passer[:, :] = (20, 200, 220)  # the passer-by's yellow clothes
-    shirt, yellow = P.look(img, climber), P.look(passer, _body(20, 50, torso=40))
-    assert P.likeness(shirt, P.look(img, climber)) > 0.9 and P.likeness(yellow, P.look(img, across)) < 0.5
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
+    shirt, yellow = P.look(hsv, climber), P.look(cv2.cvtColor(passer, cv2.COLOR_BGR2HSV), _body(20, 50, torso=40))
+    assert P.likeness(shirt, P.look(hsv, climber)) > 0.9 and P.likeness(yellow, P.look(hsv, across)) < 0.5
     follow = [(Roi(322.0, 498.0, 297.0, 0.0), 0.0, shirt), (Roi(196.0, 499.0, 554.0, 0.0), 0.0, yellow)]
 
     def seen(models) -> list:

@@ -156,20 +156,28 @@ LOOK_BINS = (12, 4)
 LOOK_SIZE = 2 * LOOK_BINS[0] * LOOK_BINS[1]
 
 
-def look(bgr: np.ndarray, lm: np.ndarray) -> np.ndarray:
+def look(hsv: np.ndarray, lm: np.ndarray) -> np.ndarray:
     """Colour histograms (hue x saturation, each summing to 1) of the torso and the thighs: what a
-    person wears tells them apart from someone passing by, whatever the pose."""
-    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    person wears tells them apart from someone passing by, whatever the pose. ``hsv``: the frame in
+    HSV (``cv2.COLOR_BGR2HSV``), converted once for everyone in it; each part is measured in its own
+    bounding box, not over the whole frame."""
+    h, w = hsv.shape[:2]
     out = []
     for quad in ((L_SHOULDER, R_SHOULDER, R_HIP, L_HIP), (L_HIP, R_HIP, R_KNEE, L_KNEE)):
         pts = lm[list(quad), :2]
         hist = np.zeros(LOOK_BINS, np.float32)
         if np.isfinite(pts).all() and (lm[list(quad), 2] >= 0.3).all():
-            mask = np.zeros(hsv.shape[:2], np.uint8)
-            cv2.fillConvexPoly(mask, np.round(pts).astype(np.int32), 255)
-            if cv2.countNonZero(mask) >= 20:
-                counts = np.asarray(cv2.calcHist([hsv], [0, 1], mask, list(LOOK_BINS), [0, 180, 0, 256]), np.float32)
-                hist = counts / max(float(counts.sum()), 1e-9)
+            poly = np.round(pts).astype(np.int32)
+            x0, y0 = max(int(poly[:, 0].min()), 0), max(int(poly[:, 1].min()), 0)
+            x1, y1 = min(int(poly[:, 0].max()) + 1, w), min(int(poly[:, 1].max()) + 1, h)
+            if x1 > x0 and y1 > y0:
+                part = hsv[y0:y1, x0:x1]
+                mask = np.zeros(part.shape[:2], np.uint8)
+                cv2.fillConvexPoly(mask, poly - np.array([x0, y0], np.int32), 255)
+                if cv2.countNonZero(mask) >= 20:
+                    counts = np.asarray(cv2.calcHist([part], [0, 1], mask, list(LOOK_BINS), [0, 180, 0, 256]),
+                                        np.float32)
+                    hist = counts / max(float(counts.sum()), 1e-9)
         out.append(hist.ravel())
     return np.concatenate(out).astype(np.float32)
 
@@ -271,12 +279,13 @@ class PeopleTracker:
             rois += [(r, s, None) for r, s in self._new(img, prev, nxt, [(r, s) for r, s, _t in rois])]
         self.seen += 1
         bodies: list[tuple[Body, str]] = []
-        lost = self._measure(img, rois[:MAX_PEOPLE], bodies)
+        hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)  # for the looks, once per frame
+        lost = self._measure(img, hsv, rois[:MAX_PEOPLE], bodies)
         if lost and not detected:  # someone followed was lost (a fast move): look for them now
-            self._measure(img, [(r, s, None) for r, s in self._new(img, prev, nxt, [])
+            self._measure(img, hsv, [(r, s, None) for r, s in self._new(img, prev, nxt, [])
                                 if not any(_same_region(r, b.roi) for b, _s in bodies)][:MAX_PEOPLE - len(bodies)],
                           bodies)
-        looks = [look(img, b.landmarks) for b, _s in bodies]
+        looks = [look(hsv, b.landmarks) for b, _s in bodies]
         self.follow = [(b.next_roi, t, lk) for (b, _s), lk in zip(bodies, looks)]
         return [Candidate(b.landmarks, b.roi.as_array(), b.presence, lk, src) for (b, src), lk in zip(bodies, looks)]
 
@@ -305,7 +314,7 @@ class PeopleTracker:
             found = self._closer(img, prev, nxt)
         return [(r, src) for r, src in found if not any(_same_region(r, q) for q, _s in known)]
 
-    def _measure(self, img: np.ndarray, rois: Sequence[tuple[Roi, str, np.ndarray | None]], bodies: list[tuple[Body, str]]) -> int:
+    def _measure(self, img: np.ndarray, hsv: np.ndarray, rois: Sequence[tuple[Roi, str, np.ndarray | None]], bodies: list[tuple[Body, str]]) -> int:
         """Landmarks in each region, added to ``bodies`` (one per person); how many regions held nobody.
         ``rois``: each region, where it came from, and what the body followed there wears (its look).
         Two readings of one body: see ``_better``."""
@@ -323,7 +332,7 @@ class PeopleTracker:
             if same is None:
                 bodies.append((b, src))
                 how.append(now)
-            elif _better(img, now, how[same]):
+            elif _better(hsv, now, how[same]):
                 bodies[same] = (b, src)
                 how[same] = now
         return lost
@@ -376,7 +385,7 @@ def likeness(a: np.ndarray, b: np.ndarray) -> float | None:
     return float(np.mean(parts)) if parts else None
 
 
-def _better(img: np.ndarray, a: Reading, b: Reading) -> bool:
+def _better(hsv: np.ndarray, a: Reading, b: Reading) -> bool:
     """Of two readings of one body, is ``a`` the one to keep? Under a roof a passer-by's followed
     region can drift onto the climber, and the landmark model reads a body across both (the
     climber's head, the crowd's legs) that the model is surer of than of the climber's own reading.
@@ -387,8 +396,8 @@ def _better(img: np.ndarray, a: Reading, b: Reading) -> bool:
     if a.direct != b.direct:
         return a.direct
     if a.wore is not None and b.wore is not None:
-        sa = likeness(look(img, a.body.landmarks), a.wore)
-        sb = likeness(look(img, b.body.landmarks), b.wore)
+        sa = likeness(look(hsv, a.body.landmarks), a.wore)
+        sb = likeness(look(hsv, b.body.landmarks), b.wore)
         if sa is not None and sb is not None and abs(sa - sb) > LOOKS_MORE_LIKE:
             return sa > sb
     return a.body.presence > b.body.presence
