@@ -648,6 +648,31 @@ def test_a_hand_seen_reaching_to_its_first_hold_just_after_the_clip_begins_is_a_
     assert m.window[0] == 0.0 and m.values["moves"] == 1
 
 
+@pytest.mark.parametrize("wanders, moves", [(True, 1), (False, 0)])
+def test_a_match_whose_reading_wanders_about_the_hold_till_the_clip_ends_is_held_not_glimpsed(wanders, moves):
+    """The right hand, hidden behind the body since it left its start hold, is seen still on the
+    left hand's hold for 0.375 s near the clip's end; then its reading wanders 0.3 torso lengths
+    either side of the hold (a shaken camera's compensation lagging), never beyond a hold's width,
+    to the last frame: the hand held the hold (a match, one move). Seen there only for those
+    0.375 s and then hidden again, it is a glimpse of a hidden hand: no move."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    X, B = (480, 150), (600, 300)
+    track.lm[:, P.L_WRIST, :2] = X
+    for i, ti in enumerate(t):
+        if ti < 1.0:
+            track.lm[i, P.R_WRIST, :2] = B
+        elif 5.0 <= ti < 5.5:
+            track.lm[i, P.R_WRIST, :2] = X
+        elif ti >= 5.5 and wanders:
+            track.lm[i, P.R_WRIST, :2] = (X[0] + (30 if i % 2 else -30), X[1])
+        else:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+    right = [c for c in M.contacts(track, 0.0, 5.875) if c.limb == "right_hand"]
+    assert [(c.start, c.end) for c in right][-1] == (5.0, 5.375)  # the contact itself is brief
+    assert M.compute(track).values["moves"] == moves
+
+
 def test_a_hand_out_of_sight_for_seconds_and_then_seen_on_a_hold_was_not_seen_moving():
     """Seen once at the start, then hidden (behind the head, under a roof) for three seconds, then
     seen still on a hold a torso length from that one sighting: no move was seen. Seen elsewhere in

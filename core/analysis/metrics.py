@@ -734,12 +734,23 @@ def _hanging_free(track: Track, c: Contact, down: np.ndarray) -> bool:
     return bool(n > 0) and float(v @ down) / n > math.cos(math.radians(UPRIGHT_DEG))
 
 
+def _brief(track: Track, hands: list[Contact]) -> set[int]:
+    """The hand contacts (by id) held for less than BRIEF_TOUCH_S: still on their hold for that long,
+    or seen at it after (within a hold's width, NEW_HOLD_DIST, until seen elsewhere: see _held). A
+    grip whose reading wanders off the contact radius as a shaken camera's compensation lags, the
+    hand still on the hold, has not let go (as a foot's has not, in cut_loose_gaps)."""
+    held = _held(track, hands, ("left_hand", "right_hand"))
+    return {id(c) for c in hands
+            if max(c.end, float(track.t[held[id(c)][-1]]) if len(held[id(c)]) else c.end) - c.start
+            < BRIEF_TOUCH_S - 1e-6}
+
+
 def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
-    """Is hand contact ``c`` a glimpse: brief (under BRIEF_TOUCH_S), after the climb's first moment,
+    """Is hand contact ``c`` a glimpse: after the climb's first moment (and brief: see _brief),
     and the hand seen neither coming to it nor leaving it (nowhere further than NEW_HOLD_DIST from it
     in the REACH_SEEN_S either side)? The model placing a hand hidden behind the body somewhere for
     three or four frames; it is never a move, and is not shown as a hold the climber took."""
-    if c.end - c.start >= BRIEF_TOUCH_S - 1e-6 or c.start <= a + _dt(track.t) / 2:
+    if c.start <= a + _dt(track.t) / 2:
         return False
     after = (track.t >= c.end + 1e-6) & (track.t <= c.end + REACH_SEEN_S + 1e-6)
     return not _seen_beyond(track, idx, after, c, NEW_HOLD_DIST) and not _came_from_elsewhere(track, idx, c, a)
@@ -1108,6 +1119,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     left_for: dict[str, tuple[Contact, Contact]] = {}  # a hold left for a brief touch, and the touch
     taken: set[tuple[str, float]] = set()  # (limb, start) of the hand contacts counted as moves
     grace = FIRST_HOLD_GRACE_S if a > t[0] + 1e-6 else 0.0
+    brief = _brief(track, hands)
     for c in hands:
         prev = last_by_limb.get(c.limb)
         back = left_for.pop(c.limb, None)
@@ -1142,14 +1154,14 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
             # a new hold is held, or the hand is seen reaching for it: a moment's stillness of a
             # hand not seen before it is no evidence of either (the model glimpsing a hidden hand,
             # placed where it is not for three or four frames)
-            moved = moved and (c.end - c.start >= BRIEF_TOUCH_S - 1e-6 or _came_from_elsewhere(track, LIMBS[c.limb], c, a))
+            moved = moved and (id(c) not in brief or _came_from_elsewhere(track, LIMBS[c.limb], c, a))
         else:
             moved = c.start - a > grace and (_came_from_elsewhere(track, LIMBS[c.limb], c, a)
                                              or _last_seen_elsewhere(track, LIMBS[c.limb], c, a))
         moves += int(moved)
         if moved:
             taken.add((c.limb, c.start))
-        if moved and prev is not None and c.end - c.start < BRIEF_TOUCH_S - 1e-6:
+        if moved and prev is not None and id(c) in brief:
             left_for[c.limb] = (prev, c)
         if moved or prev is None:
             # the hold is where the hand first took it: a later span on it (a re-grip, or the grip
@@ -1178,7 +1190,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     # a hand glimpsed elsewhere was not on its last hold); a hold counted as a move is shown, however
     # briefly it was seen (a match in the clip's last frames)
     shown = [c for c in cs if not (c.hold_type == "hand" and (c.limb, c.start) not in taken
-                                   and _glimpse(track, LIMBS[c.limb], c, a))]
+                                   and id(c) in brief and _glimpse(track, LIMBS[c.limb], c, a))]
     # straight arms while hanging (a hand in contact above its shoulder) and the hip over its base:
     # (time, straight) and (time, over) per sample
     hanging: list[tuple[float, bool]] = []
