@@ -167,7 +167,7 @@ def test_a_followed_body_lost_in_its_predicted_region_is_read_in_a_wider_one_aro
     img = np.zeros((960, 720, 3), np.uint8)
     for hip, found in (((360.0, 500.0), True), ((360.0 + 200, 500.0), False)):
         tracker = P.PeopleTracker(_Reader(hip, needs=1.3))  # type: ignore[arg-type]
-        tracker.follow = [(Roi(360.0, 500.0, 300.0, 0.3), 0.0, np.zeros(P.LOOK_SIZE, np.float32))]  # predicted here, turned a little
+        tracker.follow = [(Roi(360.0, 500.0, 300.0, 0.3), 0.0, P.Followed(np.zeros(P.LOOK_SIZE, np.float32), 100.0))]  # predicted here, turned a little
         tracker.seen = 1  # not a detection round
         got = tracker.frame(img, 0.125)
         assert bool(got) is found
@@ -214,7 +214,7 @@ def test_a_small_climber_lost_in_the_predicted_region_is_looked_for_closely_by_t
         half = r.size * P.CLOSER / 2
         models.offset = np.array([max(0.0, r.cx - half), max(0.0, r.cy - half)]).astype(int)
         tracker = P.PeopleTracker(models)  # type: ignore[arg-type]
-        tracker.follow = [(r, 0.0, np.zeros(P.LOOK_SIZE, np.float32))]
+        tracker.follow = [(r, 0.0, P.Followed(np.zeros(P.LOOK_SIZE, np.float32), 30.0))]
         tracker.seen = 1  # not a detection round
         got = [c for c in tracker.frame(img, 0.125) if c.source == "track"]
         assert bool(got) is found, models.crops
@@ -228,11 +228,14 @@ class _Regions:
     given for the region's centre (None: nobody there, or only in a region at least ``wider`` big)."""
 
     def __init__(self, bodies: dict[tuple[float, float], tuple[np.ndarray, float] | None],
-                 wider: tuple[np.ndarray, float] | None = None) -> None:
-        self.bodies, self.wider = bodies, wider
+                 wider: tuple[np.ndarray, float] | None = None, detects: list[np.ndarray] = ()) -> None:
+        self.bodies, self.wider, self.detects = bodies, wider, list(detects)
 
     def detect(self, _img: np.ndarray) -> list:
-        return []
+        """The detector's finds: (4, 2) keypoints each (hip centre and body circle point first)."""
+        from core.analysis.blazepose import Detection
+
+        return [Detection(0.9, np.zeros(4), k) for k in self.detects]
 
     def landmarks(self, _img: np.ndarray, roi: Roi):
         from core.analysis.blazepose import Body
@@ -266,7 +269,9 @@ def test_of_two_readings_of_one_body_the_one_like_the_body_followed_read_in_its_
     hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
     shirt, yellow = P.look(hsv, climber), P.look(cv2.cvtColor(passer, cv2.COLOR_BGR2HSV), _body(20, 50, torso=40))
     assert P.likeness(shirt, P.look(hsv, climber)) > 0.9 and P.likeness(yellow, P.look(hsv, across)) < 0.5
-    follow = [(Roi(322.0, 498.0, 297.0, 0.0), 0.0, shirt), (Roi(196.0, 499.0, 554.0, 0.0), 0.0, yellow)]
+    # (each the size it was: the passer-by's region drifting onto the climber grew a little)
+    follow = [(Roi(322.0, 498.0, 297.0, 0.0), 0.0, P.Followed(shirt, 60.0)),
+              (Roi(196.0, 499.0, 554.0, 0.0), 0.0, P.Followed(yellow, 130.0))]
 
     def seen(models) -> list:
         tracker = P.PeopleTracker(models)  # type: ignore[arg-type]
@@ -280,14 +285,43 @@ def test_of_two_readings_of_one_body_the_one_like_the_body_followed_read_in_its_
     # neither body followed showed its clothes (nothing to tell the readings apart by): the one the
     # landmark model is surer of
     unseen = np.zeros(P.LOOK_SIZE, np.float32)
-    follow[0], follow[1] = (follow[0][0], 0.0, unseen), (follow[1][0], 0.0, unseen)
+    follow[0], follow[1] = (follow[0][0], 0.0, P.Followed(unseen, 60.0)), (follow[1][0], 0.0, P.Followed(unseen, 130.0))
     got = seen(_Regions(both))
     assert len(got) == 1 and np.allclose(got[0].landmarks, across)
     # the other body lost in its region and read across both in a wider one: the climber's kept
     # (still nothing to tell them apart by their clothes)
-    follow[1] = (Roi(196.0, 499.0, 280.0, 0.0), 0.0, unseen)
+    follow[1] = (Roi(196.0, 499.0, 280.0, 0.0), 0.0, P.Followed(unseen, 130.0))
     got = seen(_Regions({(322.0, 498.0): (climber, 0.93)}, wider=(across, 1.0)))
     assert len(got) == 1 and np.allclose(got[0].landmarks, climber)
+
+
+def test_a_reading_that_shrinks_the_body_followed_to_a_third_loses_to_one_that_keeps_its_size():
+    """A camera following a climber up the wall (the fixed clip, filmed tilting up with them): at a
+    detection round the detector gives a region around the head and raised arms, and the landmark
+    model reads a whole body into it (a torso 47 px long where the climber's is 160), surer of it
+    (1.00) than of the climber read in their own followed region (0.99). It is the same body, and
+    bodies do not shrink to a third between two frames: the reading that keeps the size is kept,
+    and followed on. Without a body followed to measure against, the surer one is kept."""
+    img = np.zeros((640, 960, 3), np.uint8)
+    climber = _body(300, 500, torso=160)
+    collapsed = climber.copy()
+    collapsed[[P.L_HIP, P.R_HIP], 1] = 340 + 47  # the hips read just below the shoulders
+    collapsed[[P.L_KNEE, P.R_KNEE, P.L_ANKLE, P.R_ANKLE], 1] = 340 + 80
+    assert P._same_body(climber, collapsed) and round(P.torso_length(collapsed)) == 47
+    head = np.array([[310.0, 300.0], [310.0, 200.0], [0, 0], [0, 0]])  # the detector's region: head and arms
+    followed = Roi(300.0, 490.0, 640.0, 0.0)
+    models = _Regions({(300.0, 490.0): (climber, 0.99), (310.0, 300.0): (collapsed, 1.0)}, detects=[head])
+
+    def round_of(was: P.Followed | None) -> list:
+        tracker = P.PeopleTracker(models)  # type: ignore[arg-type]
+        tracker.follow = [(followed, 0.0, was)] if was is not None else []
+        tracker.seen = P.DETECT_EVERY  # a detection round
+        return tracker.frame(img, 0.125)
+
+    got = round_of(P.Followed(np.zeros(P.LOOK_SIZE, np.float32), 162.0))
+    assert len(got) == 1 and np.allclose(got[0].landmarks, climber) and got[0].source == "track"
+    got = round_of(None)  # nobody followed yet: the detector's region only, the surer reading
+    assert len(got) == 1 and np.allclose(got[0].landmarks, collapsed)
 
 
 def test_a_tracklet_filling_a_hole_inside_another_is_measured_against_its_edges():

@@ -12,6 +12,7 @@ the model looked at is invisible. Frames are streamed to the workers while decod
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing as mp
 import os
 import sys
@@ -145,6 +146,12 @@ SAME_JOINT_TORSOS = 0.3
 #: Of two readings of one body, each continuing a followed body, one whose look is this much more
 #: like its own body's (Bhattacharyya coefficient, 0-1) is the one kept (see _better).
 LOOKS_MORE_LIKE = 0.1
+#: ... and before that: a body keeps its size from one frame to the next (its torso within KEEPS_SIZE
+#: times the length it had), so of two readings of one body, one that keeps the size of the body
+#: followed beats one off it by more than STRAYS_SIZE times (the landmark model, handed a detector's
+#: region around the head and arms, reads a whole body into them: a torso a third as long).
+KEEPS_SIZE = 1.5
+STRAYS_SIZE = 2.0
 #: A followed body not found in its predicted region is looked for again in one this much wider,
 #: then in an upright one this much wider (see PeopleTracker._read_wider).
 WIDER = 1.4
@@ -244,7 +251,7 @@ class PeopleTracker:
 
     def __init__(self, models: BlazePose) -> None:
         self.models = models
-        self.follow: list[tuple[Roi, float, np.ndarray]] = []  # region, when last seen, what they wear
+        self.follow: list[tuple[Roi, float, Followed]] = []  # region, when last seen, what they were like
         self.seen = 0
         self.rounds = 0
 
@@ -272,8 +279,8 @@ class PeopleTracker:
     def frame(self, img: np.ndarray, t: float, prev: np.ndarray | None = None,
               nxt: np.ndarray | None = None) -> list[Candidate]:
         """Everyone in ``img`` (at ``t`` seconds)."""
-        rois: list[tuple[Roi, str, np.ndarray | None]] = [(r, "track", wears) for r, last, wears in self.follow
-                                                          if 0 <= t - last <= LOST_AFTER_S]
+        rois: list[tuple[Roi, str, Followed | None]] = [(r, "track", was) for r, last, was in self.follow
+                                                        if 0 <= t - last <= LOST_AFTER_S]
         detected = not rois or self.seen % DETECT_EVERY == 0
         if detected:
             rois += [(r, s, None) for r, s in self._new(img, prev, nxt, [(r, s) for r, s, _t in rois])]
@@ -286,7 +293,7 @@ class PeopleTracker:
                                 if not any(_same_region(r, b.roi) for b, _s in bodies)][:MAX_PEOPLE - len(bodies)],
                           bodies)
         looks = [look(hsv, b.landmarks) for b, _s in bodies]
-        self.follow = [(b.next_roi, t, lk) for (b, _s), lk in zip(bodies, looks)]
+        self.follow = [(b.next_roi, t, Followed(lk, torso_length(b.landmarks))) for (b, _s), lk in zip(bodies, looks)]
         return [Candidate(b.landmarks, b.roi.as_array(), b.presence, lk, src) for (b, src), lk in zip(bodies, looks)]
 
     def _detect_in(self, img: np.ndarray, box: tuple[int, int, int, int]) -> list[Roi]:
@@ -314,20 +321,21 @@ class PeopleTracker:
             found = self._closer(img, prev, nxt)
         return [(r, src) for r, src in found if not any(_same_region(r, q) for q, _s in known)]
 
-    def _measure(self, img: np.ndarray, hsv: np.ndarray, rois: Sequence[tuple[Roi, str, np.ndarray | None]], bodies: list[tuple[Body, str]]) -> int:
+    def _measure(self, img: np.ndarray, hsv: np.ndarray, rois: Sequence[tuple[Roi, str, Followed | None]],
+                 bodies: list[tuple[Body, str]]) -> int:
         """Landmarks in each region, added to ``bodies`` (one per person); how many regions held nobody.
-        ``rois``: each region, where it came from, and what the body followed there wears (its look).
-        Two readings of one body: see ``_better``."""
+        ``rois``: each region, where it came from, and what the body followed there was like (its
+        look and size). Two readings of one body: see ``_better``."""
         lost = 0
         how: list[Reading] = [Reading(b, True, None) for b, _s in bodies]
-        for r, src, wore in rois:
+        for r, src, was in rois:
             b, direct = self._read(img, r), True
             if b is None and src == "track":
                 b, direct = self._read_wider(img, r), False
             if b is None:
                 lost += 1
                 continue
-            now = Reading(b, direct, wore)
+            now = Reading(b, direct, was)
             same = next((k for k, (o, _s) in enumerate(bodies) if _same_body(b.landmarks, o.landmarks)), None)
             if same is None:
                 bodies.append((b, src))
@@ -364,14 +372,23 @@ class PeopleTracker:
         return None
 
 
+@dataclass(frozen=True)
+class Followed:
+    """A body followed, as it was in the last frame it was seen: what it wore (see look) and its
+    torso length (pixels)."""
+
+    look: np.ndarray
+    torso: float
+
+
 @dataclass
 class Reading:
     """A body read in a frame: whether in its own region (not in a wider one around a body lost
-    where it was predicted), and what the body followed there wore (None: newly detected)."""
+    where it was predicted), and the body followed there (None: newly detected)."""
 
     body: Body
     direct: bool
-    wore: np.ndarray | None
+    was: Followed | None
 
 
 def likeness(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -390,17 +407,33 @@ def _better(hsv: np.ndarray, a: Reading, b: Reading) -> bool:
     region can drift onto the climber, and the landmark model reads a body across both (the
     climber's head, the crowd's legs) that the model is surer of than of the climber's own reading.
     So: one read in its own region beats one read in a wider region around a body lost (that region
-    reaches the neighbour); then, when both continue a followed body, the one that clearly looks more
+    reaches the neighbour); then the one that keeps the size of the body followed, over one far off
+    it (see KEEPS_SIZE); then, when both continue a followed body, the one that clearly looks more
     like the body followed (a reading across two people wears the other's colours, or the crowd's);
     then the one the model is surer of."""
     if a.direct != b.direct:
         return a.direct
-    if a.wore is not None and b.wore is not None:
-        sa = likeness(look(hsv, a.body.landmarks), a.wore)
-        sb = likeness(look(hsv, b.body.landmarks), b.wore)
+    ka, kb = _size_kept(a, b), _size_kept(b, a)
+    if ka is not None and kb is not None and ka != kb:
+        return ka
+    if a.was is not None and b.was is not None:
+        sa = likeness(look(hsv, a.body.landmarks), a.was.look)
+        sb = likeness(look(hsv, b.body.landmarks), b.was.look)
         if sa is not None and sb is not None and abs(sa - sb) > LOOKS_MORE_LIKE:
             return sa > sb
     return a.body.presence > b.body.presence
+
+
+def _size_kept(r: Reading, other: Reading) -> bool | None:
+    """Does reading ``r`` keep the size of the body it continues (or, newly detected, of the body the
+    other reading of it continues)? True within KEEPS_SIZE, False beyond STRAYS_SIZE, None between
+    or with no body followed."""
+    was = r.was or other.was
+    if was is None or was.torso <= 0:
+        return None
+    ratio = torso_length(r.body.landmarks) / was.torso
+    ratio = max(ratio, 1 / ratio) if ratio > 0 else math.inf
+    return True if ratio <= KEEPS_SIZE else False if ratio > STRAYS_SIZE else None
 
 
 def _same_region(a: Roi, b: Roi) -> bool:
