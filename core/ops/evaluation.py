@@ -94,7 +94,7 @@ VARIANTS: dict[str, str] = {
 }
 #: Harder copies, a second and slower set outside CI (``--probes``): what a stranger's phone does
 #: beyond the copies above. Most still fail somewhere; they are where to look next.
-PROBES: dict[str, str] = {
+PROBES: dict[str, str | dict[str, str]] = {
     "rot180": "hflip,vflip",  # the phone upside down
     "cw": "transpose=1",  # turned the other way: "up" is frame-right
     "fast15": "setpts=PTS/1.5",  # a climber 1.5 and 2 times as fast (see STRETCH)
@@ -114,6 +114,11 @@ PROBES: dict[str, str] = {
     "lowq": "scale=-2:720,fps=30",  # 720 px, crushed by the encoder (see ENCODE)
     # the climber waits 8 s (a frozen start) while someone walks past the lens at 4 s
     "wait8": "tpad=start_duration=8:start_mode=clone," + VARIANTS["passer"],
+    # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
+    # that follows them from the mat (the floor leaves the view); only where the climb goes up the
+    # picture (a copy made for one clip only names it)
+    "follow": {"boulder_gym_fixed_camera_single_climber.mp4":
+               "crop=iw:trunc(ih/4)*2:0:'(ih-oh)-0.16*ih*min(max((t-2)/9\\,0)\\,1)'"},
 }
 #: Copies played slower or faster: the labels' times are multiplied by this.
 STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5}
@@ -123,16 +128,20 @@ LATER: dict[str, float] = {"wait8": 8.0}
 ENCODE: dict[str, list[str]] = {"messenger": ["-c:v", "libx264", "-crf", "36"], "lowq": ["-c:v", "libx264", "-crf", "40"]}
 
 
-def make_variants(labels: Path, videos: Path, out: Path, made: dict[str, str] | None = None) -> Path:
+def make_variants(labels: Path, videos: Path, out: Path, made: dict[str, str | dict[str, str]] | None = None) -> Path:
     """Write every VARIANTS copy (or every ``made`` one) of every labelled clip to ``out`` with a
-    labels file for them (the originals' labels); returns that labels file."""
+    labels file for them (the originals' labels); returns that labels file. A copy given as
+    {clip: filter} is made of those clips only."""
     data = json.loads(labels.read_text())
     out.mkdir(parents=True, exist_ok=True)
     copies: dict[str, Any] = {}
     for clip, label in data.items():
         if not isinstance(label, dict) or not (videos / clip).is_file():
             continue
-        for name, vf in (VARIANTS if made is None else made).items():
+        for name, how_made in (VARIANTS if made is None else made).items():
+            vf = how_made if isinstance(how_made, str) else how_made.get(clip)
+            if vf is None:
+                continue
             dst = out / f"{name}.{Path(clip).stem}.mp4"
             made_by = dst.with_suffix(".filter")  # a copy is reused only if made the same way
             how = " ".join([vf, *ENCODE.get(name, [])])
