@@ -74,6 +74,24 @@ def test_climb_window_ignores_walking_in_and_coming_down():
     assert 10.5 <= b <= 13.0
 
 
+@pytest.mark.parametrize("low_for, starts_by", [(0.25, 3.6), (0.75, 6.0)])
+def test_a_foot_on_a_low_foothold_for_a_moment_on_the_way_up_does_not_restart_the_climb(low_for, starts_by):
+    """A foot put on one of the lowest footholds (inside the floor's band, which allows for
+    perspective) for a moment at 5 s, the hip two torso lengths above where it stood: the climb
+    goes on from 3 s (seen on a copy of the fixed clip filmed following the climber, where the floor
+    was only in view at the start: the climb read as starting at 5.6 s for 1.4). Standing there for
+    longer is being back on the floor: the climb starts again after it."""
+    t = np.arange(0, 16, 0.125)
+    y = np.piecewise(t, [t < 3, (t >= 3) & (t < 11), (t >= 11) & (t < 12), t >= 12],
+                     [800, lambda s: 800 - 40 * (s - 3), 480, lambda s: 480 + 300 * (s - 12)])
+    track = _track_from_hip(t, np.column_stack([np.full(len(t), 380.0), np.minimum(y, 800)]))
+    low = (t >= 5.0) & (t < 5.0 + low_for)
+    track.lm[low, P.L_ANKLE, 1] = 880  # 0.1 torso lengths above the floor (890)
+    a, b, how = M.compute(track).window
+    assert how == "feet off the floor" and 10.5 <= b <= 13.0
+    assert a <= starts_by and (a >= 5.0 if low_for > M.BACK_ON_FLOOR_S else a >= 2.5)
+
+
 def _rotate(track: M.Track, k: int) -> M.Track:
     """The same climb filmed with the phone turned k quarter turns (image y no longer points down)."""
     lm = track.lm.copy()

@@ -114,6 +114,11 @@ DROP_S = 0.5
 #: (soft mats, perspective). A climb is at least MIN_CLIMB_S off the floor.
 FLOOR_MIN_S = 1.0
 FLOOR_BAND = 0.4
+#: Back on the floor between two stretches off it, on the way to the top, is on it at least this
+#: long: a climber stepping down stands a moment before starting again; a foot in the band for less
+#: is on one of the lowest footholds (a few inches off the mat, within the band's allowance for
+#: perspective). After the top, any return to the floor ends the climb.
+BACK_ON_FLOOR_S = 0.5
 EDGE_SHARE = 0.15
 MIN_CLIMB_S = 1.0
 #: "Down" from the body is certain when the torso lies within UPRIGHT_DEG of it in UPRIGHT_SHARE of frames.
@@ -518,6 +523,12 @@ def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[fl
     # only seeing them back on the floor does
     for s0, e0 in runs(~track.found):
         if s0 > 0 and e0 < len(off) and off[s0 - 1] and off[e0]:
+            off[s0:e0] = True
+    height = np.where(track.found, -(track.hip() @ down), -np.inf)
+    top = float(t[int(np.nanargmax(height))]) if np.isfinite(height).any() else -np.inf
+    for s0, e0 in runs(~off):  # nor does a foot low for a moment on the way up (see BACK_ON_FLOOR_S)
+        if s0 > 0 and e0 < len(off) and off[s0 - 1] and off[e0] and t[e0 - 1] < top and \
+                t[e0 - 1] - t[s0] + _dt(t) < BACK_ON_FLOOR_S - 1e-6:
             off[s0:e0] = True
     best: tuple[int, int] | None = None
     for s0, e0 in runs(off):  # the longest stretch off the floor is the climb
