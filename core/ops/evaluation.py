@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,7 @@ VARIANTS: dict[str, str] = {
 }
 #: Harder copies, a second and slower set outside CI (``--probes``): what a stranger's phone does
 #: beyond the copies above. Most still fail somewhere; they are where to look next.
-PROBES: dict[str, str | dict[str, str]] = {
+PROBES: dict[str, str | Mapping[str, str]] = {
     "rot180": "hflip,vflip",  # the phone upside down
     "cw": "transpose=1",  # turned the other way: "up" is frame-right
     "fast15": "setpts=PTS/1.5",  # a climber 1.5 and 2 times as fast (see STRETCH)
@@ -128,7 +128,7 @@ LATER: dict[str, float] = {"wait8": 8.0}
 ENCODE: dict[str, list[str]] = {"messenger": ["-c:v", "libx264", "-crf", "36"], "lowq": ["-c:v", "libx264", "-crf", "40"]}
 
 
-def make_variants(labels: Path, videos: Path, out: Path, made: dict[str, str | dict[str, str]] | None = None) -> Path:
+def make_variants(labels: Path, videos: Path, out: Path, made: Mapping[str, str | Mapping[str, str]] | None = None) -> Path:
     """Write every VARIANTS copy (or every ``made`` one) of every labelled clip to ``out`` with a
     labels file for them (the originals' labels); returns that labels file. A copy given as
     {clip: filter} is made of those clips only."""
