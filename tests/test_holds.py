@@ -176,3 +176,9 @@ def test_the_route_chart_rings_each_hold_used_and_names_it_on_its_contacts():
     assert any(h.startswith("hold 1: first at 0.0 s, left hand") for h in hover)
     assert any("right foot" in h and h.endswith("hold 2") for h in hover)
     assert any("left foot" in h and "hold" not in h for h in hover)  # a smear names no hold
+    # a camera following the climber up: the top hold, taken late, lies above the first frame's wall
+    # and is drawn in view (it was cut off the chart)
+    rec["route_analysis"]["ideal_route"].append({"time": 0.9, "x": 0.5, "y": -0.3, "hold_type": "hand",
+                                                 "limb": "right_hand", "duration_s": 2.0, "order": 4, "hold": None})
+    lo, hi = sorted(route_figure(rec, None).layout.yaxis.range)
+    assert lo < -0.3 * 480 < hi and lo < 0.8 * 480 < hi

@@ -59,8 +59,11 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
                     duration=secs(c["duration_s"]))
                     + (" · " + _("hold {number}").format(number=c["hold"]) if c.get("hold") else "") for c in cs],
                 hoverinfo="text"))
-    xs = [0.0, float(w)] + [p["x"] * w for p in path]
-    ys = [0.0, float(h)] + [p["y"] * h for p in path]
+    # everything drawn is in view: with a camera that moved (a phone following the climber up), the
+    # holds taken late lie beyond the wall frame of the first moments (the top hold above it)
+    marks = ra.get("ideal_route", [])
+    xs = [0.0, float(w)] + [p["x"] * w for p in path] + [c["x"] * w for c in marks]
+    ys = [0.0, float(h)] + [p["y"] * h for p in path] + [c["y"] * h for c in marks]
     if wall_jpeg:
         fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
                                   xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, sizing="stretch",
