@@ -182,3 +182,35 @@ def test_the_route_chart_rings_each_hold_used_and_names_it_on_its_contacts():
                                                  "limb": "right_hand", "duration_s": 2.0, "order": 4, "hold": None})
     lo, hi = sorted(route_figure(rec, None).layout.yaxis.range)
     assert lo < -0.3 * 480 < hi and lo < 0.8 * 480 < hi
+    # ... and the wall plate that camera gave covers the wall above the first frame's view too
+    rec["route_analysis"]["wall_frame"] = {"box": [0.0, -0.5, 1.0, 1.0]}
+    fig = route_figure(rec, cv2.imencode(".jpg", np.zeros((360, 320, 3), np.uint8))[1].tobytes())
+    (image,) = fig.layout.images
+    assert (image.x, image.y, image.sizex, image.sizey) == (0.0, -240.0, 640.0, 720.0)
+    assert min(fig.layout.yaxis.range) <= -240.0
+
+
+def test_a_camera_following_the_climber_up_gives_the_whole_wall_it_showed():
+    """A phone tilting up with the climber: its first frame shows the lower half of a wall twice
+    its height, its last the upper half. The plate covers both (in first-frame coordinates, the
+    upper half above its top), so the holds of the route's top are found where they are; a phone
+    swaying by a few pixels keeps the first frame's view (no black border of new wall)."""
+    tall = np.vstack([wall(1), wall(0)])  # the same holds in each half
+    n = 24
+    frames = []
+    for i in range(n):
+        top = int(round(HT * (1 - i / (n - 1))))  # the wall row at the frame's top: 480 -> 0
+        frames.append((tall[top:top + HT].copy(), np.float64([[1, 0, 0], [0, 1, top - HT]]), []))
+    box = H.extent([m for _, m, _ in frames], W, HT)
+    assert box == pytest.approx((0.0, -HT, W, HT), abs=1.0)
+    pl = H.plate(frames, W, HT, box)
+    assert pl.box == pytest.approx(box, abs=2.0) and pl.seen_share > 0.97
+    found = H.detect(pl, TORSO)
+    upper = [hd for hd in found if hd.centre[1] < 0]
+    lower = [hd for hd in found if hd.centre[1] >= 0]
+    shifted = [H.Hold((b[0], b[1] + HT, b[2], b[3] + HT), hd.colour) for hd in upper for b in [hd.box]]
+    assert matched(shifted)[0] >= len(HOLDS) - 1 and matched(lower)[0] >= len(HOLDS) - 1
+    # the first frame's view only: the upper half's holds are not there
+    assert all(hd.centre[1] >= 0 for hd in H.detect(H.plate(frames, W, HT), TORSO))
+    sway = [np.float64([[1, 0, 3.0 * np.sin(i)], [0, 1, 4.0 * np.cos(i)]]) for i in range(n)]
+    assert H.extent(sway, W, HT) == (0.0, 0.0, float(W), float(HT))

@@ -32,6 +32,13 @@ from core.analysis import pose as P
 #: over the clip (a median of 40 samples per pixel; more adds time, not wall).
 PLATE_SIDE = 480
 PLATE_FRAMES = 40
+#: The plate covers what the frames showed, at most this many frames wide and high (a camera that
+#: panned further: the middle of it).
+WALL_REACH = 2.0
+#: ... when it reaches beyond the first frame's view by more than this share of the frame.
+WALL_MORE = 0.1
+#: ... built at no more than this many times PLATE_SIDE on its long side.
+WIDER_PLATE = 1.5
 #: Each person's box is grown by this share of its longest side before masking (loose clothing,
 #: chalk bags, the model's box hugging the joints, not the outline).
 BOX_PAD = 0.2
@@ -66,6 +73,13 @@ class Plate:
     image: np.ndarray  # (h, w, 3) BGR, wall coordinates at ``scale`` plate pixels per frame pixel
     seen: np.ndarray  # (h, w) bool: the wall was uncovered there in at least one frame
     scale: float
+    origin: tuple[float, float] = (0.0, 0.0)  # the wall coordinates (frame pixels) of its top-left corner
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """The part of the wall it shows, in wall coordinates (frame pixels): x0, y0, x1, y1."""
+        h, w = self.seen.shape
+        return (self.origin[0], self.origin[1], self.origin[0] + w / self.scale, self.origin[1] + h / self.scale)
 
     @property
     def seen_share(self) -> float:
@@ -92,30 +106,58 @@ def _size(frame_w: int, frame_h: int) -> tuple[float, int, int]:
     return s, max(1, round(frame_w * s)), max(1, round(frame_h * s))
 
 
+def extent(transforms: Sequence[np.ndarray], frame_w: int, frame_h: int) -> tuple[float, float, float, float]:
+    """The part of the wall the frames show (wall coordinates, frame pixels: x0, y0, x1, y1): all of
+    it, for a camera that moved (a phone following the climber up shows the top of the route only
+    in its last frames), at most WALL_REACH frames wide and high around its middle."""
+    corners = np.array([[0, 0], [frame_w, 0], [0, frame_h], [frame_w, frame_h]], np.float64)
+    pts = np.concatenate([corners @ np.asarray(m, np.float64)[:, :2].T + np.asarray(m, np.float64)[:, 2]
+                          for m in transforms]) if len(transforms) else corners
+    pts = pts[np.isfinite(pts).all(axis=1)] if np.isfinite(pts).any() else corners
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    out = []
+    for lo, hi, side in ((x0, x1, frame_w), (y0, y1, frame_h)):
+        # a hand-held phone's sway is no new wall: the first frame's view unless well beyond it
+        lo = min(float(lo), 0.0) if lo < -WALL_MORE * side else 0.0
+        hi = max(float(hi), float(side)) if hi > (1 + WALL_MORE) * side else float(side)
+        half = min(hi - lo, WALL_REACH * side) / 2
+        mid = (lo + hi) / 2
+        out.append((float(mid - half), float(mid + half)))
+    return out[0][0], out[1][0], out[0][1], out[1][1]
+
+
 def plate(frames: Iterable[tuple[np.ndarray, np.ndarray, Sequence[Sequence[float]]]], frame_w: int,
-          frame_h: int) -> Plate:
-    """The wall plate from (BGR frame, 2x3 frame->wall transform, everyone's boxes in frame pixels).
+          frame_h: int, box: tuple[float, float, float, float] | None = None) -> Plate:
+    """The wall plate from (BGR frame, 2x3 frame->wall transform, everyone's boxes in frame pixels),
+    over ``box`` of the wall (wall coordinates, frame pixels; the first frame's view when None).
     Where no frame uncovered the wall (someone stood there in every frame used), the median of the
-    frames as they are paints it: whoever is there only part of the time fades out of it."""
-    s, w, h = _size(frame_w, frame_h)
-    layers, plain = [], []
+    frames as they are paints it: whoever is there only part of the time fades out of it; where no
+    frame reached (the corners of a moving camera's view) it is black, and not seen."""
+    bx0, by0, bx1, by1 = box if box is not None else (0.0, 0.0, float(frame_w), float(frame_h))
+    # (a plate over more wall than a frame is built coarser, to keep its memory bounded)
+    s = min(_size(frame_w, frame_h)[0], WIDER_PLATE * PLATE_SIDE / max(bx1 - bx0, by1 - by0, 1.0))
+    fw, fh = max(1, round(frame_w * s)), max(1, round(frame_h * s))
+    w, h = max(1, round((bx1 - bx0) * s)), max(1, round((by1 - by0) * s))
+    layers, plain, views = [], [], []
     for img, m, boxes in frames:
-        im = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
-        mask = np.ones((h, w), np.uint8)
+        im = cv2.resize(img, (fw, fh), interpolation=cv2.INTER_AREA)
+        mask = np.ones((fh, fw), np.uint8)
         for b in boxes:
             x0, y0, x1, y1 = (float(v) * s for v in b)
             pad = BOX_PAD * max(x1 - x0, y1 - y0)
             mask[max(0, int(y0 - pad)):max(0, int(y1 + pad + 1)), max(0, int(x0 - pad)):max(0, int(x1 + pad + 1))] = 0
         ms = np.asarray(m, np.float64).copy()
-        ms[:, 2] *= s  # the transform in plate pixels
+        ms[:, 2] = s * (ms[:, 2] - (bx0, by0))  # the transform in plate pixels
         warped = cv2.warpAffine(im, ms, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         keep = cv2.warpAffine(mask, ms, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         plain.append(warped)
+        views.append(cv2.warpAffine(np.ones((fh, fw), np.uint8), ms, (w, h), flags=cv2.INTER_NEAREST,
+                                    borderMode=cv2.BORDER_CONSTANT, borderValue=0))
         layer = warped.astype(np.uint16)
         layer[keep == 0] = COVERED
         layers.append(layer)
     if not layers:
-        return Plate(np.zeros((h, w, 3), np.uint8), np.zeros((h, w), bool), s)
+        return Plate(np.zeros((h, w, 3), np.uint8), np.zeros((h, w), bool), s, (bx0, by0))
     stack = np.stack(layers)
     del layers
     count = np.sum(stack[..., 0] != COVERED, axis=0)
@@ -127,8 +169,16 @@ def plate(frames: Iterable[tuple[np.ndarray, np.ndarray, Sequence[Sequence[float
     image = np.take_along_axis(stack, np.repeat(mid[None, :, :, None], 3, axis=3), axis=0)[0]
     image = np.where(seen[..., None], image, 0).astype(np.uint8)
     if not seen.all():
-        image[~seen] = np.median(np.stack(plain)[:, ~seen], axis=0).astype(np.uint8)
-    return Plate(image, seen, s)
+        # the frames as they are, each where it shows the wall (not where the camera never looked)
+        looked = np.stack(views)[:, ~seen] > 0
+        some = np.stack(plain)[:, ~seen].astype(np.float32)
+        some[~looked] = np.nan
+        fill = np.zeros(some.shape[1:], np.uint8)
+        any_view = looked.any(axis=0)
+        if any_view.any():
+            fill[any_view] = np.nanmedian(some[:, any_view], axis=0).astype(np.uint8)
+        image[~seen] = fill
+    return Plate(image, seen, s, (bx0, by0))
 
 
 def detect(pl: Plate, torso_px: float) -> list[Hold]:
@@ -166,7 +216,8 @@ def detect(pl: Plate, torso_px: float) -> list[Hold]:
             if min(w, h) < HOLD_THIN * torso or area < HOLD_FILL * w * h:
                 continue
             b, g, r = (int(v) for v in np.median(img[labels == i], axis=0))
-            holds.append(Hold((x / pl.scale, y / pl.scale, (x + w) / pl.scale, (y + h) / pl.scale),
+            ox, oy = pl.origin
+            holds.append(Hold((ox + x / pl.scale, oy + y / pl.scale, ox + (x + w) / pl.scale, oy + (y + h) / pl.scale),
                               f"#{r:02x}{g:02x}{b:02x}"))
     holds.sort(key=lambda hd: (hd.centre[1], hd.centre[0]))
     return holds

@@ -19,6 +19,20 @@ PATH = "#F2A541"
 LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), template="plotly_white", height=420)
 
 
+def _wall_box(ra: dict[str, Any], w: float, h: float) -> tuple[float, float, float, float]:
+    """Where the wall frame lies in the route's coordinates (frame pixels): the first frame's view,
+    or more of the wall where the camera moved on from it."""
+    bx = (ra.get("wall_frame") or {}).get("box") or [0.0, 0.0, 1.0, 1.0]
+    return bx[0] * w, bx[1] * h, bx[2] * w, bx[3] * h
+
+
+def _wall_image(fig: go.Figure, wall_jpeg: bytes, box: tuple[float, float, float, float]) -> None:
+    x0, y0, x1, y1 = box
+    fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
+                              xref="x", yref="y", x=x0, y=y0, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",
+                              layer="below", opacity=0.85))
+
+
 def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
     """The route as climbed over the wall frame: hip path and numbered hand/foot contacts."""
     ra = rec.get("route_analysis") or {}
@@ -62,12 +76,11 @@ def route_figure(rec: dict[str, Any], wall_jpeg: bytes | None) -> go.Figure:
     # everything drawn is in view: with a camera that moved (a phone following the climber up), the
     # holds taken late lie beyond the wall frame of the first moments (the top hold above it)
     marks = ra.get("ideal_route", [])
-    xs = [0.0, float(w)] + [p["x"] * w for p in path] + [c["x"] * w for c in marks]
-    ys = [0.0, float(h)] + [p["y"] * h for p in path] + [c["y"] * h for c in marks]
+    x0, y0, x1, y1 = _wall_box(ra, w, h)
+    xs = [x0, x1] + [p["x"] * w for p in path] + [c["x"] * w for c in marks]
+    ys = [y0, y1] + [p["y"] * h for p in path] + [c["y"] * h for c in marks]
     if wall_jpeg:
-        fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
-                                  xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, sizing="stretch",
-                                  layer="below", opacity=0.85))
+        _wall_image(fig, wall_jpeg, (x0, y0, x1, y1))
     # constrain the domain, not the range: with the range, plotly widens it for the first width it
     # draws at and keeps it when the chart is narrower (a phone), leaving the wall a third of the width
     fig.update_xaxes(range=[min(xs) - 10, max(xs) + 10], visible=False, constrain="domain")
@@ -207,12 +220,11 @@ def paths_on_wall_figure(a: dict[str, Any], b: dict[str, Any], wall_jpeg: bytes 
             fig.add_trace(go.Scatter(x=[p["x"] * w for p in path], y=[p["y"] * h for p in path], mode="lines",
                                      name=name, line=dict(color=color, width=4),
                                      hovertemplate="%{text}<extra></extra>", text=[secs(p["time"]) for p in path]))
+    x0, y0, x1, y1 = _wall_box(ra, w, h)
     if wall_jpeg:
-        fig.add_layout_image(dict(source="data:image/jpeg;base64," + base64.b64encode(wall_jpeg).decode(),
-                                  xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, sizing="stretch",
-                                  layer="below", opacity=0.85))
-    fig.update_xaxes(range=[0, w], visible=False, constrain="domain")
-    fig.update_yaxes(range=[h, 0], visible=False, scaleanchor="x", constrain="domain")
+        _wall_image(fig, wall_jpeg, (x0, y0, x1, y1))
+    fig.update_xaxes(range=[x0, x1], visible=False, constrain="domain")
+    fig.update_yaxes(range=[y1, y0], visible=False, scaleanchor="x", constrain="domain")
     fig.update_layout(**{**LAYOUT, "height": 520}, title=_("Both hip paths on the wall"),
                       legend=dict(orientation="h", y=-0.02))
     return fig

@@ -190,8 +190,10 @@ def wall_and_holds(analysis_id: str, sampled: Sampled, people: People, cam: came
     times = [f["t"] for f in sampled.frames]
     first = next((i for i, t in enumerate(times) if t >= m.window[0] - 1e-6), 0)
     boxes = people.boxes()
-    pl = holds.plate(((img, cam.transforms[i], boxes[i]) for i in holds.plate_frames(len(times))
-                      if (img := sampled.image(i)) is not None), sampled.width, sampled.height)
+    used_frames = holds.plate_frames(len(times))
+    box = holds.extent([cam.transforms[i] for i in used_frames], sampled.width, sampled.height)
+    pl = holds.plate(((img, cam.transforms[i], boxes[i]) for i in used_frames
+                      if (img := sampled.image(i)) is not None), sampled.width, sampled.height, box)
     found = holds.detect(pl, track.torso_px)
     on, order = holds.route(m.contacts, track.lm, track.t, found, track.torso_px)
     number = {h: k + 1 for k, h in enumerate(order)}
@@ -207,7 +209,10 @@ def wall_and_holds(analysis_id: str, sampled: Sampled, people: People, cam: came
     key = f"frames/{analysis_id}/wall.jpg"
     # stored at the plate's own size: the charts stretch it over the frame's coordinates
     ref = get_store(settings).put_bytes(encode_jpeg(pl.image), key, content_type="image/jpeg")
+    # the part of the wall it shows, in the frame's proportions (0-1; beyond them where the camera
+    # moved on from the first frame's view)
     wall = {"time": times[first] if times else 0.0, "ref": ref, "key": key, "plate": True,
+            "box": [round(pl.box[0] / w, 4), round(pl.box[1] / h, 4), round(pl.box[2] / w, 4), round(pl.box[3] / h, 4)],
             "uncovered": round(pl.seen_share, 3), "holds_found": len(found)}
     return wall, used, [number.get(o) if o is not None else None for o in on]
 
