@@ -214,3 +214,5 @@ def test_a_camera_following_the_climber_up_gives_the_whole_wall_it_showed():
     assert all(hd.centre[1] >= 0 for hd in H.detect(H.plate(frames, W, HT), TORSO))
     sway = [np.float64([[1, 0, 3.0 * np.sin(i)], [0, 1, 4.0 * np.cos(i)]]) for i in range(n)]
     assert H.extent(sway, W, HT) == (0.0, 0.0, float(W), float(HT))
+    # a transform with no usable part (a failed fit): the first frame's view, no error
+    assert H.extent([np.float64([[1, 0, np.nan], [0, 1, 0]])], W, HT) == (0.0, 0.0, float(W), float(HT))

@@ -113,7 +113,9 @@ def extent(transforms: Sequence[np.ndarray], frame_w: int, frame_h: int) -> tupl
     corners = np.array([[0, 0], [frame_w, 0], [0, frame_h], [frame_w, frame_h]], np.float64)
     pts = np.concatenate([corners @ np.asarray(m, np.float64)[:, :2].T + np.asarray(m, np.float64)[:, 2]
                           for m in transforms]) if len(transforms) else corners
-    pts = pts[np.isfinite(pts).all(axis=1)] if np.isfinite(pts).any() else corners
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not len(pts):  # no usable transform: the first frame's view
+        pts = corners
     (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
     out = []
     for lo, hi, side in ((x0, x1, frame_w), (y0, y1, frame_h)):
