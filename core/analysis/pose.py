@@ -355,20 +355,21 @@ class PeopleTracker:
         look again in a wider region, then in one standing upright, both around the same centre, then
         let the detector look closely around it. Only a body whose hips lie inside the predicted
         region counts (not a neighbour)."""
-        for again in (Roi(r.cx, r.cy, r.size * WIDER, r.angle), Roi(r.cx, r.cy, r.size * UPRIGHT_WIDER, 0.0)):
+        def regions() -> Iterator[Roi]:  # (lazily: the detector runs only if both wider regions fail)
+            yield Roi(r.cx, r.cy, r.size * WIDER, r.angle)
+            yield Roi(r.cx, r.cy, r.size * UPRIGHT_WIDER, 0.0)
+            # then the detector, looking closely at the region's surroundings (a small climber on a
+            # big picture is a few pixels to the detector when it sees the whole frame)
+            h, w = img.shape[:2]
+            half = r.size * CLOSER / 2
+            box = (int(max(0, r.cx - half)), int(max(0, r.cy - half)), int(min(w, r.cx + half)), int(min(h, r.cy + half)))
+            if box[2] - box[0] >= 32 and box[3] - box[1] >= 32:
+                yield from self._detect_in(img, box)
+
+        for again in regions():
             b = self._read(img, again)
             if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
                 return b
-        # then the detector, looking closely at the region's surroundings (a small climber on a big
-        # picture is a few pixels to the detector when it sees the whole frame)
-        h, w = img.shape[:2]
-        half = r.size * CLOSER / 2
-        box = (int(max(0, r.cx - half)), int(max(0, r.cy - half)), int(min(w, r.cx + half)), int(min(h, r.cy + half)))
-        if box[2] - box[0] >= 32 and box[3] - box[1] >= 32:
-            for found in self._detect_in(img, box):
-                b = self._read(img, found)
-                if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
-                    return b
         return None
 
 
