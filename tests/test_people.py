@@ -5,6 +5,7 @@ generated clip of two climbers on one wall (the shared clip beside its mirrored,
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,7 +17,7 @@ from core.analysis.people import People, climber, link, on_the_wall, smooth
 from core.config import Settings
 from core.ops.health import REFERENCE_PERSON
 from core.pipeline import analyze
-from tests.media import REAL_FIXED, REAL_HANDHELD, two_climbers
+from tests.media import REAL_FIXED, REAL_HANDHELD, ffmpeg, two_climbers
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +115,9 @@ def test_one_body_read_two_ways_is_one_person_and_two_climbers_side_by_side_are_
     b[[P.L_HIP, P.R_HIP], 1] += 100  # the hips read a torso lower, the box much the same
     b[[P.L_KNEE, P.R_KNEE, P.L_ANKLE, P.R_ANKLE], 1] = a[[P.L_KNEE, P.R_KNEE, P.L_ANKLE, P.R_ANKLE], 1] + 40
     assert np.linalg.norm(P.hip_centre(a) - P.hip_centre(b)) >= P.SAME_BODY_TORSOS * P.torso_length(a)
-    assert P._same_body(a, b)
-    assert not P._same_body(_body(300, 600), _body(420, 600))  # side by side, boxes apart
-    assert not P._same_body(_body(300, 600), _body(330, 500))  # one above, boxes overlapping a little
+    assert P.same_body(a, b)
+    assert not P.same_body(_body(300, 600), _body(420, 600))  # side by side, boxes apart
+    assert not P.same_body(_body(300, 600), _body(330, 500))  # one above, boxes overlapping a little
 
 
 def test_a_body_read_again_from_its_legs_is_the_same_body_someone_behind_it_is_not():
@@ -136,8 +137,8 @@ def test_a_body_read_again_from_its_legs_is_the_same_body_someone_behind_it_is_n
     for other in (legs, behind):  # neither the hips nor the boxes say it
         assert np.linalg.norm(P.hip_centre(a) - P.hip_centre(other)) >= P.SAME_BODY_TORSOS * P.torso_length(a)
         assert box_iou(np.array(P.bbox(a)), np.array(P.bbox(other))) < P.SAME_BODY_IOU
-    assert P._same_body(a, legs) and P._same_body(legs, a)
-    assert not P._same_body(a, behind) and not P._same_body(behind, a)
+    assert P.same_body(a, legs) and P.same_body(legs, a)
+    assert not P.same_body(a, behind) and not P.same_body(behind, a)
 
 
 class _Reader:
@@ -261,7 +262,7 @@ def test_of_two_readings_of_one_body_the_one_like_the_body_followed_read_in_its_
     img[:, :] = (40, 40, 200)  # the crowd behind: red
     climber = _body(320, 510, torso=60)
     across = _body(300, 520, torso=160)  # the chimera: around the climber, a torso far longer
-    assert P._same_body(climber, across)
+    assert P.same_body(climber, across)
     cv2.fillConvexPoly(img, np.round(climber[[P.L_SHOULDER, P.R_SHOULDER, P.R_HIP, P.L_HIP], :2]).astype(np.int32),
                        (200, 80, 20))  # the climber's blue shirt
     passer = np.zeros((60, 40, 3), np.uint8)
@@ -307,7 +308,7 @@ def test_a_reading_that_shrinks_the_body_followed_to_a_third_loses_to_one_that_k
     collapsed = climber.copy()
     collapsed[[P.L_HIP, P.R_HIP], 1] = 340 + 47  # the hips read just below the shoulders
     collapsed[[P.L_KNEE, P.R_KNEE, P.L_ANKLE, P.R_ANKLE], 1] = 340 + 80
-    assert P._same_body(climber, collapsed) and round(P.torso_length(collapsed)) == 47
+    assert P.same_body(climber, collapsed) and round(P.torso_length(collapsed)) == 47
     head = np.array([[310.0, 300.0], [310.0, 200.0], [0, 0], [0, 0]])  # the detector's region: head and arms
     followed = Roi(300.0, 490.0, 640.0, 0.0)
     models = _Regions({(300.0, 490.0): (climber, 0.99), (310.0, 300.0): (collapsed, 1.0)}, detects=[head])
@@ -364,6 +365,64 @@ def test_people_keep_one_identity_and_a_passer_by_is_someone_else():
     assert set(people.person[tracked & (np.abs(xs - 300) < 1)].tolist()) == {1}  # the climber, across the gap
     assert set(people.person[tracked & (np.abs(xs - 700) < 1)].tolist()) == {2}  # the one beside
     assert set(people.person[~tracked].tolist()) == {3}  # the passer-by
+
+
+def test_a_person_found_late_is_followed_back_and_the_misreading_there_is_no_longer_anyone():
+    """The climber (person 2) is seen from frame 6 on and again from frame 14 after a gap; before
+    frame 6 a body read across them and the crowd was followed as person 1. Followed back from
+    frames 6 and 14, the readings are theirs while they look like them (the follower reads frames
+    5..2 alike, then someone in other clothes at frame 1: it stops there); person 1's candidates
+    that are the same body in those frames are nobody's. Nothing after the last frame is followed."""
+    from core.analysis.people import fill_back
+
+    t = np.arange(0, 2.5, 0.125)  # 20 frames
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i in range(20):
+        if 6 <= i < 10 or i >= 14:
+            seen[i].append(P.Candidate(_body(300, 600 - 5 * i), np.zeros(4), 0.9, _look(2), "track"))
+        if i < 6:  # the misreading: hips half a torso off, the legs in the crowd (other colours)
+            seen[i].append(P.Candidate(_body(270, 610), np.zeros(4), 0.9, _look(9), "track"))
+    people = link(People.from_frames(seen), t)
+    assert people.count == 2 and set(people.person[people.frame < 6].tolist()) == {1}
+    asked = []
+
+    def follow(start, roi, frames):
+        asked.append((start, list(frames)))
+        for f in frames:
+            yield f, P.Candidate(_body(300, 600 - 5 * f), np.zeros(4), 0.8, _look(2 if f >= 2 else 10), "back")
+
+    assert fill_back(people, 2, follow) == 4 + 4  # frames 5..2 and 13..10
+    assert asked == [(6, [5, 4, 3, 2, 1, 0]), (14, [13, 12, 11, 10])]
+    theirs = sorted(people.frame[people.person == 2].tolist())
+    assert theirs == list(range(2, 20))
+    assert sorted(people.frame[people.person == 1].tolist()) == [0, 1]  # where the follower stopped
+    assert np.array(people.source)[people.person == 2].tolist().count("back") == 8
+    assert len(people.presence) == len(people.look) == len(people.roi) == len(people.landmarks) == len(people.frame)
+
+
+@pytest.fixture(scope="module")
+def roof_two_frames_later(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-held roof clip without its first two frames (re-encoded)."""
+    out = tmp_path_factory.mktemp("later") / "roof_two_frames_later.mp4"
+    ffmpeg("-i", str(REAL_HANDHELD), "-vf", "trim=start_frame=2,setpts=PTS-STARTPTS", "-an", "-c:v", "libx264",
+           "-crf", "16", str(out))
+    return out
+
+
+def test_a_climber_found_late_is_followed_back_to_the_clips_start(roof_two_frames_later: Path, tmp_path: Path):
+    """The roof clip two frames later: the detector's region in the first frame stands a body
+    across the hanging climber and the crowd behind (the hips on the climber, the legs on a
+    bystander's), which the tracker follows until 1.4 s, where it reads the climber. The climber
+    was found there, on the wall, and the climb was said to start at 1.4 s (label: 0.0), without
+    its first move and the lunge at 1.0 s. Followed back from there, the climber is read in every
+    frame from the first; the counts are the clip's own (2 moves, 1 dynamic)."""
+    rec = analyze({"analysis_id": "later", "video_ref": str(roof_two_frames_later)},
+                  Settings(data_dir=tmp_path, analyzer="offline"))
+    m = rec["metrics"]
+    assert m["pose_sources"].get("back", 0) >= 5
+    assert m["climb_start_s"] <= 1.0 and m["climb_end_s"] >= 6.2
+    assert m["pose_coverage"] >= 0.9
+    assert 2 <= m["moves"] <= 3 and m["dynos"] == 1
 
 
 def test_smoothing_removes_jitter_at_rest_and_follows_a_fast_move():

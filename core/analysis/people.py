@@ -15,6 +15,7 @@ People are numbered in the order they first appear (1, 2, ...), as the overview 
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,48 @@ def link(people: People, times: list[float] | np.ndarray) -> People:
             person[chains[cc]] = n
     people.person = person
     return people
+
+
+#: follows ``person`` from the first frame of a stretch back through the frames before it, which
+#: yields (frame, candidate) while it reads them (see pose.follow_back)
+Follow = Callable[[int, np.ndarray, range], Iterator[tuple[int, P.Candidate]]]
+
+
+def fill_back(people: People, person: int, follow: Follow) -> int:
+    """``person`` read in the frames they are not seen in before each stretch they are seen in (the
+    clip's first moments, a gap), followed back from its first frame. The tracker follows people
+    forward in time only: a climber the detector found a second into the clip, or whose region held
+    a body read across them and the crowd until a frame read them right, is missing before. A
+    reading is taken while it looks like the person (SAME_LOOK); another person's candidate that is
+    the same body in that frame (the misreading) is no longer theirs. Returns the frames added."""
+    mine = np.flatnonzero(people.person == person)
+    if not len(mine):
+        return 0
+    seen = np.zeros(people.n_frames, bool)
+    seen[people.frame[mine]] = True
+    at = {int(people.frame[k]): int(k) for k in mine}
+    wears = _mean_look(people, list(mine))
+    added: list[tuple[int, P.Candidate]] = []
+    for s0, e0 in M.runs(~seen):
+        if e0 >= people.n_frames:
+            continue  # nothing after the gap to follow back from
+        for f, c in follow(e0, people.roi[at[e0]], range(e0 - 1, s0 - 1, -1)):
+            if likeness(c.look, wears) < SAME_LOOK:
+                break
+            added.append((f, c))
+    for f, c in added:
+        for k in np.flatnonzero((people.frame == f) & (people.person > 0)):
+            if P.same_body(people.landmarks[k], c.landmarks):
+                people.person[k] = 0
+    if added:
+        people.frame = np.concatenate([people.frame, [f for f, _c in added]]).astype(int)
+        people.landmarks = np.concatenate([people.landmarks, [c.landmarks for _f, c in added]])
+        people.roi = np.concatenate([people.roi, [c.roi for _f, c in added]]).astype(np.float32)
+        people.presence = np.concatenate([people.presence, [c.presence for _f, c in added]]).astype(np.float32)
+        people.look = np.concatenate([people.look, [c.look for _f, c in added]]).astype(np.float32)
+        people.source = people.source + [c.source for _f, c in added]
+        people.person = np.concatenate([people.person, [person] * len(added)]).astype(int)
+    return len(added)
 
 
 def _nearest_end(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.ndarray,

@@ -17,7 +17,7 @@ import multiprocessing as mp
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import Connection, wait
@@ -121,7 +121,7 @@ class Candidate:
     roi: np.ndarray  # (4,) the region the landmark model looked at: cx, cy, side, angle
     presence: float
     look: np.ndarray  # (LOOK_SIZE,) what the person wears: colour histograms of torso and thighs
-    source: str  # "detect", "track", "motion" or "tile"
+    source: str  # "detect", "track", "motion", "tile" or "back" (followed back in time, see follow_back)
 
 
 #: Look for new people every this many frames (and in every frame where nobody is followed).
@@ -336,7 +336,7 @@ class PeopleTracker:
                 lost += 1
                 continue
             now = Reading(b, direct, was)
-            same = next((k for k, (o, _s) in enumerate(bodies) if _same_body(b.landmarks, o.landmarks)), None)
+            same = next((k for k, (o, _s) in enumerate(bodies) if same_body(b.landmarks, o.landmarks)), None)
             if same is None:
                 bodies.append((b, src))
                 how.append(now)
@@ -346,8 +346,7 @@ class PeopleTracker:
         return lost
 
     def _read(self, img: np.ndarray, r: Roi) -> Body | None:
-        b = self.models.landmarks(img, r)
-        return b if b is not None and torso_visibility(b.landmarks) >= MIN_TORSO_VISIBILITY else None
+        return read(self.models, img, r)
 
     def _read_wider(self, img: np.ndarray, r: Roi) -> Body | None:
         """A followed body the landmark model did not find where its last landmarks put it (a fast
@@ -371,6 +370,36 @@ class PeopleTracker:
             if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
                 return b
         return None
+
+
+def read(models: BlazePose, img: np.ndarray, r: Roi) -> Body | None:
+    """The body in region ``r``, or None when there is none or its torso is not seen."""
+    b = models.landmarks(img, r)
+    return b if b is not None and torso_visibility(b.landmarks) >= MIN_TORSO_VISIBILITY else None
+
+
+def follow_back(models: BlazePose, image: Callable[[int], np.ndarray], start: int, roi: Roi,
+                frames: Iterable[int]) -> Iterator[tuple[int, Candidate]]:
+    """The body read in frame ``start`` (in ``roi``), followed through ``frames`` (consecutive,
+    going back in time) as the tracker follows bodies forward: each frame read in the region its
+    reading in the frame after puts it. Stops at the first frame where nobody is read there, where
+    the hips read lie outside that region (a neighbour), or where the body read does not keep the
+    size of the one followed (see KEEPS_SIZE)."""
+    b = read(models, image(start), roi)
+    for f in frames:
+        if b is None:
+            return
+        r = b.next_roi
+        img = image(f)
+        nb = read(models, img, r)
+        if nb is None or not bool(r.contains(hip_centre(nb.landmarks)[None])[0]):
+            return
+        ratio = torso_length(nb.landmarks) / max(torso_length(b.landmarks), 1e-6)
+        if not 1 / KEEPS_SIZE <= ratio <= KEEPS_SIZE:
+            return
+        hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
+        yield f, Candidate(nb.landmarks, nb.roi.as_array(), nb.presence, look(hsv, nb.landmarks), "back")
+        b = nb
 
 
 @dataclass(frozen=True)
@@ -441,7 +470,8 @@ def _same_region(a: Roi, b: Roi) -> bool:
     return float(np.hypot(a.cx - b.cx, a.cy - b.cy)) < 0.25 * max(a.size, b.size)
 
 
-def _same_body(a: np.ndarray, b: np.ndarray) -> bool:
+def same_body(a: np.ndarray, b: np.ndarray) -> bool:
+    """Are ``a`` and ``b`` (landmarks) two readings of one body?"""
     scale = max(torso_length(a), torso_length(b), 1.0)
     if float(np.linalg.norm(hip_centre(a) - hip_centre(b))) < SAME_BODY_TORSOS * scale:
         return True

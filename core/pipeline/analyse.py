@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,22 @@ from core.analysis import camera, holds
 from core.analysis import metrics as M
 from core.analysis import pose as P
 from core.analysis.base import Measured, choose
+from core.analysis.blazepose import BlazePose, Roi
 from core.analysis.drawing import draw_people, draw_pose, encode_jpeg
 from core.analysis.identity import follow_one_body
 from core.analysis.offline import OfflineAnalyzer, build_record
-from core.analysis.people import MIN_FRAMES, UNSURE_FACTOR, People, Person, choice_is_clear, climber, link, on_the_wall
+from core.analysis.people import (
+    MIN_FRAMES,
+    UNSURE_FACTOR,
+    Follow,
+    People,
+    Person,
+    choice_is_clear,
+    climber,
+    fill_back,
+    link,
+    on_the_wall,
+)
 from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
 from core.errors import PipelineError
@@ -100,6 +113,18 @@ def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, 
     return sampled, people
 
 
+def _follower(sampled: Sampled) -> Follow:
+    """Follows a body back through ``sampled``'s frames (see pose.follow_back), with the pose models
+    loaded in this process when first needed (run it inside ``P.quiet_stderr``)."""
+    models: list[BlazePose] = []
+
+    def follow(start: int, roi: np.ndarray, frames: range) -> Iterator[tuple[int, P.Candidate]]:
+        if not models:
+            models.append(BlazePose())
+        return P.follow_back(models[0], sampled.image, start, Roi(*(float(v) for v in roi)), frames)
+    return follow
+
+
 def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: camera.CameraMotion,
                 wd: Path) -> tuple[P.PoseResult, list[Person], int, str]:
     """The climber's landmarks (one body: leaps to someone else and joints out of reach dropped),
@@ -111,6 +136,12 @@ def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: came
         chosen, how = asked, "picked"
     else:
         chosen, how = climber(persons), "longest on the wall"
+    # the tracker followed everyone forward: the climber is also followed back from where they were
+    # found (late, or again after a gap), and everyone's time on the wall is measured again
+    with P.quiet_stderr():  # LiteRT's messages (see quiet_stderr)
+        added = fill_back(people, chosen, _follower(sampled)) if chosen else 0
+    if added:
+        persons = on_the_wall(people, times, cam.transforms, sampled.width, sampled.height)
     pose = people.of(chosen, times)
     # one body: frames that leap to someone else and joints out of a limb's reach are dropped here,
     # so nothing downstream (metrics, key frames, replay) measures or draws them
