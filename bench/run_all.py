@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-MODULES = ["bench.extract", "bench.analyze", "bench.queue", "bench.vision"]
+MODULES = ["bench.extract", "bench.analyze", "bench.repeatability", "bench.queue", "bench.vision"]
 
 if __name__ == "__main__":
     summary: list[str] = []

@@ -47,7 +47,11 @@ if rec["status"] != "completed":
 
 m = rec.get("metrics") or {}
 c = st.columns(4)
-c[0].metric(_("Performance score"), score_text(rec.get("performance_score")))
+perf_spread = (m.get("score_spread") or {}).get("performance")
+c[0].metric(_("Performance score"), score_text(rec.get("performance_score")),
+            help=None if perf_spread is None else _(
+                "Read again from the same video, the score would move by about {sd} points either way.").format(
+                sd=api.num(perf_spread, 0)))
 c[1].metric(_("Confidence"), api.pct(rec.get("confidence") or 0))
 c[2].metric(_("Hand moves"), (rec.get("route_analysis") or {}).get("total_moves", "-"))
 c[3].metric(_("Climb time"), api.secs(m.get("duration_s", 0)))
@@ -159,6 +163,8 @@ with tab_tech:
                 if p["assessed"]:
                     score.metric(_("score"), score_text(p["score"]), label_visibility="collapsed")
                     st.progress(p["score"] / 100)
+                    if p.get("spread") is not None:
+                        st.caption(_("± {sd} points when the pose is read again").format(sd=api.num(p["spread"], 0)))
                 else:
                     score.caption(_("not assessed"))
                 st.markdown(md(p["feedback"]))

@@ -123,6 +123,7 @@ def test_results_page_in_german_has_no_english_label_left(seeded_completed):
     assert not at.exception, [e.value for e in at.exception]
     texts = _texts(at)
     assert any("Leistungswert" in t for t in texts) and any("Du bist" in t for t in texts)
+    assert any("Punkte, wenn die Pose erneut gelesen wird" in t for t in texts)  # each score's spread
     english = {m.id for m in catalog_tool.load() if isinstance(m.id, str) and m.id and m.string and m.string != m.id}
     left = [t for t in texts if t.strip("*#> ").replace("\\", "") in english]
     assert not left, left

@@ -430,9 +430,10 @@ def _minjerk(tau: np.ndarray) -> np.ndarray:
     return 10 * tau**3 - 15 * tau**4 + 6 * tau**5
 
 
-def _reaching_climb(fps: float, moves: int, idle_tail_s: float = 0.0, seed: int = 7, halting: int = 1) -> M.Track:
+def _reaching_climb(fps: float, moves: int, idle_tail_s: float = 0.0, seed: int = 7, halting: int = 1,
+                    jitter: float = 2.0) -> M.Track:
     """A climber making ``moves`` minimum-jerk reaches (0.6-0.9 torso lengths up, some sideways,
-    0.8-1.2 s each) with 0.5-1.5 s pauses between, filmed at ``fps`` with 2 px of pose jitter. With
+    0.8-1.2 s each) with 0.5-1.5 s pauses between, filmed at ``fps`` with ``jitter`` px of pose jitter. With
     ``halting`` > 1 each reach is that many overlapping sub-movements (a hesitant reach: the speed
     rises and falls several times on the way)."""
     rng = np.random.default_rng(seed)
@@ -458,13 +459,49 @@ def _reaching_climb(fps: float, moves: int, idle_tail_s: float = 0.0, seed: int 
         gap = (1 - sub) / max(1, halting - 1)
         s = float(np.mean([_minjerk((tau - j * gap) / sub) for j in range(halting)]))
         hip[i] = knots_xy[k] + (knots_xy[k + 1] - knots_xy[k]) * s
-    hip += rng.normal(0, 2.0, hip.shape)
+    hip += rng.normal(0, jitter, hip.shape)
     return _track_from_hip(t, hip, torso)
 
 
 def _fluency(track: M.Track) -> float:
     m = M.compute(track, trim=(0.0, float(track.t[-1])))
     return next(p.score for p in technique.assess(m) if p.area == "fluency")
+
+
+@pytest.mark.parametrize("noise", [1.0, 2.0, 4.0, 8.0])
+def test_jitter_is_each_landmarks_reading_noise_while_the_body_moves(noise):
+    """A climber reaching up (minimum-jerk reaches, about 1 s each, pauses between) read with
+    ``noise`` px of jitter: that much is found, within 10% and the 0.3 px the reaches' own
+    acceleration adds (their second difference at 8 fps is up to 8 px, but only while reaching);
+    read without jitter, only that."""
+    assert abs(float(np.nanmedian(M.jitter(_reaching_climb(8, 12, jitter=noise)))) - noise) <= 0.1 * noise + 0.35
+    assert float(np.nanmax(M.jitter(_reaching_climb(8, 12, jitter=0.0)))) < 0.6
+
+
+def test_a_score_read_again_moves_with_the_jitter_and_one_moving_too_much_is_not_assessed():
+    """Read again (other sampling moments, noise as large as the jitter), the same climb's fluency
+    moves more where the pose jitters more, and always the same way for one analysis. An area
+    whose score moves more than UNREPEATABLE is not assessed, and says why; the others carry
+    their spread."""
+    def spread_of(noise: float) -> tuple[float, technique.Rereadings]:
+        tr = _reaching_climb(8, 12, halting=2, jitter=noise)
+        m = M.compute(tr, trim=(0.0, float(tr.t[-1])))
+        again = technique.reread(tr, m)
+        assert again == technique.reread(tr, m)  # seeded: one analysis always says the same
+        return next(p for p in technique.assess(m, "en", again) if p.area == "fluency").basis["spread"], again
+
+    steady, _ = spread_of(1.0)
+    shaky, again = spread_of(8.0)
+    assert len(again["fluency"]) == technique.REREADS
+    assert steady < 2 < 3 < shaky
+    m = M.compute(_reaching_climb(8, 12, halting=2), trim=(0.0, 20.0))
+    again = {a: [50, 52] * 5 for a in technique.AREAS}
+    again["fluency"] = [20, 80] * 5  # +-30 points
+    points = {p.area: p for p in technique.assess(m, "en", again)}
+    assert not points["fluency"].assessed and points["fluency"].score is None
+    assert "moves by about 30 points" in points["fluency"].feedback("en")
+    assert points["pacing"].assessed and points["pacing"].basis["spread"] == 1.0
+    assert points["pacing"].to_dict("en")["spread"] == 1.0
 
 
 def test_fluency_means_the_same_at_any_frame_rate_length_and_with_an_idle_tail():

@@ -230,6 +230,31 @@ def test_compare_side_by_side_with_two_completed(seeded):
     assert on_wall and len(on_wall[0]["data"]) == 2 and on_wall[0]["layout"]["images"]
 
 
+def test_two_attempts_apart_by_no_more_than_a_second_reading_could_be_are_close():
+    """Performance 70 and 78, fluency 60 and 75: with each score moving by 4 (performance) and 6
+    (fluency) points when read again (the roof clip's order), the same climb read twice could differ
+    as much, so the verdict says they are close and names no fluency difference; read steadily
+    (1 point), B was better, mostly more fluent."""
+    from core.api import coach
+
+    def rec(perf: int, fluency: int, spread: float) -> dict:
+        return {"performance_score": perf, "metrics": {"score_spread": {"performance": spread}},
+                "technique_points": [{"area": "fluency", "score": fluency, "assessed": True, "spread": 1.5 * spread},
+                                     {"area": "arms", "score": 50, "assessed": True, "spread": spread}]}
+
+    unsure = coach.verdict(rec(70, 60, 4.0), rec(78, 75, 4.0))
+    assert unsure["better"] is None and "differ by no more than the same climb read again" in unsure["text"]
+    assert not unsure["differences"]
+    sure = coach.verdict(rec(70, 60, 1.0), rec(78, 75, 1.0))
+    assert sure["better"] == "B" and "more fluent movement (+15 points)" in sure["text"]
+    # records from before the spread was measured: the fixed thresholds, as before
+    old = [{k: v for k, v in rec(p, f, 0).items() if k != "metrics"} for p, f in ((70, 60), (78, 75))]
+    for r in old:
+        for pt in r["technique_points"]:
+            del pt["spread"]
+    assert coach.verdict(*old)["better"] == "B"
+
+
 def test_coach_invites_on_the_account_page_and_the_climber_accepts_there():
     coach = app("cora@test.example", "coach")
     coach.switch_page("pages/account.py")

@@ -51,6 +51,7 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "unreliable": N_("Not assessed: {what} could not be seen reliably in this clip ({pct}% of the climb)."),
     "unreliable.feet": N_("your feet"),
     "unreliable.body": N_("your body"),
+    "unrepeatable": N_("Not assessed: on this clip the score moves by about {sd} points when the pose is read again, too much to tell."),
     "fluency.good": N_("Fluent movement: a direct hip path and smooth reaches (smoothness {smooth}/100, measured on {moves} movements)."),
     "fluency.work": N_("Your movement is halting: the hip path winds and you speed up and slow down within a reach (smoothness {smooth}/100, measured on {moves} movements). Link each reach in one motion."),
     "fluency.drill": N_("Flow laps: climb an easy route 3 times in a row, each time a little faster, without stopping between reaches."),

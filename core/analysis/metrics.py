@@ -7,6 +7,7 @@ not depend on resolution or distance to the wall; time in seconds. Image y grows
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -827,6 +828,22 @@ def _held(track: Track, cs: list[Contact], limbs: Sequence[str] = ("left_foot", 
                     break  # seen elsewhere, and not back the frame after: it left
             out[id(c)] = np.array(held, int)
     return out
+
+
+def jitter(track: Track) -> np.ndarray:
+    """How much each landmark's reading jitters from frame to frame, (33, 2) pixels: the robust
+    spread (median absolute deviation) of its second difference over three consecutive frames
+    seen, which for a joint moving steadily is its reading noise times sqrt(1.5); a real
+    acceleration now and then is an outlier the median looks past. NaN where never seen so."""
+    xy = track.lm[:, :, :2]
+    both = track.found[1:-1] & track.found[:-2] & track.found[2:]
+    d2 = (xy[1:-1] - (xy[:-2] + xy[2:]) / 2)[both]
+    if len(d2) < 4:
+        return np.full((xy.shape[1], 2), np.nan)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a joint never seen in three frames running
+        mad = np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=0)), axis=0)
+    return np.asarray(mad * 1.4826 / math.sqrt(1.5))
 
 
 def tracking_continuity(track: Track, inside: np.ndarray) -> float:

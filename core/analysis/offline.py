@@ -48,7 +48,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     seen_badly = m.coverage < M.QUALITY_GATE_LOW or (cam.moving and not cam.reliable) or m.continuity < CONTINUITY_LOW
     low_conf = seen_badly or not m.window_certain
 
-    points = technique.assess(m, lang)
+    again = technique.reread(track, m)  # how far each score moves when the pose is read again
+    points = technique.assess(m, lang, again)
     score = technique.performance_score(points)
     segs = technique.segments(m, lang)
     v = m.values
@@ -103,6 +104,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     metrics["pose_sources"] = {s: pose.source.count(s) for s in set(pose.source) if s}
     metrics["landmark_visibility"] = round(vis, 3)
     metrics["confidence_by_area"] = technique.reliability(m)
+    metrics["score_spread"] = {**{p.area: p.basis.get("spread") for p in points},
+                               "performance": technique.performance_spread(points, again)}
     # why the analysis is flagged, for the page's warning: the climber hard to see, or only the window unsure
     metrics["low_confidence_why"] = ("hard_to_see" if seen_badly else "window") if low_conf else None
     return {

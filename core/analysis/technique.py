@@ -6,7 +6,7 @@ score is monotonic in its metric. Anchors are named below with their source.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -72,6 +72,7 @@ class Point:
             "assessed": self.assessed, "feedback": self.feedback(lang), "drill": self.drill(lang),
             "phrases": {"feedback": self.said, "drill": self.drill_said},
             "evidence": self.evidence, "basis": self.basis, "confidence": self.basis.get("reliability"),
+            "spread": self.basis.get("spread"),
         }
 
 
@@ -121,19 +122,79 @@ def reliability(m: M.Metrics) -> dict[str, float]:
     return {area: round(body * (m.feet_known if need == "feet" else 1.0), 3) for area, need in NEEDS.items()}
 
 
-def assess(m: M.Metrics, lang: str = "en") -> list[Point]:
+def assess(m: M.Metrics, lang: str = "en", again: Rereadings | None = None) -> list[Point]:
+    """The six areas; with ``again`` (see ``reread``), each assessed score carries its spread, and an
+    area whose score moves more than UNREPEATABLE is not assessed."""
     points = _assess(m, lang)
     rel = reliability(m)
     out = []
     for p in points:
         r = rel[p.area]
+        sd = spread(again[p.area]) if again is not None else None
         if p.assessed and r < MIN_RELIABILITY:
             what = catalog.say(f"unreliable.{NEEDS[p.area]}")
             p = Point(p.area, None, False, catalog.say("unreliable", what=what, pct=round(100 * r)), p.drill_said, [],
                       {"reason": f"{NEEDS[p.area]} seen reliably in {r:.0%} of the climb (needs {MIN_RELIABILITY:.0%})"})
+        elif p.assessed and sd is not None and sd > UNREPEATABLE:
+            p = Point(p.area, None, False, catalog.say("unrepeatable", sd=round(sd)), p.drill_said, [],
+                      {"reason": f"the score moves by +-{sd:.0f} points when the pose is read again "
+                                 f"(more than {UNREPEATABLE:.0f})"})
+        if p.assessed and sd is not None:
+            p.basis["spread"] = sd
         p.basis["reliability"] = r
         out.append(p)
     return out
+
+
+#: Each area's scores when the climb is read again (see ``reread``): one per reading, None where the
+#: area was not assessed in it.
+Rereadings = dict[str, list[int | None]]
+#: How often the climb is read again, and the seed of the noise, so an analysis always says the same.
+REREADS = 10
+REREAD_SEED = 7
+#: An area whose score moves more than this (points, standard deviation over the readings) is not
+#: assessed: the number would say more about the reading than about the climb.
+UNREPEATABLE = 15.0
+
+
+def reread(track: M.Track, m: M.Metrics) -> Rereadings:
+    """The climb measured again as another reading of the same video could give it, REREADS times:
+    sampled at other moments (every landmark taken up to half a frame interval earlier or later,
+    between its readings in the frames either side) and every landmark moved by noise as large as
+    its own jitter on this clip (``M.jitter``); the same window rules (or the same manual trim). How
+    far a score moves over these is about how far the same climb, sampled at other moments or rates
+    and read again, moves it (bench/repeatability.py compares the two on the shared clips)."""
+    sig = np.nan_to_num(M.jitter(track))
+    trim = (m.window[0], m.window[1]) if m.window[2] == "manual trim" else None
+    rng = np.random.default_rng(REREAD_SEED)
+    out: Rereadings = {a: [] for a in AREAS}
+    n = len(track.t)
+    for _ in range(REREADS):
+        shift = float(rng.uniform(-0.5, 0.5))  # of a frame interval
+        other = np.clip(np.arange(n) + (1 if shift > 0 else -1), 0, n - 1)
+        both = track.found & track.found[other]
+        lm = track.lm.copy()
+        lm[both, :, :2] = (1 - abs(shift)) * track.lm[both, :, :2] + abs(shift) * track.lm[other[both], :, :2]
+        lm[:, :, :2] += rng.standard_normal(lm[:, :, :2].shape) * sig
+        scores = {p.area: p.score if p.assessed else None for p in _assess(M.compute(replace(track, lm=lm), trim))}
+        for a in AREAS:
+            out[a].append(scores.get(a))
+    return out
+
+
+def spread(scores: list[int | None]) -> float | None:
+    """The standard deviation of an area's scores over the readings (None if it was scored in
+    fewer than half of them)."""
+    got = [s for s in scores if s is not None]
+    return round(float(np.std(got)), 1) if got and len(got) >= len(scores) / 2 else None
+
+
+def performance_spread(points: list[Point], again: Rereadings) -> float | None:
+    """How far the performance score moves over the readings, over the areas ``points`` assess."""
+    areas = [p.area for p in points if p.assessed and p.score is not None]
+    n = len(next(iter(again.values()), []))
+    return spread([_weighted({a: again[a][k] for a in areas})
+                   if areas and all(again[a][k] is not None for a in areas) else None for k in range(n)])
 
 
 def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
@@ -222,7 +283,12 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
 
 
 def performance_score(points: list[Point]) -> int | None:
-    scored = [(WEIGHTS[p.area], p.score) for p in points if p.assessed and p.score is not None]
+    return _weighted({p.area: p.score for p in points if p.assessed and p.score is not None})
+
+
+def _weighted(scores: dict[str, int | None]) -> int | None:
+    """The WEIGHTS-weighted mean of the scores given (renormalised over them)."""
+    scored = [(WEIGHTS[a], s) for a, s in scores.items() if s is not None]
     if not scored:
         return None
     total = sum(w for w, _ in scored)

@@ -52,6 +52,14 @@ BETTER_IN = {"arms": N_("straighter arms"), "footwork": N_("more precise feet"),
              "fluency": N_("more fluent movement"), "dynamics": N_("more controlled dynamic moves")}
 #: Below these, two attempts count as equal (area points, seconds, share of the path).
 SAME_POINTS, SAME_SECONDS, SAME_SHARE = 5, 0.5, 0.05
+#: ... and below this many times the spread of the difference (each score's spread when the pose is
+#: read again, see technique.reread, combined): the same climb read again could give it.
+SAME_SPREADS = 2.0
+
+
+def _noise(a: float | None, b: float | None) -> float:
+    """The points two scores must differ by to be more than the reading (see SAME_SPREADS)."""
+    return SAME_SPREADS * float(np.hypot(a or 0.0, b or 0.0))
 #: Wall frames whose colour histograms correlate below this are taken for different walls.
 SAME_WALL = 0.5
 
@@ -62,8 +70,10 @@ def _differences(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]
     out = []
     sa = {p["area"]: p["score"] for p in ra.get("technique_points") or [] if p.get("assessed")}
     sb = {p["area"]: p["score"] for p in rb.get("technique_points") or [] if p.get("assessed")}
+    ua = {p["area"]: p.get("spread") for p in ra.get("technique_points") or []}
+    ub = {p["area"]: p.get("spread") for p in rb.get("technique_points") or []}
     for area in AREAS:
-        if area in sa and area in sb and abs(sb[area] - sa[area]) >= SAME_POINTS:
+        if area in sa and area in sb and abs(sb[area] - sa[area]) >= max(SAME_POINTS, _noise(ua.get(area), ub.get(area))):
             d = sb[area] - sa[area]
             out.append({"who": "B" if d > 0 else "A", "size": abs(d),
                         "words": _("{what} ({points} points)").format(what=_(BETTER_IN[area]), points=f"+{abs(d)}")})
@@ -85,15 +95,21 @@ def verdict(ra: dict[str, Any], rb: dict[str, Any]) -> dict[str, Any]:
     three largest differences on the winner's side."""
     pa, pb = (None if r.get("performance_score") is None else int(round(r["performance_score"])) for r in (ra, rb))
     diffs = _differences(ra, rb)
+    spread_a, spread_b = (((r.get("metrics") or {}).get("score_spread") or {}).get("performance") for r in (ra, rb))
     if pa is None or pb is None:
         lead = None
-    elif abs(pb - pa) < 3:
+    elif abs(pb - pa) < max(3, _noise(spread_a, spread_b)):
         lead = None
     else:
         lead = "B" if pb > pa else "A"
     if lead is None:
         best = diffs[:3]
-        head = _("The two attempts are close (performance score {a}/100 and {b}/100).").format(a=pa if pa is not None else "-", b=pb if pb is not None else "-")
+        if pa is not None and pb is not None and abs(pb - pa) >= 3:  # apart, but no more than a second reading could be
+            head = _("The two attempts are close: performance score {a}/100 and {b}/100 differ by no more than the same "
+                     "climb read again could.").format(a=pa, b=pb)
+        else:
+            head = _("The two attempts are close (performance score {a}/100 and {b}/100).").format(
+                a=pa if pa is not None else "-", b=pb if pb is not None else "-")
         detail = "; ".join(_("{who}: {what}").format(who=_("Attempt {x}").format(x=d["who"]), what=d["words"]) for d in best)
         text = head + (" " + detail + "." if detail else "")
     else:
