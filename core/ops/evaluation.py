@@ -114,6 +114,9 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     "lowq": "scale=-2:720,fps=30",  # 720 px, crushed by the encoder (see ENCODE)
     # the climber waits 8 s (a frozen start) while someone walks past the lens at 4 s
     "wait8": "tpad=start_duration=8:start_mode=clone," + VARIANTS["passer"],
+    # a climber far from the phone: the picture at 40% in the middle of a grey frame of the same size
+    # (a wide shot spends the pixels around the climber on the rest of the gym)
+    "small": "scale=trunc(iw/2.5/2)*2:trunc(ih/2.5/2)*2,pad=trunc(iw*2.5/2)*2:trunc(ih*2.5/2)*2:(ow-iw)/2:(oh-ih)/2:gray",
     # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
     # that follows them from the mat (the floor leaves the view); only where the climb goes up the
     # picture (a copy made for one clip only names it)
