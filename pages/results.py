@@ -64,9 +64,11 @@ with st.expander(_("How this is measured")):
         for x in rec.get("analyzers_used") or ["offline"])))
     st.markdown(_("The skeleton is tracked on {n} frames ({fps} per second). Scores run from 0 to 100 between a "
                   "'needs work' and a 'good' value of each measure; an area is 'not assessed' when what it needs "
-                  "was seen in less than half of the climb. Smoothness is the spectral arc length of the hip speed "
-                  "(Balasubramanian et al.); the path detour is the tortuosity of the hip path.").format(
-        n=m.get("sampled_frames", "-"), fps=api.num(m.get("analysis_fps") or 0, 0)))
+                  "was seen in less than half of the climb. Each score says how far it moves when the climb is "
+                  "measured again from the pose read at other moments, with its own jitter; an area whose score "
+                  "moves more than {most} points is not assessed either. Smoothness is the spectral arc length of the "
+                  "hip speed (Balasubramanian et al.); the path detour is the tortuosity of the hip path.").format(
+        n=m.get("sampled_frames", "-"), fps=api.num(m.get("analysis_fps") or 0, 0), most=api.num(api.MOST_SCORE_SPREAD, 0)))
     if (rec.get("cost") or {}).get("usd"):
         st.caption(_("Cost of the coaching model: {usd} USD").format(usd=api.num(rec["cost"]["usd"], 4)))
 if rec.get("degraded"):

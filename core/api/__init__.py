@@ -75,7 +75,15 @@ from core.api.results import (
     status,
 )
 from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
-from core.api.vocab import ACCEPTED_TYPES, ATTEMPT_CHOICES, DISCIPLINES, GRADES, HIGHER_IS_BETTER, STAGE_LABELS
+from core.api.vocab import (
+    ACCEPTED_TYPES,
+    ATTEMPT_CHOICES,
+    DISCIPLINES,
+    GRADES,
+    HIGHER_IS_BETTER,
+    MOST_SCORE_SPREAD,
+    STAGE_LABELS,
+)
 from core.errors import ErrorCode, PipelineError
 from core.i18n import N_, _, date_time, decimal_symbol, ngettext, num, pct, secs
 from core.i18n import language as current_language
@@ -104,6 +112,6 @@ __all__ = [
     "_", "N_", "ngettext", "num", "pct", "decimal_symbol", "secs", "date_time", "use_language", "current_language", "language_of",
     "option_label", "localize",
     # charts, vocabulary, errors
-    "charts", "DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS",
+    "charts", "DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS", "MOST_SCORE_SPREAD",
     "ErrorCode", "PipelineError",
 ]

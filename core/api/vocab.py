@@ -1,9 +1,11 @@
 """The words and choices the pages offer: disciplines, grade scales, accepted files, stage names."""
 from __future__ import annotations
 
+from core.analysis.technique import UNREPEATABLE
 from core.pipeline import STAGE_LABELS
 
-__all__ = ["DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS"]
+__all__ = ["DISCIPLINES", "GRADES", "ATTEMPT_CHOICES", "ACCEPTED_TYPES", "HIGHER_IS_BETTER", "STAGE_LABELS",
+           "MOST_SCORE_SPREAD"]
 
 DISCIPLINES = ["bouldering", "lead", "top-rope", "board", "speed"]
 GRADES: dict[str, list[str]] = {
@@ -22,3 +24,5 @@ HIGHER_IS_BETTER = {"performance_score": True, "gie": False, "smoothness": True,
                     "longest_pause_s": False, "path_efficiency": True, "vertical_speed": True,
                     "straight_arm_ratio": True, "feet_off_share": False, "moves_per_min": True,
                     "duration_s": False, "hip_in_support_share": True}
+#: An area whose score moves more than this (points) when the climb is read again is not assessed.
+MOST_SCORE_SPREAD = UNREPEATABLE
