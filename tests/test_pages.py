@@ -255,6 +255,20 @@ def test_two_attempts_apart_by_no_more_than_a_second_reading_could_be_are_close(
     assert coach.verdict(*old)["better"] == "B"
 
 
+def test_the_trend_draws_each_score_with_bars_as_long_as_it_moves_when_read_again():
+    """Over time, each session's score has bars of its spread, and says it on hover; sessions
+    analysed before the spread was measured have none."""
+    from core.api import charts
+
+    rows = [{"created_at": "2026-11-0%dT10:00:00+00:00" % d, "route_name": "Gelb", "performance_score": p,
+             "performance_score_spread": sd} for d, p, sd in ((1, 70, 4.0), (2, 76, 2.6), (3, 74, None))]
+    trace = charts.trend_figure(rows, "performance_score", "Performance score").data[0]
+    assert list(trace.error_y.array) == [4.0, 2.6, 0.0] and trace.error_y.visible
+    assert [c[2] for c in trace.customdata] == [" ± 4", " ± 3", ""]
+    old = [{k: v for k, v in r.items() if k != "performance_score_spread"} for r in rows]
+    assert not charts.trend_figure(old, "performance_score", "Performance score").data[0].error_y.array
+
+
 def test_coach_invites_on_the_account_page_and_the_climber_accepts_there():
     coach = app("cora@test.example", "coach")
     coach.switch_page("pages/account.py")

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from core.analysis import catalog
 from core.analysis.technique import AREAS
-from core.i18n import _, date_time, language, secs
+from core.i18n import _, date_time, language, num, secs
 
 ACCENT = "#E4572E"
 HAND = "#E4572E"
@@ -174,13 +174,19 @@ TREND_TICKS = 6
 
 
 def trend_figure(rows: list[dict[str, Any]], metric: str, label: str) -> go.Figure:
-    """One measure over the sessions, on a time axis whose dates are written in the reader's language."""
+    """One measure over the sessions, on a time axis whose dates are written in the reader's language;
+    a score with bars as long as it moves when the climb is read again (``{metric}_spread``), so a
+    change inside them is not read as progress."""
     pts = sorted((r for r in rows if r.get(metric) is not None), key=lambda r: r["created_at"])
     when = [date_time(r["created_at"]) for r in pts]
+    spread = [r.get(f"{metric}_spread") for r in pts]
+    bars = dict(type="data", array=[s or 0.0 for s in spread], visible=True, color=ACCENT, thickness=1.5, width=4) \
+        if any(s is not None for s in spread) else None
     fig = go.Figure(go.Scatter(x=[r["created_at"] for r in pts], y=[r[metric] for r in pts], mode="lines+markers",
-                               customdata=[[w, r.get("route_name") or ""] for w, r in zip(when, pts)],
-                               hovertemplate="%{customdata[0]} %{customdata[1]}: %{y}<extra></extra>",
-                               line=dict(color=ACCENT)))
+                               customdata=[[w, r.get("route_name") or "", "" if s is None else f" ± {num(s, 0)}"]
+                                           for w, r, s in zip(when, pts, spread)],
+                               hovertemplate="%{customdata[0]} %{customdata[1]}: %{y}%{customdata[2]}<extra></extra>",
+                               error_y=bars, line=dict(color=ACCENT)))
     step = max(1, -(-len(pts) // TREND_TICKS))
     fig.update_xaxes(tickvals=[r["created_at"] for r in pts[::step]], ticktext=when[::step])
     if metric == "performance_score":

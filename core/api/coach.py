@@ -27,8 +27,11 @@ def trend(viewer: User, climber: str | None = None, route: str | None = None, gr
         row: dict[str, Any] = {k: r.get(k) for k in ("analysis_id", "created_at", "climber", "route_name", "grade",
                                                      "performance_score")}
         row.update({k: m.get(k) for k in HIGHER_IS_BETTER if k in m})
+        # how far each score moves when the climb is read again (see technique.reread): the chart's bars
+        row["performance_score_spread"] = (m.get("score_spread") or {}).get("performance")
         for p in r.get("technique_points") or []:
             row[f"area_{p['area']}"] = p["score"] if p.get("assessed") else None
+            row[f"area_{p['area']}_spread"] = p.get("spread") if p.get("assessed") else None
         out.append(row)
     return out
 
