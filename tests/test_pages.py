@@ -260,7 +260,7 @@ def test_the_trend_draws_each_score_with_bars_as_long_as_it_moves_when_read_agai
     analysed before the spread was measured have none."""
     from core.api import charts
 
-    rows = [{"created_at": "2026-11-0%dT10:00:00+00:00" % d, "route_name": "Gelb", "performance_score": p,
+    rows = [{"created_at": f"2026-11-0{d}T10:00:00+00:00", "route_name": "Gelb", "performance_score": p,
              "performance_score_spread": sd} for d, p, sd in ((1, 70, 4.0), (2, 76, 2.6), (3, 74, None))]
     trace = charts.trend_figure(rows, "performance_score", "Performance score").data[0]
     assert list(trace.error_y.array) == [4.0, 2.6, 0.0] and trace.error_y.visible
