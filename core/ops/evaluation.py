@@ -114,6 +114,11 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     "lowq": "scale=-2:720,fps=30",  # 720 px, crushed by the encoder (see ENCODE)
     # the climber waits 8 s (a frozen start) while someone walks past the lens at 4 s
     "wait8": "tpad=start_duration=8:start_mode=clone," + VARIANTS["passer"],
+    # the same clip sampled at other moments: started 0.04, 0.07 and 0.1 s later (the analysis samples
+    # every 0.125 s, so each reads other frames of the same climb; see LATER)
+    "sooner04": "trim=start=0.04,setpts=PTS-STARTPTS",
+    "sooner07": "trim=start=0.07,setpts=PTS-STARTPTS",
+    "sooner10": "trim=start=0.1,setpts=PTS-STARTPTS",
     # a climber far from the phone: the picture at 40% in the middle of a grey frame of the same size
     # (a wide shot spends the pixels around the climber on the rest of the gym)
     "small": "scale=trunc(iw/2.5/2)*2:trunc(ih/2.5/2)*2,pad=trunc(iw*2.5/2)*2:trunc(ih*2.5/2)*2:(ow-iw)/2:(oh-ih)/2:gray",
@@ -125,8 +130,8 @@ PROBES: dict[str, str | Mapping[str, str]] = {
 }
 #: Copies played slower or faster: the labels' times are multiplied by this.
 STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5}
-#: Copies that start later: this many seconds are added to the labels' times.
-LATER: dict[str, float] = {"wait8": 8.0}
+#: Copies that start later (or sooner): this many seconds are added to the labels' times.
+LATER: dict[str, float] = {"wait8": 8.0, "sooner04": -0.04, "sooner07": -0.07, "sooner10": -0.1}
 #: Encoder settings of a copy, where not ffmpeg's defaults.
 ENCODE: dict[str, list[str]] = {"messenger": ["-c:v", "libx264", "-crf", "36"], "lowq": ["-c:v", "libx264", "-crf", "40"]}
 
