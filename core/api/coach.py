@@ -58,13 +58,13 @@ SAME_POINTS, SAME_SECONDS, SAME_SHARE = 5, 0.5, 0.05
 #: ... and below this many times the spread of the difference (each score's spread when the pose is
 #: read again, see technique.reread, combined): the same climb read again could give it.
 SAME_SPREADS = 2.0
+#: Wall frames whose colour histograms correlate below this are taken for different walls.
+SAME_WALL = 0.5
 
 
 def _noise(a: float | None, b: float | None) -> float:
     """The points two scores must differ by to be more than the reading (see SAME_SPREADS)."""
     return SAME_SPREADS * float(np.hypot(a or 0.0, b or 0.0))
-#: Wall frames whose colour histograms correlate below this are taken for different walls.
-SAME_WALL = 0.5
 
 
 def _differences(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]:
