@@ -60,6 +60,8 @@ with side:
             st.plotly_chart(api.charts.paths_on_wall_figure(cmp["a"], cmp["b"], wall, ("A", "B")), width="stretch")
         if cmp["table"]:
             st.dataframe(cmp["table"], hide_index=True, width="stretch")
+            if any(v == api.WITHIN_SPREAD for row in cmp["table"] for v in row.values()):
+                st.caption(_("≈: the two differ by no more than the same climb, read again from the video, could."))
         st.markdown("**" + _("Key frames at the same point of the climb") + "**")
         for i, (fa, fb) in enumerate(cmp["frames"]):
             q = i / max(1, len(cmp["frames"]) - 1)

@@ -492,12 +492,15 @@ def test_a_score_read_again_moves_with_the_jitter_and_one_moving_too_much_is_not
 
     steady, _ = spread_of(1.0)
     shaky, again = spread_of(8.0)
-    assert len(again["fluency"]) == technique.REREADS
+    assert len(again.scores["fluency"]) == technique.REREADS
     assert steady < 2 < 3 < shaky
+    # the measures a coach follows are read again too: the path's tortuosity moves, the climb's
+    # duration (a manual trim here) does not
+    assert technique.spread(again.values["gie"], 4) > 0 and technique.spread(again.values["duration_s"], 4) == 0
     m = M.compute(_reaching_climb(8, 12, halting=2), trim=(0.0, 20.0))
-    again = {a: [50, 52] * 5 for a in technique.AREAS}
-    again["fluency"] = [20, 80] * 5  # +-30 points
-    points = {p.area: p for p in technique.assess(m, "en", again)}
+    scores: dict[str, list[int | None]] = {a: [50, 52] * 5 for a in technique.AREAS}
+    scores["fluency"] = [20, 80] * 5  # +-30 points
+    points = {p.area: p for p in technique.assess(m, "en", technique.Rereadings(scores, {}))}
     assert not points["fluency"].assessed and points["fluency"].score is None
     assert "moves by about 30 points" in points["fluency"].feedback("en")
     assert points["pacing"].assessed and points["pacing"].basis["spread"] == 1.0

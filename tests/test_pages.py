@@ -255,6 +255,27 @@ def test_two_attempts_apart_by_no_more_than_a_second_reading_could_be_are_close(
     assert coach.verdict(*old)["better"] == "B"
 
 
+def test_the_table_of_measures_marks_a_difference_the_reading_could_make():
+    """Side by side, a measure that differs by no more than twice the two readings' spreads
+    combined is marked as within them, not as better; beyond, the better attempt; records from
+    before the spread was kept, as before."""
+    from core.api import coach
+
+    def rec(eff: float, spread: float | None) -> dict:
+        m = {"path_efficiency": eff}
+        if spread is not None:
+            m["value_spread"] = {"path_efficiency": spread}
+        return {"metrics": m}
+
+    def better(a: dict, b: dict) -> str:
+        row = next(r for r in coach.metric_table(a, b) if "path" in next(iter(r.values())).lower())
+        return row["Better"]
+
+    assert better(rec(0.50, 0.03), rec(0.56, 0.03)) == coach.WITHIN_SPREAD  # 0.06 < 2 x 0.042
+    assert better(rec(0.50, 0.01), rec(0.56, 0.01)) == "B"
+    assert better(rec(0.50, None), rec(0.56, None)) == "B"
+
+
 def test_the_trend_draws_each_score_with_bars_as_long_as_it_moves_when_read_again():
     """Over time, each session's score has bars of its spread, and says it on hover; sessions
     analysed before the spread was measured have none."""

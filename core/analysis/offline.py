@@ -106,6 +106,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     metrics["confidence_by_area"] = technique.reliability(m)
     metrics["score_spread"] = {**{p.area: p.basis.get("spread") for p in points},
                                "performance": technique.performance_spread(points, again)}
+    metrics["value_spread"] = {k: technique.spread(v, 4) for k, v in again.values.items()}
     # why the analysis is flagged, for the page's warning: the climber hard to see, or only the window unsure
     metrics["low_confidence_why"] = ("hard_to_see" if seen_badly else "window") if low_conf else None
     return {

@@ -130,7 +130,7 @@ def assess(m: M.Metrics, lang: str = "en", again: Rereadings | None = None) -> l
     out = []
     for p in points:
         r = rel[p.area]
-        sd = spread(again[p.area]) if again is not None else None
+        sd = spread(again.scores[p.area]) if again is not None else None
         if p.assessed and r < MIN_RELIABILITY:
             what = catalog.say(f"unreliable.{NEEDS[p.area]}")
             p = Point(p.area, None, False, catalog.say("unreliable", what=what, pct=round(100 * r)), p.drill_said, [],
@@ -146,9 +146,18 @@ def assess(m: M.Metrics, lang: str = "en", again: Rereadings | None = None) -> l
     return out
 
 
-#: Each area's scores when the climb is read again (see ``reread``): one per reading, None where the
-#: area was not assessed in it.
-Rereadings = dict[str, list[int | None]]
+@dataclass
+class Rereadings:
+    """The climb measured again (see ``reread``): per area its scores, per measure (READ_AGAIN) its
+    values, one per reading; None where the area was not assessed or the measure not measured."""
+
+    scores: dict[str, list[int | None]]
+    values: dict[str, list[float | None]]
+
+
+#: The measures whose spread is kept beside the scores' (the ones a coach follows over time).
+READ_AGAIN = ("gie", "smoothness", "immobility_ratio", "longest_pause_s", "path_efficiency", "vertical_speed",
+              "straight_arm_ratio", "feet_off_share", "moves_per_min", "duration_s", "hip_in_support_share")
 #: How often the climb is read again, and the seed of the noise, so an analysis always says the same.
 REREADS = 10
 REREAD_SEED = 7
@@ -167,7 +176,7 @@ def reread(track: M.Track, m: M.Metrics) -> Rereadings:
     sig = np.nan_to_num(M.jitter(track))
     trim = (m.window[0], m.window[1]) if m.window[2] == "manual trim" else None
     rng = np.random.default_rng(REREAD_SEED)
-    out: Rereadings = {a: [] for a in AREAS}
+    out = Rereadings({a: [] for a in AREAS}, {k: [] for k in READ_AGAIN})
     n = len(track.t)
     for _ in range(REREADS):
         shift = float(rng.uniform(-0.5, 0.5))  # of a frame interval
@@ -176,25 +185,28 @@ def reread(track: M.Track, m: M.Metrics) -> Rereadings:
         lm = track.lm.copy()
         lm[both, :, :2] = (1 - abs(shift)) * track.lm[both, :, :2] + abs(shift) * track.lm[other[both], :, :2]
         lm[:, :, :2] += rng.standard_normal(lm[:, :, :2].shape) * sig
-        scores = {p.area: p.score if p.assessed else None for p in _assess(M.compute(replace(track, lm=lm), trim))}
+        again = M.compute(replace(track, lm=lm), trim)
+        scores = {p.area: p.score if p.assessed else None for p in _assess(again)}
         for a in AREAS:
-            out[a].append(scores.get(a))
+            out.scores[a].append(scores.get(a))
+        for k in READ_AGAIN:
+            out.values[k].append(again.values.get(k))
     return out
 
 
-def spread(scores: list[int | None]) -> float | None:
-    """The standard deviation of an area's scores over the readings (None if it was scored in
-    fewer than half of them)."""
+def spread(scores: list[int | None] | list[float | None], digits: int = 1) -> float | None:
+    """The standard deviation of an area's scores (or a measure's values) over the readings (None
+    if it was measured in fewer than half of them)."""
     got = [s for s in scores if s is not None]
-    return round(float(np.std(got)), 1) if got and len(got) >= len(scores) / 2 else None
+    return round(float(np.std(got)), digits) if got and len(got) >= len(scores) / 2 else None
 
 
 def performance_spread(points: list[Point], again: Rereadings) -> float | None:
     """How far the performance score moves over the readings, over the areas ``points`` assess."""
     areas = [p.area for p in points if p.assessed and p.score is not None]
-    n = len(next(iter(again.values()), []))
-    return spread([_weighted({a: again[a][k] for a in areas})
-                   if areas and all(again[a][k] is not None for a in areas) else None for k in range(n)])
+    n = len(next(iter(again.scores.values()), []))
+    return spread([_weighted({a: again.scores[a][k] for a in areas})
+                   if areas and all(again.scores[a][k] is not None for a in areas) else None for k in range(n)])
 
 
 def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:

@@ -57,7 +57,7 @@ from core.api.auth import (
     sign_in,
     sign_out,
 )
-from core.api.coach import aligned_frames, compare, completed_options, option_label, trend
+from core.api.coach import WITHIN_SPREAD, aligned_frames, compare, completed_options, option_label, trend
 from core.api.results import (
     blob,
     can_pick,
@@ -97,7 +97,7 @@ __all__ = [
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
     "pick_person", "can_pick",
     # coach
-    "trend", "completed_options", "compare", "aligned_frames",
+    "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin
     "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel", "set_paused",
     "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber", "delete_analysis",

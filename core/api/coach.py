@@ -16,7 +16,7 @@ from core.errors import ErrorCode, PipelineError
 from core.i18n import N_, _, date_time, language, num, pct
 from core.jobs import Status
 
-__all__ = ["trend", "completed_options", "compare", "aligned_frames", "option_label"]
+__all__ = ["trend", "completed_options", "compare", "aligned_frames", "option_label", "WITHIN_SPREAD"]
 
 
 def trend(viewer: User, climber: str | None = None, route: str | None = None, grade: str | None = None) -> list[dict[str, Any]]:
@@ -29,6 +29,7 @@ def trend(viewer: User, climber: str | None = None, route: str | None = None, gr
         row.update({k: m.get(k) for k in HIGHER_IS_BETTER if k in m})
         # how far each score moves when the climb is read again (see technique.reread): the chart's bars
         row["performance_score_spread"] = (m.get("score_spread") or {}).get("performance")
+        row.update({f"{k}_spread": (m.get("value_spread") or {}).get(k) for k in HIGHER_IS_BETTER if k in m})
         for p in r.get("technique_points") or []:
             row[f"area_{p['area']}"] = p["score"] if p.get("assessed") else None
             row[f"area_{p['area']}_spread"] = p.get("spread") if p.get("assessed") else None
@@ -155,15 +156,22 @@ def warnings(ra: dict[str, Any], rb: dict[str, Any], sim: float | None) -> list[
     return out
 
 
+#: In the table of measures, a difference no larger than the reading's spread (see SAME_SPREADS).
+WITHIN_SPREAD = "≈"
+
+
 def metric_table(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]:
-    """The measures side by side in the reader's language, with the change in percent."""
+    """The measures side by side in the reader's language, with the change in percent and which is
+    better: WITHIN_SPREAD where the two differ by no more than the same climb read again could."""
     lang = language()
     rows = []
     for key in catalog.METRICS:
         va, vb = (ra.get("metrics") or {}).get(key), (rb.get("metrics") or {}).get(key)
         if va is None or vb is None or key not in HIGHER_IS_BETTER and key != "pose_coverage":
             continue
-        better = "" if va == vb or key not in HIGHER_IS_BETTER else ("A" if (va > vb) == HIGHER_IS_BETTER[key] else "B")
+        sa, sb = (((r.get("metrics") or {}).get("value_spread") or {}).get(key) for r in (ra, rb))
+        better = "" if va == vb or key not in HIGHER_IS_BETTER else \
+            WITHIN_SPREAD if abs(vb - va) <= _noise(sa, sb) else ("A" if (va > vb) == HIGHER_IS_BETTER[key] else "B")
         change = f"{'+' if vb >= va else '−'}{pct(abs(vb - va) / abs(va))}" if va else "-"
         rows.append({_("Measure"): catalog.metric_label(lang, key), "A": catalog.metric_value(lang, key, va),
                      "B": catalog.metric_value(lang, key, vb), _("Change from A to B"): change, _("Better"): better})
