@@ -123,6 +123,17 @@ class People:
             person=np.zeros(len(flat), int),
         )
 
+    def extend(self, seen: list[tuple[int, P.Candidate]], person: int) -> None:
+        """Add candidates (frame, candidate), all of ``person``."""
+        by_frame: list[list[P.Candidate]] = [[] for _ in range(self.n_frames)]
+        for f, c in seen:
+            by_frame[f].append(c)
+        more = People.from_frames(by_frame)
+        for name in ("frame", "landmarks", "roi", "presence", "look"):
+            setattr(self, name, np.concatenate([getattr(self, name), getattr(more, name)]))
+        self.source = self.source + more.source
+        self.person = np.concatenate([self.person, np.full(len(more.frame), person, int)])
+
     def save(self, path: Path) -> None:
         np.savez_compressed(path, n_frames=self.n_frames, frame=self.frame, landmarks=self.landmarks.astype(np.float32),
                             roi=self.roi, presence=self.presence, look=self.look.astype(np.float16),
@@ -287,14 +298,7 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
         for k in np.flatnonzero((people.frame == f) & (people.person > 0)):
             if P.same_body(people.landmarks[k], c.landmarks):
                 people.person[k] = 0
-    if added:
-        people.frame = np.concatenate([people.frame, [f for f, _c in added]]).astype(int)
-        people.landmarks = np.concatenate([people.landmarks, [c.landmarks for _f, c in added]])
-        people.roi = np.concatenate([people.roi, [c.roi for _f, c in added]]).astype(np.float32)
-        people.presence = np.concatenate([people.presence, [c.presence for _f, c in added]]).astype(np.float32)
-        people.look = np.concatenate([people.look, [c.look for _f, c in added]]).astype(np.float32)
-        people.source = people.source + [c.source for _f, c in added]
-        people.person = np.concatenate([people.person, [person] * len(added)]).astype(int)
+    people.extend(added, person)
     return len(added)
 
 
