@@ -339,6 +339,24 @@ def _metrics_with(**values):
     return base
 
 
+@pytest.mark.parametrize("gie, sparc, said, not_said", [
+    (0.5, -1.5, "a direct hip path and smooth reaches", "winds"),  # both halves good
+    (0.5, -2.06, "within a reach you speed up and slow down", "smooth reaches"),  # good on the path alone
+    (1.1, -1.5, "though the hip path winds", "direct"),  # good on the reaches alone
+    (0.5, -2.5, "Your hip path is direct, but", "winds"),  # halting, on a direct path
+    (1.6, -1.5, "Your reaches are smooth (", "halting"),  # smooth, on a winding path
+    (1.6, -2.5, "the hip path winds and you speed up", "direct"),  # both halves need work
+])
+def test_the_fluency_card_says_each_half_as_it_measured(gie, sparc, said, not_said):
+    """The roof clip two frames later scored Fluency 72 from a direct path (100) and halting reaches
+    (smoothness 44/100), and the card said "Fluent movement: a direct hip path and smooth reaches
+    (smoothness 44/100 ...)". Each half is said as it measured, whichever way the whole goes."""
+    fluency = next(p for p in technique.assess(_metrics_with(gie=gie, smoothness=sparc)) if p.area == "fluency")
+    text = fluency.feedback("en")
+    assert said in text and not_said not in text, (fluency.score, text)
+    assert fluency.feedback("de") != text
+
+
 def test_more_straight_arm_time_never_lowers_the_arms_score():
     scores = []
     for r in np.linspace(0, 1, 11):

@@ -54,6 +54,11 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "unrepeatable": N_("Not assessed: on this clip the score moves by about {sd} points when the pose is read again, too much to tell."),
     "fluency.good": N_("Fluent movement: a direct hip path and smooth reaches (smoothness {smooth}/100, measured on {moves} movements)."),
     "fluency.work": N_("Your movement is halting: the hip path winds and you speed up and slow down within a reach (smoothness {smooth}/100, measured on {moves} movements). Link each reach in one motion."),
+    # the whole good but one half not (or the other way): that half said as it is
+    "fluency.good_reaches": N_("A direct hip path, though within a reach you speed up and slow down (smoothness {smooth}/100, measured on {moves} movements): link each reach in one motion."),
+    "fluency.good_path": N_("Smooth reaches (smoothness {smooth}/100, measured on {moves} movements), though the hip path winds: plan the line before you climb."),
+    "fluency.work_path": N_("Your hip path is direct, but within a reach you speed up and slow down (smoothness {smooth}/100, measured on {moves} movements). Link each reach in one motion."),
+    "fluency.work_reaches": N_("Your reaches are smooth (smoothness {smooth}/100, measured on {moves} movements), but the hip path winds. Plan the line before you climb."),
     "fluency.drill": N_("Flow laps: climb an easy route 3 times in a row, each time a little faster, without stopping between reaches."),
     "fluency.na": N_("Not assessed: no movement long enough to measure."),
     "dynamics.good": Np_("One dynamic move, landed with control (no swing afterwards).",

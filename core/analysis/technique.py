@@ -97,9 +97,16 @@ def moments(times: list[float], n: int = 6) -> list[tuple[float, float]]:
 
 
 def _point(area: str, lang: str, scores: list[float], values: dict[str, Any], evidence: list[dict[str, float]],
-           basis: dict[str, Any]) -> Point:
+           basis: dict[str, Any], parts: tuple[str, str] | None = None) -> Point:
+    """An assessed area: the mean of ``scores``, said as "good" or "work". With ``parts`` (the names
+    of two scores' halves of the statement), a part scoring the other way from the whole is said
+    too: "{good|work}_{part}" names the part that is the exception (a direct path, halting reaches)."""
     score = int(round(sum(scores) / len(scores)))
     key = "good" if score >= GOOD_SCORE else "work"
+    if parts is not None:
+        off = [name for name, sc in zip(parts, scores) if (sc >= GOOD_SCORE) != (key == "good")]
+        if len(off) == 1:
+            key = f"{key}_{off[0]}"
     return Point(area, score, True, catalog.say(f"{area}.{key}", **values), catalog.say(f"{area}.drill"),
                  evidence[:6], basis)
 
@@ -274,7 +281,8 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
                            "smooth": round(ramp(v["smoothness"], *SPARC))},
                           [_ev(s["time_start"], s["time_end"]) for s in segs],
                           {"gie": v["gie"], "smoothness_sparc": v["smoothness"],
-                           "movements": v["smoothness_movements"], "anchors": {"gie": GIE, "sparc": SPARC}}))
+                           "movements": v["smoothness_movements"], "anchors": {"gie": GIE, "sparc": SPARC}},
+                          parts=("path", "reaches")))
     # dynamics: the control of dynos and lunges (a swing after the catch is a lost one); feet cutting
     # loose without a flight are a swing by themselves, said but not scored
     flights = [d for d in m.dynos if d not in m.cut_looses]
