@@ -357,6 +357,15 @@ def test_the_fluency_card_says_each_half_as_it_measured(gie, sparc, said, not_sa
     assert fluency.feedback("de") != text
 
 
+@pytest.mark.parametrize("moves, en, de", [(1, "measured on 1 movement)", "gemessen an 1 Bewegung)"),
+                                             (3, "measured on 3 movements)", "gemessen an 3 Bewegungen)")])
+def test_the_fluency_card_counts_its_movements_in_the_right_number(moves, en, de):
+    """The roof clip's card said "measured on 1 movements"."""
+    m = _metrics_with(gie=0.5, smoothness=-1.5, smoothness_movements=moves)
+    fluency = next(p for p in technique.assess(m) if p.area == "fluency")
+    assert en in fluency.feedback("en") and de in fluency.feedback("de"), (fluency.feedback("en"), fluency.feedback("de"))
+
+
 def test_more_straight_arm_time_never_lowers_the_arms_score():
     scores = []
     for r in np.linspace(0, 1, 11):
