@@ -733,6 +733,20 @@ def test_a_hand_seen_reaching_to_its_first_hold_just_after_the_clip_begins_is_a_
     assert m.window[0] == 0.0 and m.values["moves"] == 1
 
 
+def test_a_climb_that_begins_where_the_climber_is_first_seen_began_on_the_wall():
+    """The same, with the clip's first two frames unread (the shaken roof copy: nobody found at
+    0.0 s, the climb from 0.16 s). The climber was not seen standing before it, so no start holds
+    were settling: the hand seen away from the hold it takes 0.125 s later has moved (0 counted)."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    track.lm[t < 0.375, P.L_WRIST, :2] = np.column_stack([420 + 200 * t[t < 0.375], np.full((t < 0.375).sum(), 320)])
+    track.lm[t >= 0.375, P.L_WRIST, :2] = (520, 200)
+    track.lm[:2] = np.nan
+    track.found[:2] = False
+    m = M.compute(track)
+    assert m.window[0] == 0.25 and m.values["moves"] == 1, (m.window, m.values["moves"])
+
+
 @pytest.mark.parametrize("wanders, moves", [(True, 1), (False, 0)])
 def test_a_match_whose_reading_wanders_about_the_hold_till_the_clip_ends_is_held_not_glimpsed(wanders, moves):
     """The right hand, hidden behind the body since it left its start hold, is seen still on the

@@ -64,8 +64,9 @@ REPLACE_DIST = 0.4
 #: (twice the contact radius: two spans of one grip, split by jitter, are not a move).
 NEW_HOLD_DIST = 0.45
 #: A hand's first hold taken later than this after the climb began from the floor may be a move (the
-#: start holds are taken while still standing, and settle a moment after; see compute). A clip that
-#: begins with the climber on the wall has no such moment: a hand seen elsewhere first has moved.
+#: start holds are taken while still standing, and settle a moment after; see compute). A climb that
+#: begins where the climber is first seen (on the wall from the clip's start) has no such moment: a
+#: hand seen elsewhere first has moved.
 FIRST_HOLD_GRACE_S = 0.5
 #: ... and it is a move only if the hand was seen elsewhere in the REACH_SEEN_S before (a reach).
 REACH_SEEN_S = 1.0
@@ -1146,7 +1147,9 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     latest: dict[str, Contact] = {}
     left_for: dict[str, tuple[Contact, Contact]] = {}  # a hold left for a brief touch, and the touch
     taken: set[tuple[str, float]] = set()  # (limb, start) of the hand contacts counted as moves
-    grace = FIRST_HOLD_GRACE_S if a > t[0] + 1e-6 else 0.0
+    # the climb began from the floor only where the climber was seen before it; one that begins
+    # where they are first seen (the clip's first frames unread, a shaken phone) began on the wall
+    grace = FIRST_HOLD_GRACE_S if track.found[t < a - 1e-6].any() else 0.0
     brief = _brief(track, hands)
     for c in hands:
         prev = last_by_limb.get(c.limb)
