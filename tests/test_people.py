@@ -392,12 +392,49 @@ def test_a_person_found_late_is_followed_back_and_the_misreading_there_is_no_lon
             yield f, P.Candidate(_body(300, 600 - 5 * f), np.zeros(4), 0.8, _look(2 if f >= 2 else 10), "back")
 
     assert fill_back(people, 2, follow) == 4 + 4  # frames 5..2 and 13..10
-    assert asked == [(6, [5, 4, 3, 2, 1, 0]), (14, [13, 12, 11, 10])]
+    # the second gap is followed on into the stretch before it, which is the same body (frame 9)
+    assert asked == [(6, [5, 4, 3, 2, 1, 0]), (14, [13, 12, 11, 10, 9, 8, 7, 6])]
     theirs = sorted(people.frame[people.person == 2].tolist())
     assert theirs == list(range(2, 20))
     assert sorted(people.frame[people.person == 1].tolist()) == [0, 1]  # where the follower stopped
     assert np.array(people.source)[people.person == 2].tolist().count("back") == 8
     assert len(people.presence) == len(people.look) == len(people.roi) == len(people.landmarks) == len(people.frame)
+
+
+@pytest.mark.parametrize("before, back, replaced", [(250.0, 100.0, [2, 3, 4, 5]), (140.0, 100.0, []), (100.0, 40.0, [])])
+def test_a_body_of_another_size_the_tracker_followed_before_a_gap_is_replaced_by_the_climber_followed_back(before, back, replaced):
+    """The roof clip crushed by an encoder: for its first second the tracker followed a body read
+    across the climber and the crowd (a torso 2.5 times the climber's), then after a frame where
+    nobody was read, the climber; one chain of one person. Followed back from after the gap, the
+    climber is read in each frame before it, keeping the size they have after it, until the
+    follower stops (frame 1, other clothes): the tracker's readings there, 2.5 times as large, are
+    replaced and no one's, and so is the rest of that body (frames 0 and 1), where nobody is read
+    instead. A body read 1.4 times as large (a torso seen from another angle) is as likely the
+    climber: kept. And where the follower reads a collapsed body (the darker roof copy: a torso
+    0.4 times the climber's), the tracker's readings before the gap are kept."""
+    from core.analysis.people import fill_back
+
+    t = np.arange(0, 2.5, 0.125)  # 20 frames
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i in range(20):
+        if i < 6:
+            seen[i].append(P.Candidate(_body(330, 640, torso=before), np.zeros(4), 0.9, _look(2), "track"))
+        elif i > 6:
+            seen[i].append(P.Candidate(_body(300, 600 - 5 * i), np.zeros(4), 0.9, _look(2), "track"))
+    people = People.from_frames(seen)
+    people.person[:] = 1  # the tracker's one chain
+
+    def follow(start, roi, frames):
+        for f in frames:
+            yield f, P.Candidate(_body(300, 600 - 5 * f, torso=back), np.zeros(4), 0.8, _look(2 if f >= 2 else 10), "back")
+
+    assert fill_back(people, 1, follow) == 1 + len(replaced)
+    src = np.array(people.source)
+    assert sorted(people.frame[(people.person == 1) & (src == "back")].tolist()) == [*replaced, 6]
+    dropped = [0, 1, *replaced] if replaced else []
+    assert sorted(people.frame[people.person == 0].tolist()) == dropped
+    theirs = sorted(people.frame[people.person == 1].tolist())
+    assert theirs == [f for f in range(20) if f not in dropped or f in replaced]  # one reading a frame
 
 
 @pytest.fixture(scope="module")

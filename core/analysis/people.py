@@ -32,6 +32,9 @@ DRIFT_TORSOS_PER_S = 2.0
 MAX_GAP_S = 1.0
 #: Two looks (histograms summing to 1 per body part) are alike above this Bhattacharyya coefficient.
 SAME_LOOK = 0.55
+#: The person's size just after a gap: their median torso length over this many readings from it
+#: (see fill_back).
+SIZE_AFTER = 8
 #: Identities: a tracklet may continue another that ended up to this long before.
 MERGE_GAP_S = 4.0
 #: A person seen in fewer than this many frames is not offered as the climber.
@@ -278,7 +281,12 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
     forward in time only: a climber the detector found a second into the clip, or whose region held
     a body read across them and the crowd until a frame read them right, is missing before. A
     reading is taken while it looks like the person (SAME_LOOK); another person's candidate that is
-    the same body in that frame (the misreading) is no longer theirs. Returns the frames added."""
+    the same body in that frame (the misreading) is no longer theirs. Before the gap, the person's
+    own reading is replaced while it strays from their usual size (the median torso, by STRAYS_SIZE)
+    and the body followed back keeps it (KEEPS_SIZE): the tracker's chain went from a body of
+    another size to the person across the gap; where the follower stops, the rest of that body is
+    no one's either.
+    Returns the frames added."""
     mine = np.flatnonzero(people.person == person)
     if not len(mine):
         return 0
@@ -287,19 +295,51 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
     at = {int(people.frame[k]): int(k) for k in mine}
     wears = _mean_look(people, list(mine))
     added: list[tuple[int, P.Candidate]] = []
-    for s0, e0 in M.runs(~seen):
+    gaps = list(M.runs(~seen))
+    for g, (_s0, e0) in enumerate(gaps):
         if e0 >= people.n_frames:
             continue  # nothing after the gap to follow back from
-        for f, c in follow(e0, people.roi[at[e0]], range(e0 - 1, s0 - 1, -1)):
+        # through the gap, and on into the stretch the tracker followed before it (back to the gap
+        # before that): there its reading is replaced where it strays from the person's usual size
+        # and the body followed back keeps it, as going forward a reading that keeps the size beats
+        # one that strays (see pose._better): a body read across the climber and the crowd in the
+        # clip's first second, followed by the tracker until a frame read the climber right
+        floor = gaps[g - 1][1] if g else 0
+        strayed, usual = e0, _size_after(people, at, e0)
+        for f, c in follow(e0, people.roi[at[e0]], range(e0 - 1, floor - 1, -1)):
             if likeness(c.look, wears) < SAME_LOOK:
                 break
+            if seen[f]:
+                if not (_strays(people.landmarks[at[f]], usual) and not _strays(c.landmarks, usual, P.KEEPS_SIZE)):
+                    break  # the tracker's reading is as likely the person
+                people.person[at[f]] = 0
+                strayed = f
             added.append((f, c))
+        # where following back stopped, the body of another size the tracker followed there is
+        # still not the person
+        for f in range(strayed - 1, floor - 1, -1) if strayed < e0 else ():
+            if not _strays(people.landmarks[at[f]], usual):
+                break
+            people.person[at[f]] = 0
     for f, c in added:
         for k in np.flatnonzero((people.frame == f) & (people.person > 0)):
             if P.same_body(people.landmarks[k], c.landmarks):
                 people.person[k] = 0
     people.extend(added, person)
     return len(added)
+
+
+def _size_after(people: People, at: dict[int, int], f: int) -> float:
+    """The person's torso length (pixels) as they are seen from frame ``f`` on: the median over
+    their next SIZE_AFTER readings (under a roof the torso's length changes twofold as the body
+    swings, so their size over the whole clip says little about it at one moment)."""
+    mine = [at[k] for k in sorted(at) if k >= f][:SIZE_AFTER]
+    return float(np.median([P.torso_length(people.landmarks[k]) for k in mine]))
+
+
+def _strays(lm: np.ndarray, torso: float, by: float = P.STRAYS_SIZE) -> bool:
+    """Is the torso of ``lm`` more than ``by`` times larger or smaller than ``torso`` (pixels)?"""
+    return P.size_change(lm, torso) > by
 
 
 def _nearest_end(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.ndarray,

@@ -394,7 +394,7 @@ def follow_back(models: BlazePose, image: Callable[[int], np.ndarray], start: in
         nb = read(models, img, r)
         if nb is None or not bool(r.contains(hip_centre(nb.landmarks)[None])[0]):
             return
-        if _size_change(nb.landmarks, torso_length(b.landmarks)) > KEEPS_SIZE:
+        if size_change(nb.landmarks, torso_length(b.landmarks)) > KEEPS_SIZE:
             return
         hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
         yield f, Candidate(nb.landmarks, nb.roi.as_array(), nb.presence, look(hsv, nb.landmarks), "back")
@@ -460,11 +460,11 @@ def _size_kept(r: Reading, other: Reading) -> bool | None:
     was = r.was or other.was
     if was is None or was.torso <= 0:
         return None
-    ratio = _size_change(r.body.landmarks, was.torso)
+    ratio = size_change(r.body.landmarks, was.torso)
     return True if ratio <= KEEPS_SIZE else False if ratio > STRAYS_SIZE else None
 
 
-def _size_change(lm: np.ndarray, torso: float) -> float:
+def size_change(lm: np.ndarray, torso: float) -> float:
     """How many times larger or smaller (>= 1) the torso of ``lm`` is than ``torso`` (pixels)."""
     ratio = torso_length(lm) / torso if torso > 0 else 0.0
     return max(ratio, 1 / ratio) if ratio > 0 else math.inf
