@@ -80,6 +80,10 @@ if rec.get("low_confidence"):  # why, as far as the analysis knows: only the win
     if m.get("low_confidence_why") == "window":
         st.warning(_("When the climb began is not certain here (you may have been on the wall already, or still on "
                      "the mat), so treat these numbers with care."))
+    elif m.get("low_confidence_why") == "up":
+        st.warning(_("Which way is up is not certain here: your body lies across the picture and no floor is in "
+                     "view (a phone held sideways, or a body misread from far away), so when the climb began and "
+                     "ended may be wrong. Treat these numbers with care."))
     else:
         st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
 if rec.get("summary"):

@@ -248,6 +248,34 @@ def test_without_a_floor_in_view_the_window_comes_from_the_hip():
     assert m.window[0] <= 0.5 and m.window[1] >= 2.9
 
 
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+def test_without_a_floor_in_view_a_rise_along_a_turned_picture_is_not_a_certain_window(turns):
+    """The far climber under the roof: the model read a body lying across the picture and the crowd
+    for 3 s, its torso along the picture's x in every frame, the hands pulling the same way: a
+    certain "down", sideways, and a rise along it taken for a climb (2.5-5.2 s of 0.0-7.2, at
+    confidence 0.81). The pose alone cannot tell that from a phone held sideways; with no floor in
+    view nothing confirms it, so the window is not certain (the analysis is flagged, and says
+    why). Filmed upright (the picture's "down" agreeing) it is certain, and with the floor in view
+    at any turn (test_climb_window_takes_down_from_the_body_not_the_frame) too."""
+    t = np.arange(0, 10, 0.125)
+    y = np.maximum(300, 600 - 100 * t)
+    track = _rotate(_track_from_hip(t, np.column_stack([np.full_like(t, 400.0), y])), turns)
+    m = M.compute(track)
+    assert M.down_axis(track)[1]
+    assert m.window[2] == ("detected" if turns == 0 else M.UP_UNSURE)
+    assert m.window[0] <= 0.5 and m.window[1] >= 2.9  # the same window, only less sure
+    assert m.window_certain == (turns == 0)
+    from core.analysis import camera
+    from core.analysis.offline import build_record
+    from core.analysis.pose import PoseResult
+
+    n = len(t)
+    cam = camera.CameraMotion(np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), n, axis=0), False, True, 0.0, 0.0)
+    rec = build_record(PoseResult(track.lm, ["full"] * n), cam, track, m, "en", 1000, 1000)
+    assert rec["low_confidence"] == (turns != 0)
+    assert rec["metrics"]["low_confidence_why"] == (None if turns == 0 else "up")
+
+
 @pytest.mark.parametrize("comes_back", [True, False])
 def test_without_a_floor_in_view_a_drop_the_climber_climbs_back_from_is_no_end(comes_back):
     """Filmed tight, no floor in view: the climber rises, and at 5 s the feet cut loose and the body

@@ -135,13 +135,13 @@ def test_every_page_renders_with_every_state(seeded):
 
 def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_climb):
     """A flagged analysis says why in one warning, not again in the summary: the window unsure (a rise
-    after a long hang or sit) is not "hard to see", which is kept for a climber hard to see; in German
-    too."""
+    after a long hang or sit; or which way is up, the picture turned with no floor in view) is not
+    "hard to see", which is kept for a climber hard to see; in German too."""
     reset_settings()
     s = fast_settings()
     jobs = Jobs(s)
     ids = {}
-    for why in ("window", "hard_to_see"):
+    for why in ("window", "hard_to_see", "up"):
         aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": f"R-{why}"})
         rec = analyze(jobs.claim("t", aid), s)
         rec["low_confidence"] = True
@@ -151,7 +151,9 @@ def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_clim
     for why, lang, said, not_said in (
             ("window", "en", "When the climb began is not certain here", "hard to see"),
             ("window", "de", "Wann die Kletterei begann, ist hier nicht sicher", "schwer zu erkennen"),
-            ("hard_to_see", "en", "hard to see", "not certain")):
+            ("hard_to_see", "en", "hard to see", "not certain"),
+            ("up", "en", "Which way is up is not certain here", "When the climb began"),
+            ("up", "de", "Wo oben ist, ist hier nicht sicher", "Wann die Kletterei begann")):
         i18n.set_language(lang)  # AppTest formats widget options in this thread too
         try:
             at = app(query={"id": ids[why], "lang": lang})

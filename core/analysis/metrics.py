@@ -142,6 +142,13 @@ ON_THE_WALL_THROUGHOUT = "on the wall throughout"
 #: body may have been on the wall all along (hanging still) or sitting on the mat (a sit start);
 #: nothing in the pose tells the two apart, so the start is not certain.
 START_UNSURE = "rise after a hang or a sit"
+#: A window found from the hip along a "down" that only the body gave and that is not the picture's
+#: own (a phone held sideways or upside down, no floor in view): a body misread lying across the
+#: picture (a far climber read across a crowd) gives the same certain, turned "down", and then a
+#: rise along it is no climb. Nothing else in view confirms which way is up, so the window is not
+#: certain. (A turned picture with the floor in view is confirmed by the floor line; the picture's
+#: own "down" agreeing with the body's is two readings agreeing.)
+UP_UNSURE = "rise along a turned picture"
 #: ... a while at least this share of the climb after it: how far the two readings (on the wall from
 #: the first frame, or from the rise) differ in what is measured over the climb. A low start's
 #: crouch of a second or two before a long climb changes little; a body hanging still as long as it
@@ -512,7 +519,10 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
             return got[0], got[1], "feet off the floor"
     if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
         down = gravity(track)
-    return _window_from_hip(track, down, certain)
+    a, b, how = _window_from_hip(track, down, certain)
+    if certain and how == "detected" and down[1] < 0.5:
+        how = UP_UNSURE
+    return a, b, how
 
 
 def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:

@@ -391,7 +391,7 @@ def on_the_wall(people: People, times: list[float] | np.ndarray, transforms: np.
         if frames >= MIN_FRAMES:
             track = M.build_track(t, people.of(n, t).landmarks, transforms, frame_w, frame_h)
             a, b, how = M.climb_window(track)
-            if how in ("feet off the floor", "detected", M.START_UNSURE):
+            if how in ("feet off the floor", "detected", M.START_UNSURE, M.UP_UNSURE):
                 window, on_wall = (a, b), max(0.0, b - a)
         out.append(Person(n, frames, first, on_wall, window))
     return out
