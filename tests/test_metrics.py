@@ -265,6 +265,9 @@ def test_without_a_floor_in_view_a_rise_along_a_turned_picture_is_not_a_certain_
     assert m.window[2] == ("detected" if turns == 0 else M.UP_UNSURE)
     assert m.window[0] <= 0.5 and m.window[1] >= 2.9  # the same window, only less sure
     assert m.window_certain == (turns == 0)
+    # and no height is claimed along an "up" that is not certain, nor balance judged across it
+    assert (m.values["vertical_progress"] is None) == (turns != 0)
+    assert m.values["up_from_body"] == m.values["hips_judged"] == (turns == 0)
     from core.analysis import camera
     from core.analysis.offline import build_record
     from core.analysis.pose import PoseResult
@@ -274,6 +277,7 @@ def test_without_a_floor_in_view_a_rise_along_a_turned_picture_is_not_a_certain_
     rec = build_record(PoseResult(track.lm, ["full"] * n), cam, track, m, "en", 1000, 1000)
     assert rec["low_confidence"] == (turns != 0)
     assert rec["metrics"]["low_confidence_why"] == (None if turns == 0 else "up")
+    assert ("height you gained is not measured" in rec["summary"]) == (turns != 0), rec["summary"]
 
 
 @pytest.mark.parametrize("comes_back", [True, False])

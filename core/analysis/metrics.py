@@ -1254,8 +1254,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     feet_off_spans = [(float(t[s]), float(t[e - 1])) for s, e in runs(known & (share_on == 0))]
     feet_known = float(known.sum() / judged.sum()) if judged.any() else 0.0
     continuity = tracking_continuity(track, inside)
-    # "down" from the body: heights along it, and balance across it
+    # "down" from the body: heights along it, and balance across it; not where nothing else confirms
+    # a turned one (see UP_UNSURE): the page says which way is up is not certain there
     down, certain = down_axis(track)
+    certain = certain and how != UP_UNSURE
     across = np.array([-down[1], down[0]])
     # a hand "above" its shoulder (hanging from it) along the body's "up"; under a roof, along the way
     # the hip hangs from the hands, else the picture's

@@ -60,8 +60,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         for k, c in enumerate(m.contacts)
     ]
     hip_px = track.hip()
-    down, up_certain = M.down_axis(track)  # heights along the body's "up" (a sideways phone), else the picture's
-    if not up_certain:
+    down, _ = M.down_axis(track)  # heights along the body's "up" (a sideways phone), else the picture's
+    if not m.values["up_from_body"]:
         down = np.array([0.0, 1.0])
     climbed = []
     height0 = None
@@ -127,7 +127,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
             "climbed_path": climbed,
             "performance_segments": segs,
             "climb_window": {"start": round(m.window[0], 2), "end": round(m.window[1], 2), "how": m.window[2]},
-            "height_basis": "body" if up_certain else "picture",
+            "height_basis": "body" if m.values["up_from_body"] else "picture",
             "frame_size": [frame_w, frame_h],
         },
         "metrics": metrics,
