@@ -282,11 +282,10 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
     a body read across them and the crowd until a frame read them right, is missing before. A
     reading is taken while it looks like the person (SAME_LOOK); another person's candidate that is
     the same body in that frame (the misreading) is no longer theirs. Before the gap, the person's
-    own reading is replaced while it strays from their usual size (the median torso, by STRAYS_SIZE)
-    and the body followed back keeps it (KEEPS_SIZE): the tracker's chain went from a body of
-    another size to the person across the gap; where the follower stops, the rest of that body is
-    no one's either.
-    Returns the frames added."""
+    own reading is replaced while it strays from the size they have just after the gap (by over
+    STRAYS_SIZE; see _size_after) and the body followed back keeps it (within KEEPS_SIZE): the
+    tracker's chain went from a body of another size to the person across the gap; where the
+    follower stops, the rest of that body is no one's either. Returns the frames added."""
     mine = np.flatnonzero(people.person == person)
     if not len(mine):
         return 0
@@ -300,8 +299,8 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
         if e0 >= people.n_frames:
             continue  # nothing after the gap to follow back from
         # through the gap, and on into the stretch the tracker followed before it (back to the gap
-        # before that): there its reading is replaced where it strays from the person's usual size
-        # and the body followed back keeps it, as going forward a reading that keeps the size beats
+        # before that): there its reading is replaced where it strays from the person's size after
+        # the gap and the body followed back keeps it, as going forward a reading that keeps the size beats
         # one that strays (see pose._better): a body read across the climber and the crowd in the
         # clip's first second, followed by the tracker until a frame read the climber right
         floor = gaps[g - 1][1] if g else 0
