@@ -280,6 +280,28 @@ def test_without_a_floor_in_view_a_rise_along_a_turned_picture_is_not_a_certain_
     assert ("height you gained is not measured" in rec["summary"]) == (turns != 0), rec["summary"]
 
 
+@pytest.mark.parametrize("others", [None, 0, 1, 3])
+def test_a_turned_picture_the_other_people_in_it_are_turned_in_too_is_a_certain_window(others):
+    """A phone held sideways, no floor in view: the climb alone is the far
+    misread body's case (not certain). Someone standing by, or a second climber, whose body says
+    down is the same way as the climber's confirms the turn: a sideways phone turns everyone in
+    the picture, a body misread lying across a crowd is the only one lying so. People upright in
+    the picture (or turned the other way) do not."""
+    t = np.arange(0, 10, 0.125)
+    y = np.maximum(300, 600 - 100 * t)
+    track = _rotate(_track_from_hip(t, np.column_stack([np.full_like(t, 400.0), y])), 1)
+    if others is not None:
+        down = np.array([0.0, 1.0])
+        for _ in range(others):  # the same turn as _rotate: (x, y) -> (-y, x)
+            down = np.array([-down[1], down[0]])
+        track.others_down = down
+    m = M.compute(track)
+    assert m.window[0] <= 0.5 and m.window[1] >= 2.9
+    assert m.window[2] == ("detected" if others == 1 else M.UP_UNSURE)
+    assert m.window_certain == (others == 1)
+    assert (m.values["vertical_progress"] is not None) == (others == 1)
+
+
 @pytest.mark.parametrize("comes_back", [True, False])
 def test_without_a_floor_in_view_a_drop_the_climber_climbs_back_from_is_no_end(comes_back):
     """Filmed tight, no floor in view: the climber rises, and at 5 s the feet cut loose and the body

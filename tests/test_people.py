@@ -13,7 +13,7 @@ import pytest
 
 from core.analysis import pose as P
 from core.analysis.blazepose import BlazePose, Roi, box_iou
-from core.analysis.people import People, climber, link, on_the_wall, smooth
+from core.analysis.people import People, climber, link, on_the_wall, others_down, smooth
 from core.config import Settings
 from core.ops.health import REFERENCE_PERSON
 from core.pipeline import analyze
@@ -365,6 +365,33 @@ def test_people_keep_one_identity_and_a_passer_by_is_someone_else():
     assert set(people.person[tracked & (np.abs(xs - 300) < 1)].tolist()) == {1}  # the climber, across the gap
     assert set(people.person[tracked & (np.abs(xs - 700) < 1)].tolist()) == {2}  # the one beside
     assert set(people.person[~tracked].tolist()) == {3}  # the passer-by
+
+
+def _turned(lm: np.ndarray) -> np.ndarray:
+    """The skeleton as a phone turned a quarter (frame-right is up) shows it: (x, y) -> (1000 - y, x)."""
+    out = lm.copy()
+    out[:, 0], out[:, 1] = 1000 - lm[:, 1], lm[:, 0]
+    return out
+
+
+@pytest.mark.parametrize("bystanders, says", [((), None), ((True,), [-1.0, 0.0]), ((True, True), [-1.0, 0.0]),
+                                              ((False,), [0.0, 1.0]), ((True, False), None)])
+def test_everyone_else_in_the_picture_says_which_way_is_down_where_they_agree(bystanders, says):
+    """The climber (1) and people standing by: each turned a quarter (the phone held sideways) or
+    upright. Which way is down for everyone but the climber: theirs where they all say the same,
+    nothing where nobody else is seen or they disagree."""
+    t = np.arange(0, 3, 0.125)
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i in range(len(t)):
+        seen[i].append(P.Candidate(_turned(_body(300, 600 - 10 * i)), np.zeros(4), 0.9, _look(2), "track"))
+        for k, turned in enumerate(bystanders):
+            body = _body(650 + 150 * k, 300)  # right of the climber either way: numbered after them
+            seen[i].append(P.Candidate(_turned(body) if turned else body, np.zeros(4), 0.9, _look(6 + 2 * k), "track"))
+    people = link(People.from_frames(seen), t)
+    assert people.count == 1 + len(bystanders)
+    still = np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), len(t), axis=0)
+    got = others_down(people, 1, t, still, 1000, 1000)
+    assert (None if got is None else got.tolist()) == says
 
 
 def test_a_person_found_late_is_followed_back_and_the_misreading_there_is_no_longer_anyone():

@@ -145,8 +145,9 @@ START_UNSURE = "rise after a hang or a sit"
 #: A window found from the hip along a "down" that only the body gave and that is not the picture's
 #: own (a phone held sideways or upside down, no floor in view): a body misread lying across the
 #: picture (a far climber read across a crowd) gives the same certain, turned "down", and then a
-#: rise along it is no climb. Nothing else in view confirms which way is up, so the window is not
-#: certain. (A turned picture with the floor in view is confirmed by the floor line; the picture's
+#: rise along it is no climb. Unless something else in view confirms which way is up, the window is
+#: not certain. (A turned picture with the floor in view is confirmed by the floor line; one where
+#: the other people in it, standing by or climbing, are turned the same way, by them; the picture's
 #: own "down" agreeing with the body's is two readings agreeing.)
 UP_UNSURE = "rise along a turned picture"
 #: ... a while at least this share of the climb after it: how far the two readings (on the wall from
@@ -332,6 +333,9 @@ class Track:
     frame_w: int
     frame_h: int
     found: np.ndarray  # (n,) bool
+    #: which way is down for everyone else in the picture, where they agree (see people.others_down);
+    #: None where nobody else was read clearly
+    others_down: np.ndarray | None = None
 
     def norm(self, xy: np.ndarray) -> np.ndarray:
         """Pixels -> torso lengths."""
@@ -520,9 +524,14 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
     if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
         down = gravity(track)
     a, b, how = _window_from_hip(track, down, certain)
-    if certain and how == "detected" and down[1] < 0.5:
+    if certain and how == "detected" and down[1] < 0.5 and not _confirmed(down, track.others_down):
         how = UP_UNSURE
     return a, b, how
+
+
+def _confirmed(down: np.ndarray, others: np.ndarray | None) -> bool:
+    """Do the other people in the picture say down is where the climber's body says it is?"""
+    return others is not None and float(np.dot(down, others)) > 0.5
 
 
 def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:

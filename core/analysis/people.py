@@ -396,6 +396,26 @@ def on_the_wall(people: People, times: list[float] | np.ndarray, transforms: np.
     return out
 
 
+def others_down(people: People, chosen: int, times: list[float] | np.ndarray, transforms: np.ndarray,
+                frame_w: int, frame_h: int) -> np.ndarray | None:
+    """Which way is down for everyone but the climber: each other person seen in MIN_FRAMES frames
+    or more whose own body says it surely (standing by, or climbing, upright to themselves; see
+    metrics.down_axis), where they all agree; None where nobody else says it, or they disagree. A
+    phone held sideways turns everyone in the picture; a body misread lying across a crowd is the
+    only one lying so."""
+    t = list(times)
+    downs = []
+    for n in range(1, people.count + 1):
+        if n == chosen or int((people.person == n).sum()) < MIN_FRAMES:
+            continue
+        down, certain = M.down_axis(M.build_track(t, people.of(n, t).landmarks, transforms, frame_w, frame_h))
+        if certain:
+            downs.append(down)
+    if not downs or any(float(np.dot(d, downs[0])) < 0.5 for d in downs):
+        return None
+    return downs[0]
+
+
 def climber(persons: list[Person]) -> int:
     """The person on the wall longest (then the one seen most); 0 when nobody was seen."""
     ranked = sorted(persons, key=lambda p: (p.on_wall_s, p.frames), reverse=True)

@@ -36,6 +36,7 @@ from core.analysis.people import (
     fill_back,
     link,
     on_the_wall,
+    others_down,
 )
 from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
@@ -264,7 +265,9 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     t_rest = time.perf_counter()
     cam = camera.estimate(sampled.thumbs(), people.bodies(), sampled.width)
     pose, persons, chosen, how = the_climber(job, sampled, people, cam, wd)
-    track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
+    times = [f["t"] for f in sampled.frames]
+    track = M.build_track(times, pose.landmarks, cam.transforms, sampled.width, sampled.height)
+    track.others_down = others_down(people, chosen, times, cam.transforms, sampled.width, sampled.height)
     trim = job.get("trim") or {}
     m = M.compute(track, (trim.get("start"), trim.get("end")) if trim else None)
 
