@@ -122,6 +122,10 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # a climber far from the phone: the picture at 40% in the middle of a grey frame of the same size
     # (a wide shot spends the pixels around the climber on the rest of the gym)
     "small": "scale=trunc(iw/2.5/2)*2:trunc(ih/2.5/2)*2,pad=trunc(iw*2.5/2)*2:trunc(ih*2.5/2)*2:(ow-iw)/2:(oh-ih)/2:gray",
+    # the phone held sideways, framed tight (the mat out of view): nothing but the body says which way
+    # is up; alone, and with a second climber beside (turned alike, as a phone turns everyone in view)
+    "tightcw": "crop=iw:trunc(ih*0.82/2)*2:0:0,transpose=1",
+    "tightpaircw": "crop=iw:trunc(ih*0.82/2)*2:0:0," + VARIANTS["pair"] + ",transpose=1",
     # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
     # that follows them from the mat (the floor leaves the view); only where the climb goes up the
     # picture (a copy made for one clip only names it)
