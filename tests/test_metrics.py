@@ -278,6 +278,11 @@ def test_without_a_floor_in_view_a_rise_along_a_turned_picture_is_not_a_certain_
     assert rec["low_confidence"] == (turns != 0)
     assert rec["metrics"]["low_confidence_why"] == (None if turns == 0 else "up")
     assert ("height you gained is not measured" in rec["summary"]) == (turns != 0), rec["summary"]
+    # and says why as the warning above it does (not the roof's "your body did not show which way is up")
+    assert ("which way is up is not certain" in rec["summary"]) == (turns != 0), rec["summary"]
+    assert "did not show" not in rec["summary"]
+    hips = next(p for p in rec["technique_points"] if p["area"] == "hips")
+    assert (hips["phrases"]["feedback"]["key"] == "hips.na_up_unsure") == (turns != 0), hips
 
 
 @pytest.mark.parametrize("others", [None, 0, 1, 3])

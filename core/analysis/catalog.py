@@ -42,6 +42,7 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "hips.drill": N_("Hip-first: before each reach, shift your hips over the foot you push from and hold 2 s; 3 easy routes."),
     "hips.na": N_("Not assessed: too few moments with a foot and a hand on holds in this clip."),
     "hips.na_up": N_("Not assessed: your body did not show which way is down in this video (as under a roof), so there is no telling whether your hips are over your feet."),
+    "hips.na_up_unsure": N_("Not assessed: which way is up is not certain in this video, so there is no telling whether your hips are over your feet."),
     "pacing.good": N_("Steady pace: still {immobile}% of the climb (brief holds between reaches included); {stop}."),
     "pacing.work": N_("You were still {immobile}% of the climb (brief holds between reaches included); {stop}. Read the sequence before you start and rest only on good holds."),
     "pacing.stop": Np_("one stop of 1 s or more, {longest} s long", "{pauses} stops of 1 s or more, the longest {longest} s", "pauses"),
@@ -86,6 +87,7 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "summary.height_unknown": N_("The height you gained is not measured here: your body did not show which way is up "
                                  "(on a roof, or with the camera tilted), and climbing along a roof looks like rising "
                                  "in the picture."),
+    "summary.height_unsure": N_("The height you gained is not measured here: which way is up is not certain in this video."),
     "summary.best": N_("Strongest: {best}."),
     "summary.worst": N_("Work on: {worst}."),
     "summary.moving_camera": N_("The camera moved; positions were corrected for it."),

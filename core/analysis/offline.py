@@ -83,7 +83,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
                                gain=float(v["vertical_progress"]), score=score if score is not None else "-")]
     else:  # no "up" from the body (a roof): the height is not claimed
         summary = [catalog.say("summary.no_height", duration=float(v["duration_s"]), moves=int(v["moves"]),
-                               score=score if score is not None else "-"), catalog.say("summary.height_unknown")]
+                               score=score if score is not None else "-"),
+                   catalog.say("summary.height_unsure" if m.window[2] == M.UP_UNSURE else "summary.height_unknown")]
     good = [p for p in ranked if (p.score or 0) >= technique.GOOD_SCORE]
     weak = [p for p in reversed(ranked) if (p.score or 0) < technique.GOOD_SCORE]
     if good:
