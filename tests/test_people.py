@@ -526,6 +526,8 @@ def test_the_climber_on_the_wall_longest_is_analysed_by_default(two):
     boxes = people["overview"]["boxes"]
     assert boxes["1"][2] < 0.5 < boxes["2"][0]  # on the overview image, 1 on the left half, 2 on the right
     assert rec["route_analysis"]["climbed_path"][0]["x"] < 0.5  # the path drawn is the left climber's
+    # the other climber, upright, says which way is down (what would confirm a turned picture)
+    assert rec["metrics"]["others_down"] == [0.0, 1.0]
 
 
 def test_picking_another_person_reruns_from_the_stored_poses(two):

@@ -112,6 +112,9 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     # unsure: which way is up (a turned picture, no floor in view), or when the climb began
     why = "hard_to_see" if seen_badly else "up" if m.window[2] == M.UP_UNSURE else "window"
     metrics["low_confidence_why"] = why if low_conf else None
+    # which way is down for everyone else in view (picture x, y), where they agree: what confirms a
+    # turned picture's "up" when no floor is in view
+    metrics["others_down"] = [float(x) for x in track.others_down] if track.others_down is not None else None
     return {
         "performance_score": score,
         "confidence": confidence,
