@@ -390,7 +390,7 @@ def test_everyone_else_in_the_picture_says_which_way_is_down_where_they_agree(by
     people = link(People.from_frames(seen), t)
     assert people.count == 1 + len(bystanders)
     still = np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), len(t), axis=0)
-    got = others_down(people, 1, t, still, 1000, 1000)
+    got = others_down(on_the_wall(people, t, still, 1000, 1000), 1)
     assert (None if got is None else got.tolist()) == says
 
 

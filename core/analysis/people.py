@@ -369,6 +369,8 @@ class Person:
     first_t: float
     on_wall_s: float
     window: tuple[float, float] | None
+    #: which way is down for this person's own body, where it says so surely (metrics.down_axis)
+    down: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"person": self.number, "frames": self.frames, "first_t": round(self.first_t, 2),
@@ -387,30 +389,25 @@ def on_the_wall(people: People, times: list[float] | np.ndarray, transforms: np.
         first = float(t[int(people.frame[people.person == n].min())])
         window: tuple[float, float] | None = None
         on_wall = 0.0
+        down: np.ndarray | None = None
         if frames >= MIN_FRAMES:
             track = M.build_track(t, people.of(n, t).landmarks, transforms, frame_w, frame_h)
             a, b, how = M.climb_window(track)
             if how in ("feet off the floor", "detected", M.START_UNSURE, M.UP_UNSURE):
                 window, on_wall = (a, b), max(0.0, b - a)
-        out.append(Person(n, frames, first, on_wall, window))
+            axis, sure = M.down_axis(track)
+            down = axis if sure else None
+        out.append(Person(n, frames, first, on_wall, window, down))
     return out
 
 
-def others_down(people: People, chosen: int, times: list[float] | np.ndarray, transforms: np.ndarray,
-                frame_w: int, frame_h: int) -> np.ndarray | None:
+def others_down(persons: list[Person], chosen: int) -> np.ndarray | None:
     """Which way is down for everyone but the climber: each other person seen in MIN_FRAMES frames
     or more whose own body says it surely (standing by, or climbing, upright to themselves; see
-    metrics.down_axis), where they all agree; None where nobody else says it, or they disagree. A
-    phone held sideways turns everyone in the picture; a body misread lying across a crowd is the
-    only one lying so."""
-    t = list(times)
-    downs = []
-    for n in range(1, people.count + 1):
-        if n == chosen or int((people.person == n).sum()) < MIN_FRAMES:
-            continue
-        down, certain = M.down_axis(M.build_track(t, people.of(n, t).landmarks, transforms, frame_w, frame_h))
-        if certain:
-            downs.append(down)
+    on_the_wall), where they all agree; None where nobody else says it, or they disagree. A phone
+    held sideways turns everyone in the picture; a body misread lying across a crowd is the only
+    one lying so."""
+    downs = [p.down for p in persons if p.number != chosen and p.down is not None]
     if not downs or any(float(np.dot(d, downs[0])) < 0.5 for d in downs):
         return None
     return downs[0]

@@ -248,11 +248,11 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
                            "anchors": {"replacements": FOOT_REPLACEMENTS, "feet_off": FEET_OFF}}))
     # hips
     hs = v.get("hip_in_support_share")
-    if not v.get("hips_judged", True) and v.get("climb_window") == M.UP_UNSURE:
+    if not v.get("hips_judged", True) and v.get("climb_window") == M.UP_UNSURE:  # a turned picture, unconfirmed
         out.append(_na("hips", lang, "which way is up is not certain (the body lies across the picture, nothing "
                                      "else in view confirms it): no telling whether the hips are over the feet",
                        key="na_up_unsure"))
-    elif not v.get("hips_judged", True):
+    elif not v.get("hips_judged", True):  # a roof
         out.append(_na("hips", lang, "which way is down is not known (the body did not show it, as under a roof): "
                                      "no telling whether the hips are over the feet", key="na_up"))
     elif hs is None:

@@ -265,9 +265,8 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     t_rest = time.perf_counter()
     cam = camera.estimate(sampled.thumbs(), people.bodies(), sampled.width)
     pose, persons, chosen, how = the_climber(job, sampled, people, cam, wd)
-    times = [f["t"] for f in sampled.frames]
-    track = M.build_track(times, pose.landmarks, cam.transforms, sampled.width, sampled.height)
-    track.others_down = others_down(people, chosen, times, cam.transforms, sampled.width, sampled.height)
+    track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
+    track.others_down = others_down(persons, chosen)
     trim = job.get("trim") or {}
     m = M.compute(track, (trim.get("start"), trim.get("end")) if trim else None)
 
