@@ -117,3 +117,40 @@ def test_a_camera_following_a_climber_spread_across_the_picture_is_followed_on_t
     # tracked, the climber's own texture (still in the picture) would hold the fit still
     still = camera.estimate(thumbs, [[] for _ in thumbs], 240)
     assert abs(still.transforms[-1, 0, 2] - 57.0) > 10
+
+
+def _cut_to(n: int, shot: range, view) -> np.ndarray:
+    """A fixed camera's wall (180 x 240 of it), and for the frames in ``shot`` another camera's
+    picture, ``view(i)``: a broadcast or an edited clip cutting away and back."""
+    wall = _texture(400, 500, 1, blur=1.5, contrast=1.0)
+    return np.stack([view(i) if i in shot else wall[20:200, 20:260] for i in range(n)])
+
+
+def test_a_cut_to_a_closer_camera_and_back_keeps_every_frame_on_the_wall():
+    """Frames 8-13 show the middle of the picture 1.6 times as large (a broadcast's close camera):
+    their pixels map to the wide picture's shrunk by 1.6 and shifted to its middle; back on the wide
+    camera, the frames are where they were before the cut (found again on the wide picture before it,
+    not chained through the close one)."""
+    wall = _texture(400, 500, 1, blur=1.5, contrast=1.0)
+    h, w = round(180 / 1.6), round(240 / 1.6)
+    y0, x0 = 20 + (180 - h) // 2, 20 + (240 - w) // 2
+    close = cv2.resize(wall[y0:y0 + h, x0:x0 + w], (240, 180), interpolation=cv2.INTER_AREA)
+    thumbs = _cut_to(20, range(8, 14), lambda i: close)
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert cam.reliable and cam.failed_pairs == 0
+    np.testing.assert_allclose(cam.transforms[10], [[w / 240, 0, x0 - 20], [0, h / 180, y0 - 20]], atol=0.02 * 240)
+    assert abs(cam.transforms[10, 0, 0] - w / 240) < 0.02
+    np.testing.assert_allclose(cam.transforms[14:], np.repeat([[[1, 0, 0], [0, 1, 0]]], 6, axis=0), atol=0.5)
+    # nothing moved within a shot: no tracking noise is added to the wide frames
+    assert np.array_equal(cam.transforms[:8], np.repeat([[[1.0, 0, 0], [0, 1.0, 0]]], 8, axis=0))
+
+
+def test_a_cut_away_to_somewhere_else_and_back_finds_the_wall_again():
+    """Frames 8-11 show another place, filmed hand-held (panning 4 and 3 pixels a frame): they cannot
+    be placed on the wall (one pair not fitted), and the wall's frames after them are placed on the
+    wall's frames before them, not where the other camera's pan left off."""
+    other = _texture(400, 500, 7, blur=1.5, contrast=1.0)
+    thumbs = _cut_to(20, range(8, 12), lambda i: other[40 + 3 * i:220 + 3 * i, 40 + 4 * i:280 + 4 * i])
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert cam.failed_pairs == pytest.approx(1 / 19, abs=1e-3)
+    np.testing.assert_allclose(cam.transforms[12:], np.repeat([[[1, 0, 0], [0, 1, 0]]], 8, axis=0), atol=0.5)

@@ -2,8 +2,11 @@
 
 Between consecutive sampled frames, corners off everyone's body are tracked (Lucas-Kanade)
 and a similarity transform is fitted with RANSAC. Chained, the transforms map every frame into the
-first frame's coordinates (the wall). When too many pairs cannot be fitted, compensation is marked
-unreliable and the analysis lowers its confidence instead of reporting wrong fluency figures.
+first frame's coordinates (the wall). Where a pair cannot be fitted (a cut: a broadcast switching
+to a closer camera and back, an edited clip), the frame is found again by its features on the frame
+before it or on the last frame before an earlier cut. When too many pairs cannot be placed,
+compensation is marked unreliable and the analysis lowers its confidence instead of reporting wrong
+fluency figures.
 """
 from __future__ import annotations
 
@@ -85,6 +88,62 @@ def _steadier(m: np.ndarray, inl: np.ndarray, nxt: np.ndarray, pts: np.ndarray, 
     return m2 if float(np.linalg.norm(m2[:, 2] - last[:, 2])) < jump else m
 
 
+def _relative(a: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """Each of ``ts`` (n, 2, 3) after the inverse of ``a``: the motion since ``a``."""
+    inv = cv2.invertAffineTransform(a)
+    return np.stack([_compose(inv, t) for t in ts])
+
+
+def _largest_shift(ts: np.ndarray, diag: float) -> float:
+    """The largest move (share of the diagonal ``diag``) or change of scale among ``ts`` (n, 2, 3)."""
+    shifts = np.hypot(ts[:, 0, 2], ts[:, 1, 2]) / max(diag, 1.0)
+    zoom = np.abs(np.hypot(ts[:, 0, 0], ts[:, 1, 0]) - 1.0)
+    return float(max(shifts.max(), zoom.max()))
+
+
+#: Across a cut the picture may change scale (a closer camera) or come back to a view seen before:
+#: features found again at any scale and rotation (ORB) are matched, each to its nearest unlike the
+#: second nearest (RATIO), and a similarity fitted to at least MIN_INLIERS of them and half of all
+#: (two unrelated pictures give a few chance matches, scattered). Tried on the frame before and on
+#: the last frame before each of the MAX_ANCHORS latest cuts; the one sharing the most features is
+#: taken (a cut back to the wide view shares more with the wide view before than with the close
+#: one between, and is placed without the error of two fits chained). A scale beyond MAX_SCALE
+#: either way is no camera's cut.
+RATIO = 0.75
+MAX_ANCHORS = 4
+MAX_SCALE = 4.0
+#: Between two sampled frames a phone's zoom changes the scale by less than this; more is a cut,
+#: even where the pair could be fitted.
+ZOOM_STEP = 0.1
+
+
+def _features(img: np.ndarray, mask: np.ndarray) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
+    # small patches: thumbnails are 320 pixels on the long side
+    orb = cv2.ORB.create(nfeatures=1000, edgeThreshold=15, patchSize=15, fastThreshold=10)
+    kp, des = orb.detectAndCompute(img, mask)
+    return list(kp), des
+
+
+def relocate(img: np.ndarray, mask: np.ndarray, anchor: np.ndarray, anchor_mask: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """The similarity (2x3) mapping ``img``'s pixels to ``anchor``'s, from matched features (see
+    RATIO), and how many features agree on it; None where the two do not show the same wall."""
+    ka, da = _features(anchor, anchor_mask)
+    kb, db = _features(img, mask)
+    if da is None or db is None or len(ka) < MIN_INLIERS or len(kb) < MIN_INLIERS:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(db, da, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    if len(good) < MIN_INLIERS:
+        return None
+    src = np.array([kb[g.queryIdx].pt for g in good], np.float32)
+    dst = np.array([ka[g.trainIdx].pt for g in good], np.float32)
+    m, inl = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0)
+    if m is None or inl is None or int(inl.sum()) < max(MIN_INLIERS, len(good) / 2):
+        return None
+    scale = float(np.hypot(m[0, 0], m[1, 0]))
+    return (m, int(inl.sum())) if 1 / MAX_SCALE <= scale <= MAX_SCALE else None
+
+
 def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -> CameraMotion:
     """Camera motion from grey thumbnails (n, h, w) of the sampled frames, looking past the bodies
     of everyone in each frame (``people``: their landmarks, in pixels of frames ``frame_w`` wide, so
@@ -100,13 +159,19 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
     diag = float(np.hypot(thumbs.shape[1], thumbs.shape[2])) / scale
     failed = 0
     drawn = overlay(thumbs)
-    last = np.array([[1.0, 0, 0], [0, 1.0, 0]])  # the previous pair's motion, thumbnail pixels
+
+    def past_bodies(i: int) -> np.ndarray:
+        mask = np.full(thumbs.shape[1:], 255, np.uint8)
+        mask[drawn] = 0
+        for lm in people[i] if i < len(people) else []:
+            P.cover_body(mask, lm, scale)
+        return mask
+
+    last = eye  # the previous pair's motion, thumbnail pixels
+    shots = [0]  # where each stretch of one camera begins (a cut before each but the first)
     for i in range(1, n):
         prev_g, g = thumbs[i - 1], thumbs[i]
-        mask = np.full(prev_g.shape, 255, np.uint8)
-        mask[drawn] = 0
-        for lm in people[i - 1] if i - 1 < len(people) else []:
-            P.cover_body(mask, lm, scale)
+        mask = past_bodies(i - 1)
         pts = cv2.goodFeaturesToTrack(prev_g, maxCorners=200, qualityLevel=0.01, minDistance=6, mask=mask)
         m = None
         if pts is not None and len(pts) >= MIN_INLIERS:
@@ -119,20 +184,34 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
                     m = None
                 else:
                     m = _steadier(m, inl.ravel() == 1, nxt[good], pts[good], last, diag * scale)
-        if m is None:
-            failed += 1
-            transforms[i] = transforms[i - 1]
+        if m is None:  # a cut: found again on the frame before, or on a view seen before it
+            best: tuple[np.ndarray, int, int] | None = None
+            for k in dict.fromkeys([i - 1, *(s - 1 for s in shots[1:][-MAX_ANCHORS:])]):
+                found = relocate(g, past_bodies(i), thumbs[k], past_bodies(k))
+                if found is not None and (best is None or found[1] > best[1]):
+                    best = (found[0], found[1], k)
+            shots.append(i)
+            if best is None:
+                failed += 1
+                transforms[i] = transforms[i - 1]
+            else:
+                onto, _, k = best
+                onto[:, 2] /= scale
+                transforms[i] = _compose(transforms[k], onto)
+                last = eye  # the camera's motion before a cut says nothing about its motion after it
         else:
+            if abs(float(np.hypot(m[0, 0], m[1, 0])) - 1.0) > ZOOM_STEP:
+                shots.append(i)  # a cut to a closer (or wider) camera, fitted across
             last = m
             # m maps frame i -> frame i-1 in thumbnail pixels; express in frame pixels and chain to frame 0
             m = m.copy()
             m[:, 2] /= scale
             transforms[i] = _compose(transforms[i - 1], m)
-    shifts = np.hypot(transforms[:, 0, 2], transforms[:, 1, 2]) / max(diag, 1.0)
-    zoom = np.abs(np.hypot(transforms[:, 0, 0], transforms[:, 1, 0]) - 1.0)
-    max_shift = float(max(shifts.max(), zoom.max()))
+    # a camera that stood still between cuts stood still: do not add tracking noise
+    for s0, s1 in zip(shots, [*shots[1:], n]):
+        if _largest_shift(_relative(transforms[s0], transforms[s0:s1]), diag) <= MOVING_SHIFT:
+            transforms[s0:s1] = transforms[s0]
+    max_shift = _largest_shift(transforms, diag)
     failed_share = failed / max(1, n - 1)
     moving = max_shift > MOVING_SHIFT
-    if not moving:
-        transforms = np.repeat(eye[None], n, axis=0)  # fixed camera: do not add tracking noise
     return CameraMotion(transforms, moving, failed_share <= MAX_FAILED_PAIRS, round(max_shift, 4), round(failed_share, 3))
