@@ -126,6 +126,10 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # is up; alone, and with a second climber beside (turned alike, as a phone turns everyone in view)
     "tightcw": "crop=iw:trunc(ih*0.82/2)*2:0:0,transpose=1",
     "tightpaircw": "crop=iw:trunc(ih*0.82/2)*2:0:0," + VARIANTS["pair"] + ",transpose=1",
+    # a broadcast or an edited clip cutting to a closer camera (the middle 1.6 times as large) at 5 s
+    # and back to the wide one at 8 s (the roof clip ends on the close one)
+    "cutzoom": "split[a][b];[b]crop=trunc(iw/1.6/2)*2:trunc(ih/1.6/2)*2[z];"
+               "[z][a]scale2ref[z2][a2];[a2][z2]overlay=0:0:enable='between(t,5,8)'",
     # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
     # that follows them from the mat (the floor leaves the view); only where the climb goes up the
     # picture (a copy made for one clip only names it)
