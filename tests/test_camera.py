@@ -154,3 +154,15 @@ def test_a_cut_away_to_somewhere_else_and_back_finds_the_wall_again():
     cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
     assert cam.failed_pairs == pytest.approx(1 / 19, abs=1e-3)
     np.testing.assert_allclose(cam.transforms[12:], np.repeat([[[1, 0, 0], [0, 1, 0]]], 8, axis=0), atol=0.5)
+
+
+def test_a_slow_pan_broken_by_frames_that_cannot_be_fitted_is_kept():
+    """Every fourth frame is blank (a blurred one: nothing to track) in a pan of 2 and 1 pixels a
+    frame: the stretches between them each move less than a still camera's allowance, yet the
+    camera pans, and every frame keeps its place on the wall."""
+    thumbs = _clip(20, (2, 1), False)
+    thumbs[4::4] = 128
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert cam.moving
+    for i in (3, 7, 13, 19):
+        assert cam.transforms[i, :, 2] == pytest.approx([2.0 * i, 1.0 * i], abs=1.0), i

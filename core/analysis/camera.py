@@ -94,6 +94,14 @@ def _relative(a: np.ndarray, ts: np.ndarray) -> np.ndarray:
     return np.stack([_compose(inv, t) for t in ts])
 
 
+def _jumped(a: np.ndarray, b: np.ndarray, diag: float) -> bool:
+    """Is ``b`` a cut from ``a`` (two frames' transforms): the scale changed by more than ZOOM_STEP,
+    or the picture moved by more than MOTION_JUMP of the diagonal ``diag`` (frame pixels)?"""
+    step = _relative(a, b[None])[0]
+    return abs(float(np.hypot(step[0, 0], step[1, 0])) - 1.0) > ZOOM_STEP or \
+        float(np.hypot(step[0, 2], step[1, 2])) > MOTION_JUMP * diag
+
+
 def _largest_shift(ts: np.ndarray, diag: float) -> float:
     """The largest move (share of the diagonal ``diag``) or change of scale among ``ts`` (n, 2, 3)."""
     shifts = np.hypot(ts[:, 0, 2], ts[:, 1, 2]) / max(diag, 1.0)
@@ -207,11 +215,18 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
             m = m.copy()
             m[:, 2] /= scale
             transforms[i] = _compose(transforms[i - 1], m)
-    # a camera that stood still between cuts stood still: do not add tracking noise
-    for s0, s1 in zip(shots, [*shots[1:], n]):
-        if _largest_shift(_relative(transforms[s0], transforms[s0:s1]), diag) <= MOVING_SHIFT:
+    # a fixed camera (still but for its cuts): do not add tracking noise. Still is judged on the
+    # motion between frames, cuts left out (a jump in scale or place: see ZOOM_STEP, MOTION_JUMP),
+    # so a slow pan read across frames that could not be fitted (a blurred one) is still a pan
+    cuts = [i for i in range(1, n) if _jumped(transforms[i - 1], transforms[i], diag)]
+    drift = transforms.copy()
+    for i in range(1, n):
+        drift[i] = drift[i - 1] if i in cuts else _compose(drift[i - 1], _relative(transforms[i - 1], transforms[i:i + 1])[0])
+    moving = _largest_shift(drift, diag) > MOVING_SHIFT
+    if not moving:
+        starts = [0, *cuts, n]
+        for s0, s1 in zip(starts[:-1], starts[1:]):
             transforms[s0:s1] = transforms[s0]
     max_shift = _largest_shift(transforms, diag)
     failed_share = failed / max(1, n - 1)
-    moving = max_shift > MOVING_SHIFT
     return CameraMotion(transforms, moving, failed_share <= MAX_FAILED_PAIRS, round(max_shift, 4), round(failed_share, 3))
