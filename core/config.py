@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     min_side_px: int = Field(64, ge=1, description="Smallest accepted width or height in pixels.")
     max_side_px: int = Field(4096, ge=64, description="Largest accepted width or height in pixels.")
     max_fps: float = Field(240.0, gt=0, description="Highest accepted frame rate.")
-    allowed_codecs: str = Field("h264,hevc,vp8,vp9,av1", description="Comma-separated accepted video codecs (av1 only if decodable).")
+    allowed_codecs: str = Field("h264,hevc,vp8,vp9,av1", description="Comma-separated accepted video codecs (what OpenCV cannot decode, AV1, is decoded through PyAV).")
     allowed_containers: str = Field("mp4,mov,webm,mkv", description="Comma-separated accepted containers, decided by magic bytes.")
     # jobs
     executor: Literal["inline", "celery"] = Field("inline", description="inline: workers inside the web process; celery: remote workers via Redis.")

@@ -4,15 +4,18 @@ Per-frame seeking costs a keyframe decode per sample (57 s for 150 seeks on a 30
 here, against 2.4 s for one pass). ``sample`` walks the file once with ``grab()``, calls
 ``retrieve()`` only when a frame's timestamp reaches the next sample time, downscales at once, and
 counts the decodable frames as it goes. OpenCV applies the rotation flag, so frames come upright.
+What OpenCV's build cannot decode (AV1) is decoded through PyAV instead, turned upright the same way.
 """
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import av
+import av.error
 import cv2
 import numpy as np
 
@@ -58,26 +61,87 @@ def _shrink(img: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
     return img, cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
 
 
+#: What a decoder hands the sampling loop per decoded frame: its timestamp in seconds (None where the
+#: container gives none) and a call that returns the frame, upright BGR (None if it cannot).
+Decoded = tuple[float | None, Callable[[], np.ndarray | None]]
+
+
+def _opencv_frames(path: Path) -> Generator[Decoded, None, None]:
+    """OpenCV's FFmpeg: ``grab()`` every frame, ``retrieve()`` only those asked for (the cheap path)."""
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        if not cap.isOpened():
+            return
+        while True:
+            try:
+                if not cap.grab():
+                    return
+            except cv2.error:
+                return
+            ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+            yield (ms / 1000.0 if ms and ms > 0 else None), lambda: _retrieved(cap)
+    finally:
+        cap.release()
+
+
+def _retrieved(cap: cv2.VideoCapture) -> np.ndarray | None:
+    ok, img = cap.retrieve()
+    return img if ok else None
+
+
+#: Display rotation (degrees clockwise, as the probe reports it) -> the turn that makes a frame upright.
+_UPRIGHT = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def _pyav_frames(path: Path) -> Generator[Decoded, None, None]:
+    """PyAV's own FFmpeg, for what OpenCV's build cannot decode (AV1: OpenCV's wheel has only the
+    hardware decoder; PyAV's has dav1d). Every frame is decoded; only those asked for are converted,
+    and turned upright by the display rotation, as OpenCV does."""
+    try:
+        with av.open(str(path), metadata_errors="ignore") as c:
+            stream = c.streams.video[0]
+            stream.thread_type = "AUTO"
+            tb = stream.time_base
+            for frame in c.decode(stream):
+                turn = _UPRIGHT.get((-int(round(getattr(frame, "rotation", 0) or 0))) % 360)
+                t = float(frame.pts * tb) if frame.pts is not None and tb is not None else None
+
+                def image(f: av.VideoFrame = frame, turn: int | None = turn) -> np.ndarray:
+                    img = f.to_ndarray(format="bgr24")
+                    return img if turn is None else cv2.rotate(img, turn)
+                yield t, image
+    except (av.error.FFmpegError, IndexError, ValueError):
+        return  # what was decoded stands, as when OpenCV's pass ends early
+
+
 def sample(path: Path, fps: float, max_side: int, stats: SampleStats | None = None,
            nominal_fps: float | None = None) -> Iterator[Frame]:
     """Yield frames at ``fps`` (by timestamp) from one sequential pass. Fills ``stats`` as it goes.
 
-    The capture thread only grabs and retrieves; downscaling runs on a helper thread (OpenCV
-    releases the GIL), so it overlaps with decoding the next frames.
+    The decoding runs through OpenCV (grab every frame, retrieve the sampled ones); a file it cannot
+    decode a single frame of (an AV1 clip: OpenCV's build has no software AV1 decoder) is decoded
+    again through PyAV. Downscaling runs on a helper thread (OpenCV releases the GIL), so it
+    overlaps with decoding the next frames.
 
     Raises FRAME_EXTRACTION_FAILED when the file opens but yields no frame at all. A file that ends
     early simply ends the iteration; ``stats.decoded`` and ``stats.last_t`` say how far it got.
     """
     stats = stats if stats is not None else SampleStats()
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    if not cap.isOpened():
-        cap.release()
-        raise PipelineError(ErrorCode.FRAME_EXTRACTION_FAILED, "the decoder could not open the file")
+    yield from _sample(_opencv_frames(path), fps, max_side, stats, nominal_fps)
+    if stats.sampled == 0:
+        stats.decoded = 0
+        yield from _sample(_pyav_frames(path), fps, max_side, stats, nominal_fps)
+    if stats.sampled == 0:
+        raise PipelineError(ErrorCode.FRAME_EXTRACTION_FAILED, f"no frame decoded ({stats.decoded} grabbed)")
+
+
+def _sample(frames: Generator[Decoded, None, None], fps: float, max_side: int, stats: SampleStats,
+            nominal_fps: float | None) -> Iterator[Frame]:
     step = 1.0 / fps
     next_t = 0.0
     t0: float | None = None
     prev_small: np.ndarray | None = None
-    fallback_dt = 1.0 / (nominal_fps or cap.get(cv2.CAP_PROP_FPS) or 30.0)
+    fallback_dt = 1.0 / (nominal_fps or 30.0)
     last_t = -1.0
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shrink")
     pending: deque[tuple[int, float, Future[tuple[np.ndarray, np.ndarray]]]] = deque()
@@ -95,16 +159,8 @@ def sample(path: Path, fps: float, max_side: int, stats: SampleStats | None = No
         return fr
 
     try:
-        while True:
-            try:
-                ok = cap.grab()
-            except cv2.error:
-                break
-            if not ok:
-                break
+        for t_abs, retrieve in frames:
             stats.decoded += 1
-            ms = cap.get(cv2.CAP_PROP_POS_MSEC)
-            t_abs = ms / 1000.0 if ms and ms > 0 else None
             if t_abs is None:
                 t = (stats.decoded - 1) * fallback_dt
             else:
@@ -117,8 +173,8 @@ def sample(path: Path, fps: float, max_side: int, stats: SampleStats | None = No
             stats.last_t = t
             if t + 1e-6 < next_t:
                 continue
-            ok, img = cap.retrieve()
-            if not ok or img is None:
+            img = retrieve()
+            if img is None:
                 continue
             while next_t <= t + 1e-6:
                 next_t += step
@@ -130,10 +186,8 @@ def sample(path: Path, fps: float, max_side: int, stats: SampleStats | None = No
         while pending:
             yield emit(*pending.popleft())
     finally:
-        cap.release()
+        frames.close()  # the decoder's file, released now
         pool.shutdown(wait=True, cancel_futures=True)
-    if stats.sampled == 0:
-        raise PipelineError(ErrorCode.FRAME_EXTRACTION_FAILED, f"no frame decoded ({stats.decoded} grabbed)")
 
 
 def pick_key_frames(times: list[float], movement: list[float], k: int) -> list[int]:
