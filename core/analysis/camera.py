@@ -208,9 +208,10 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
                 transforms[i] = _compose(transforms[k], onto)
                 last = eye  # the camera's motion before a cut says nothing about its motion after it
         else:
-            if abs(float(np.hypot(m[0, 0], m[1, 0])) - 1.0) > ZOOM_STEP:
-                shots.append(i)  # a cut to a closer (or wider) camera, fitted across
-            last = m
+            cut = abs(float(np.hypot(m[0, 0], m[1, 0])) - 1.0) > ZOOM_STEP  # to a closer (or wider) camera
+            if cut:
+                shots.append(i)
+            last = eye if cut else m
             # m maps frame i -> frame i-1 in thumbnail pixels; express in frame pixels and chain to frame 0
             m = m.copy()
             m[:, 2] /= scale
