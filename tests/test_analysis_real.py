@@ -247,3 +247,24 @@ def test_the_same_climb_filmed_sideways_or_at_another_rate_meets_the_same_labels
     label = json.loads((DATA / "eval" / "labels.json").read_text())[REAL_FIXED.name]
     r = E.judge(clip.name, rec, label)
     assert all(r.within.values()) and not r.confidently_wrong, (r.values, r.truth, r.within)
+
+
+def test_a_clip_that_cuts_away_to_another_camera_and_back_follows_the_climber_across_it(real_settings, tmp_path):
+    """6 s of the fixed clip from 0.5 s (the start from the mat, the first move) cut, from 3 to
+    4.5 s, to another camera: the picture mirrored and 1.3 times closer (no feature of it is found on
+    the wall's view). Those frames cannot be placed on the wall, and the view comes back after them:
+    who is who is read without them. Read with them, the tracker followed the climber into the other
+    camera's picture and lost them at the cut back: the climb ended at 4.4 s, the climber on the wall
+    to the clip's end. Now the climber is seen before and after the cut-away, not in it, and the page
+    says the video cut away."""
+    clip = tmp_path / "cut_away.mp4"
+    ffmpeg("-ss", "0.5", "-t", "6", "-i", str(REAL_FIXED), "-an", "-vf",
+           "scale=540:720,split[a][b];[b]crop=416:554,hflip,scale=540:720[z];[a][z]overlay=0:0:enable='between(t,3,4.5)'",
+           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip))
+    rec = analyze({"analysis_id": "cut_away", "video_ref": str(clip)}, real_settings)
+    seen = [p["time"] for p in rec["route_analysis"]["climbed_path"]]
+    assert min(seen) < 0.5 and max(seen) > 5.5
+    assert not [s for s in seen if 3.05 < s < 4.45]
+    assert rec["metrics"]["climb_end_s"] > 5.5
+    assert rec["metrics"]["camera"]["cut_away_s"] == pytest.approx(1.5, abs=0.2)
+    assert "summary.cut_away" in [p["key"] for p in rec["phrases"]["summary"]]

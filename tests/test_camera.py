@@ -154,6 +154,18 @@ def test_a_cut_away_to_somewhere_else_and_back_finds_the_wall_again():
     cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
     assert cam.failed_pairs == pytest.approx(1 / 19, abs=1e-3)
     np.testing.assert_allclose(cam.transforms[12:], np.repeat([[[1, 0, 0], [0, 1, 0]]], 8, axis=0), atol=0.5)
+    # the frames between are elsewhere: nothing in them is on the wall
+    assert np.flatnonzero(cam.elsewhere).tolist() == [8, 9, 10, 11]
+
+
+def test_a_clip_that_begins_somewhere_else_has_nothing_elsewhere():
+    """A title or the gym's entrance for frames 0-3, then the wall: the clip never comes back to
+    what it began with, and most of it is the wall; nothing says the wall was left."""
+    other = _texture(400, 500, 7, blur=1.5, contrast=1.0)
+    thumbs = _cut_to(20, range(0, 4), lambda i: other[40:220, 40:280])
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert cam.failed_pairs == pytest.approx(1 / 19, abs=1e-3)
+    assert not cam.elsewhere.any()
 
 
 def test_a_slow_pan_broken_by_frames_that_cannot_be_fitted_is_kept():

@@ -10,7 +10,7 @@ fluency figures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -37,6 +37,8 @@ class CameraMotion:
     reliable: bool
     max_shift: float  # largest background shift, share of the frame diagonal
     failed_pairs: float
+    # (n,) frames of a view the clip cut away to and came back from (see elsewhere): not on the wall
+    elsewhere: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     def to_wall(self, i: int, pts: np.ndarray) -> np.ndarray:
         m = self.transforms[i]
@@ -162,7 +164,7 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
     eye = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     transforms = np.repeat(eye[None], n, axis=0)
     if n < 2:
-        return CameraMotion(transforms, False, True, 0.0, 0.0)
+        return CameraMotion(transforms, False, True, 0.0, 0.0, np.zeros(n, bool))
     scale = thumbs.shape[2] / float(frame_w)  # thumbnail pixels per frame pixel
     diag = float(np.hypot(thumbs.shape[1], thumbs.shape[2])) / scale
     failed = 0
@@ -177,6 +179,7 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
 
     last = eye  # the previous pair's motion, thumbnail pixels
     shots = [0]  # where each stretch of one camera begins (a cut before each but the first)
+    view = np.zeros(n, int)  # which view each frame was placed in: a cut not found again starts another
     for i in range(1, n):
         prev_g, g = thumbs[i - 1], thumbs[i]
         mask = past_bodies(i - 1)
@@ -202,16 +205,19 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
             if best is None:
                 failed += 1
                 transforms[i] = transforms[i - 1]
+                view[i] = view.max() + 1
             else:
                 onto, _, k = best
                 onto[:, 2] /= scale
                 transforms[i] = _compose(transforms[k], onto)
+                view[i] = view[k]
                 last = eye  # the camera's motion before a cut says nothing about its motion after it
         else:
             cut = abs(float(np.hypot(m[0, 0], m[1, 0])) - 1.0) > ZOOM_STEP  # to a closer (or wider) camera
             if cut:
                 shots.append(i)
             last = eye if cut else m
+            view[i] = view[i - 1]
             # m maps frame i -> frame i-1 in thumbnail pixels; express in frame pixels and chain to frame 0
             m = m.copy()
             m[:, 2] /= scale
@@ -230,4 +236,19 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
             transforms[s0:s1] = transforms[s0]
     max_shift = _largest_shift(transforms, diag)
     failed_share = failed / max(1, n - 1)
-    return CameraMotion(transforms, moving, failed_share <= MAX_FAILED_PAIRS, round(max_shift, 4), round(failed_share, 3))
+    return CameraMotion(transforms, moving, failed_share <= MAX_FAILED_PAIRS, round(max_shift, 4), round(failed_share, 3),
+                        elsewhere(view))
+
+
+def elsewhere(view: np.ndarray) -> np.ndarray:
+    """Per frame: shown between two frames of the wall's view, in another that was never found on it
+    (a broadcast cutting to another camera's angle, or to the crowd, and back). The wall's view is
+    the one most frames are placed in; what comes before its first frame or after its last (a title,
+    a clip that ends elsewhere) is left as it is: nothing says the wall was left."""
+    out = np.zeros(len(view), bool)
+    if not len(view):
+        return out
+    main = int(np.bincount(view).argmax())
+    on = np.flatnonzero(view == main)
+    out[on[0]:on[-1] + 1] = view[on[0]:on[-1] + 1] != main
+    return out

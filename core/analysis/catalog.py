@@ -92,6 +92,8 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "summary.worst": N_("Work on: {worst}."),
     "summary.moving_camera": N_("The camera moved; positions were corrected for it."),
     "summary.moving_camera_failed": N_("The camera moved too much to correct, so movement figures are rough."),
+    "summary.cut_away": N_("The video cuts away from the wall for {away} s of the climb (first at {at} s); "
+                           "what happens there is not measured."),
     "item": N_("{area}: {text}"),
     "seconds": N_("{s} s"),
     "segment.hesitation": N_("hesitation"),

@@ -148,6 +148,13 @@ class People:
         return cls(int(d["n_frames"]), d["frame"], d["landmarks"].astype(float), d["roi"], d["presence"],
                    d["look"].astype(np.float32), [str(s) for s in d["source"]], d["person"], reused=True)
 
+    def without(self, frames: np.ndarray) -> People:
+        """Everyone as seen outside ``frames`` (per frame, bool), not yet linked into people."""
+        keep = ~frames[self.frame]
+        return People(self.n_frames, self.frame[keep], self.landmarks[keep], self.roi[keep], self.presence[keep],
+                      self.look[keep], [s for s, k in zip(self.source, keep) if k], np.zeros(int(keep.sum()), int),
+                      self.reused)
+
     @property
     def count(self) -> int:
         return int(self.person.max()) if len(self.person) else 0

@@ -114,14 +114,18 @@ def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, 
     return sampled, people
 
 
-def _follower(sampled: Sampled) -> Follow:
+def _follower(sampled: Sampled, elsewhere: np.ndarray) -> Follow:
     """Follows a body back through ``sampled``'s frames (see pose.follow_back), with the pose models
-    loaded in this process when first needed (run it inside ``P.quiet_stderr``)."""
+    loaded in this process when first needed (run it inside ``P.quiet_stderr``); not into a view the
+    clip cut away to (``elsewhere``, per frame: see camera.elsewhere)."""
     models: list[BlazePose] = []
 
     def follow(start: int, roi: np.ndarray, frames: range) -> Iterator[tuple[int, P.Candidate]]:
         if not models:
             models.append(BlazePose())
+        away = [f for f in frames if f < len(elsewhere) and elsewhere[f]]
+        if away:
+            frames = range(frames.start, away[0], frames.step)
         return P.follow_back(models[0], sampled.image, start, Roi(*(float(v) for v in roi)), frames)
     return follow
 
@@ -140,7 +144,7 @@ def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: came
     # the tracker followed everyone forward: the climber is also followed back from where they were
     # found (late, or again after a gap), and everyone's time on the wall is measured again
     with P.quiet_stderr():  # LiteRT's messages (see quiet_stderr)
-        added = fill_back(people, chosen, _follower(sampled)) if chosen else 0
+        added = fill_back(people, chosen, _follower(sampled, cam.elsewhere)) if chosen else 0
     if added:
         persons = on_the_wall(people, times, cam.transforms, sampled.width, sampled.height)
     pose = people.of(chosen, times)
@@ -222,7 +226,7 @@ def wall_and_holds(analysis_id: str, sampled: Sampled, people: People, cam: came
     times = [f["t"] for f in sampled.frames]
     first = next((i for i, t in enumerate(times) if t >= m.window[0] - 1e-6), 0)
     boxes = people.boxes()
-    used_frames = holds.plate_frames(len(times))
+    used_frames = [i for i in holds.plate_frames(len(times)) if not (i < len(cam.elsewhere) and cam.elsewhere[i])]
     box = holds.extent([cam.transforms[i] for i in used_frames], sampled.width, sampled.height)
     pl = holds.plate(((img, cam.transforms[i], boxes[i]) for i in used_frames
                       if (img := sampled.image(i)) is not None), sampled.width, sampled.height, box)
@@ -264,6 +268,8 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     report("metrics", stage_start("metrics"))
     t_rest = time.perf_counter()
     cam = camera.estimate(sampled.thumbs(), people.bodies(), sampled.width)
+    if cam.elsewhere.any():  # the clip cut away and back: who is who, read without what it cut to
+        people = link(people.without(cam.elsewhere), [f["t"] for f in sampled.frames])
     pose, persons, chosen, how = the_climber(job, sampled, people, cam, wd)
     track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
     track.others_down = others_down(persons, chosen)
