@@ -130,6 +130,10 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # and back to the wide one at 8 s (the roof clip ends on the close one)
     "cutzoom": "split[a][b];[b]crop=trunc(iw/1.6/2)*2:trunc(ih/1.6/2)*2[z];"
                "[z][a]scale2ref[z2][a2];[a2][z2]overlay=0:0:enable='between(t,5,8)'",
+    # ... and to another camera's angle (the picture mirrored and 1.3 times as large: nothing of it is
+    # found on the wall's view) from 5 to 8 s: those frames are not on the wall, nor measured
+    "cutaway": "split[a][b];[b]crop=trunc(iw/1.3/2)*2:trunc(ih/1.3/2)*2,hflip[z];"
+               "[z][a]scale2ref[z2][a2];[a2][z2]overlay=0:0:enable='between(t,5,8)'",
     # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
     # that follows them from the mat (the floor leaves the view); only where the climb goes up the
     # picture (a copy made for one clip only names it)
