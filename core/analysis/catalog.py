@@ -74,7 +74,7 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
                          "{dynos} dynamic moves, {swings} of them followed by a swing. Keep your core tight and feet pressed as you catch.",
                          "dynos"),
     "dynamics.drill": N_("Deadpoint practice: 5 x 3 controlled deadpoints to a good hold, freeze for 2 s on the catch."),
-    "dynamics.na": N_("Not assessed: no dynamic move in this clip."),
+    "dynamics.na": N_("Not assessed: no dynamic move seen in this clip."),
     "dynamics.cut_loose": Np_("Not assessed: your feet cut loose once ({times}) and you swung on your hands; there is no dyno or lunge here to judge.",
                               "Not assessed: your feet cut loose {n} times ({times}) and you swung on your hands; there is no dyno or lunge here to judge.",
                               "n"),
