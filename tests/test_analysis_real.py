@@ -1,6 +1,8 @@
 """The offline analysis on the real clips in tests/data/videos and on a generated empty wall."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 import pytest
@@ -268,3 +270,19 @@ def test_a_clip_that_cuts_away_to_another_camera_and_back_follows_the_climber_ac
     assert rec["metrics"]["climb_end_s"] > 5.5
     assert rec["metrics"]["camera"]["cut_away_s"] == pytest.approx(1.5, abs=0.2)
     assert "summary.cut_away" in [p["key"] for p in rec["phrases"]["summary"]]
+
+
+def test_the_climber_is_not_followed_back_into_frames_the_clip_cut_away_to(monkeypatch):
+    """Following the climber back from where they are seen again after a gap reads frame after
+    frame before it; where the clip cut away to another camera, those frames are not on the wall,
+    and following stops at them (the other camera's picture of the climber is not where they are)."""
+    from core.pipeline import analyse as A
+
+    asked: list[list[int]] = []
+    monkeypatch.setattr(A.P, "follow_back", lambda model, image, start, roi, frames: asked.append(list(frames)) or iter(()))
+    elsewhere = np.zeros(12, bool)
+    elsewhere[5:8] = True
+    follow = A._follower(SimpleNamespace(image=lambda i: None), elsewhere)  # (no frame is read here)
+    list(follow(10, np.array([0.0, 0.0, 10.0, 10.0]), range(9, -1, -1)))
+    list(follow(4, np.array([0.0, 0.0, 10.0, 10.0]), range(3, -1, -1)))
+    assert asked == [[9, 8], [3, 2, 1, 0]]
