@@ -178,3 +178,24 @@ def test_a_slow_pan_broken_by_frames_that_cannot_be_fitted_is_kept():
     assert cam.moving
     for i in (3, 7, 13, 19):
         assert cam.transforms[i, :, 2] == pytest.approx([2.0 * i, 1.0 * i], abs=1.0), i
+
+
+def test_where_nothing_can_be_tracked_features_are_not_looked_for_in_every_frame(monkeypatch):
+    """Noise in every frame (nothing to track, as in a very dark clip): almost every pair fails (the
+    few fitted are chance fits of the tracked points; no frame is found again by its features). A
+    cut is a moment, so features are looked for in the first RELOCATE_RUN frames of such a run only
+    (each against up to MAX_ANCHORS + 1 frames), not in all 40."""
+    rng = np.random.default_rng(3)
+    thumbs = rng.integers(0, 255, (40, 180, 240), dtype=np.uint8)
+    tried: list[int] = []
+    real = camera.relocate
+    monkeypatch.setattr(camera, "relocate", lambda img, anchor: tried.append(1) or real(img, anchor))
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert cam.failed_pairs > 0.8 and not cam.reliable
+    fitted = round((1 - cam.failed_pairs) * 39)  # (noise now and then fits by chance; a run starts again after)
+    capped = len(tried)
+    assert 0 < capped <= camera.RELOCATE_RUN * (camera.MAX_ANCHORS + 1) * (1 + fitted)
+    tried.clear()
+    monkeypatch.setattr(camera, "RELOCATE_RUN", 10**6)
+    camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert capped < len(tried)  # looked for in every frame, as it would be without the cap

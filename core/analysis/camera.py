@@ -122,23 +122,29 @@ def _largest_shift(ts: np.ndarray, diag: float) -> float:
 RATIO = 0.75
 MAX_ANCHORS = 4
 MAX_SCALE = 4.0
+#: A cut is a moment: where pairs keep failing (a dark or noisy clip, nothing to track), features are
+#: looked for in at most this many frames running until a pair is fitted again.
+RELOCATE_RUN = 8
 #: Between two sampled frames a phone's zoom changes the scale by less than this; more is a cut,
 #: even where the pair could be fitted.
 ZOOM_STEP = 0.1
 
 
-def _features(img: np.ndarray, mask: np.ndarray) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
-    # small patches: thumbnails are 320 pixels on the long side
-    orb = cv2.ORB.create(nfeatures=1000, edgeThreshold=15, patchSize=15, fastThreshold=10)
+Features = tuple[list[cv2.KeyPoint], "np.ndarray | None"]
+
+
+def features(img: np.ndarray, mask: np.ndarray) -> Features:
+    """A picture's ORB features (small patches: thumbnails are 320 pixels on the long side)."""
+    orb = cv2.ORB.create(nfeatures=500, edgeThreshold=15, patchSize=15, fastThreshold=10)
     kp, des = orb.detectAndCompute(img, mask)
     return list(kp), des
 
 
-def relocate(img: np.ndarray, mask: np.ndarray, anchor: np.ndarray, anchor_mask: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """The similarity (2x3) mapping ``img``'s pixels to ``anchor``'s, from matched features (see
-    RATIO), and how many features agree on it; None where the two do not show the same wall."""
-    ka, da = _features(anchor, anchor_mask)
-    kb, db = _features(img, mask)
+def relocate(img: Features, anchor: Features) -> tuple[np.ndarray, int] | None:
+    """The similarity (2x3) mapping the pixels of the picture with features ``img`` to those of
+    ``anchor``'s, from matched features (see RATIO), and how many features agree on it; None where
+    the two do not show the same wall."""
+    (ka, da), (kb, db) = anchor, img
     if da is None or db is None or len(ka) < MIN_INLIERS or len(kb) < MIN_INLIERS:
         return None
     pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(db, da, k=2)
@@ -177,7 +183,15 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
             P.cover_body(mask, lm, scale)
         return mask
 
+    found_in: dict[int, Features] = {}  # each frame's features, read once (a cut is tried on several)
+
+    def features_of(i: int) -> Features:
+        if i not in found_in:
+            found_in[i] = features(thumbs[i], past_bodies(i))
+        return found_in[i]
+
     last = eye  # the previous pair's motion, thumbnail pixels
+    tries = RELOCATE_RUN  # frames left to look for features in (see RELOCATE_RUN)
     shots = [0]  # where each stretch of one camera begins (a cut before each but the first)
     view = np.zeros(n, int)  # which view each frame was placed in: a cut not found again starts another
     for i in range(1, n):
@@ -197,8 +211,9 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
                     m = _steadier(m, inl.ravel() == 1, nxt[good], pts[good], last, diag * scale)
         if m is None:  # a cut: found again on the frame before, or on a view seen before it
             best: tuple[np.ndarray, int, int] | None = None
-            for k in dict.fromkeys([i - 1, *(s - 1 for s in shots[1:][-MAX_ANCHORS:])]):
-                found = relocate(g, past_bodies(i), thumbs[k], past_bodies(k))
+            tries = tries - 1
+            for k in dict.fromkeys([i - 1, *(s - 1 for s in shots[1:][-MAX_ANCHORS:])]) if tries >= 0 else ():
+                found = relocate(features_of(i), features_of(k))
                 if found is not None and (best is None or found[1] > best[1]):
                     best = (found[0], found[1], k)
             shots.append(i)
@@ -213,6 +228,7 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
                 view[i] = view[k]
                 last = eye  # the camera's motion before a cut says nothing about its motion after it
         else:
+            tries = RELOCATE_RUN
             cut = abs(float(np.hypot(m[0, 0], m[1, 0])) - 1.0) > ZOOM_STEP  # to a closer (or wider) camera
             if cut:
                 shots.append(i)
