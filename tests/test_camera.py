@@ -199,3 +199,27 @@ def test_where_nothing_can_be_tracked_features_are_not_looked_for_in_every_frame
     monkeypatch.setattr(camera, "RELOCATE_RUN", 10**6)
     camera.estimate(thumbs, [[] for _ in thumbs], 240)
     assert capped < len(tried)  # looked for in every frame, as it would be without the cap
+
+
+@pytest.mark.parametrize("same_wall", [True, False])
+def test_a_stretch_that_only_looked_like_another_view_is_put_back_on_the_wall(same_wall):
+    """A camera panning 3 pixels a frame; frames 4-7 were read as another view, placed 15 pixels off
+    (their first pair could not be placed, a blurred frame, and the fits went on from there). Where
+    they show the same wall, they are found on the wall's frames either side and put back where they
+    are; where they show somewhere else, they stay elsewhere."""
+    wall = _texture(400, 500, 1, blur=1.5, contrast=1.0)
+    other = _texture(400, 500, 7, blur=1.5, contrast=1.0)
+    thumbs = np.stack([(wall if same_wall or not 4 <= i < 8 else other)[20:200, 20 + 3 * i:260 + 3 * i]
+                       for i in range(12)])
+    view = np.array([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0])
+    truth = np.array([[[1.0, 0, 3 * i], [0, 1.0, 0]] for i in range(12)])
+    transforms = truth.copy()
+    transforms[4:8, 0, 2] -= 15
+    full = np.full(thumbs.shape[1:], 255, np.uint8)
+    camera.rejoin(view, transforms, lambda i: camera.features(thumbs[i], full), 1.0)
+    if same_wall:
+        assert not view.any()
+        np.testing.assert_allclose(transforms, truth, atol=1.0)
+    else:
+        assert view.tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0]
+        assert camera.elsewhere(view)[4:8].all()

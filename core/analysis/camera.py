@@ -10,6 +10,7 @@ fluency figures.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -238,6 +239,7 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
             m = m.copy()
             m[:, 2] /= scale
             transforms[i] = _compose(transforms[i - 1], m)
+    rejoin(view, transforms, features_of, scale)
     # a fixed camera (still but for its cuts): do not add tracking noise. Still is judged on the
     # motion between frames, cuts left out (a jump in scale or place: see ZOOM_STEP, MOTION_JUMP),
     # so a slow pan read across frames that could not be fitted (a blurred one) is still a pan
@@ -254,6 +256,46 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
     failed_share = failed / max(1, n - 1)
     return CameraMotion(transforms, moving, failed_share <= MAX_FAILED_PAIRS, round(max_shift, 4), round(failed_share, 3),
                         elsewhere(view))
+
+
+#: A stretch between two frames of the wall's view, in a view not found on it, is checked again on
+#: this many of its frames (evenly spread) against the wall's frames either side of it.
+REJOIN_FRAMES = 3
+
+
+def rejoin(view: np.ndarray, transforms: np.ndarray, features_of: Callable[[int], Features], scale: float) -> None:
+    """Place on the wall, in place (``view`` and ``transforms``), what only looked like another view:
+    a stretch between two frames of the wall's view whose first pair could not be placed (a blurred
+    frame: no features), the frames after it fitted one to the next from there, is the wall still
+    where one of its sharp frames is found on the wall's frame before or after it. Each view in the
+    stretch so found is moved by the correction that frame needs (the fits within it stand)."""
+    if not len(view):
+        return
+    main = int(np.bincount(view).argmax())
+    on = np.flatnonzero(view == main)
+    i = int(on[0])
+    while i <= on[-1]:
+        if view[i] == main:
+            i += 1
+            continue
+        j = i
+        while view[j] != main:
+            j += 1
+        for f in sorted({int(round(x)) for x in np.linspace(i, j - 1, min(REJOIN_FRAMES, j - i))}):
+            if view[f] == main:
+                continue
+            for k in (i - 1, j):
+                found = relocate(features_of(f), features_of(k))
+                if found is not None:
+                    onto = found[0].copy()
+                    onto[:, 2] /= scale
+                    fix = _compose(_compose(transforms[k], onto), cv2.invertAffineTransform(transforms[f]))
+                    same = [q for q in range(i, j) if view[q] == view[f]]
+                    for q in same:
+                        transforms[q] = _compose(fix, transforms[q])
+                    view[same] = main
+                    break
+        i = j
 
 
 def elsewhere(view: np.ndarray) -> np.ndarray:
