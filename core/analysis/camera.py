@@ -41,6 +41,10 @@ class CameraMotion:
     # (n,) frames of a view the clip cut away to and came back from (see elsewhere): not on the wall
     elsewhere: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
+    def __post_init__(self) -> None:
+        if len(self.elsewhere) != len(self.transforms):  # none given: every frame on the wall
+            self.elsewhere = np.zeros(len(self.transforms), bool)
+
     def to_wall(self, i: int, pts: np.ndarray) -> np.ndarray:
         m = self.transforms[i]
         return pts @ m[:, :2].T + m[:, 2]
@@ -171,7 +175,7 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
     eye = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     transforms = np.repeat(eye[None], n, axis=0)
     if n < 2:
-        return CameraMotion(transforms, False, True, 0.0, 0.0, np.zeros(n, bool))
+        return CameraMotion(transforms, False, True, 0.0, 0.0)
     scale = thumbs.shape[2] / float(frame_w)  # thumbnail pixels per frame pixel
     diag = float(np.hypot(thumbs.shape[1], thumbs.shape[2])) / scale
     failed = 0
@@ -243,13 +247,13 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
     # a fixed camera (still but for its cuts): do not add tracking noise. Still is judged on the
     # motion between frames, cuts left out (a jump in scale or place: see ZOOM_STEP, MOTION_JUMP),
     # so a slow pan read across frames that could not be fitted (a blurred one) is still a pan
-    cuts = [i for i in range(1, n) if _jumped(transforms[i - 1], transforms[i], diag)]
+    cuts = {i for i in range(1, n) if _jumped(transforms[i - 1], transforms[i], diag)}
     drift = transforms.copy()
     for i in range(1, n):
         drift[i] = drift[i - 1] if i in cuts else _compose(drift[i - 1], _relative(transforms[i - 1], transforms[i:i + 1])[0])
     moving = _largest_shift(drift, diag) > MOVING_SHIFT
     if not moving:
-        starts = [0, *cuts, n]
+        starts = [0, *sorted(cuts), n]
         for s0, s1 in zip(starts[:-1], starts[1:]):
             transforms[s0:s1] = transforms[s0]
     max_shift = _largest_shift(transforms, diag)
@@ -271,10 +275,9 @@ def rejoin(view: np.ndarray, transforms: np.ndarray, features_of: Callable[[int]
     stretch so found is moved by the correction that frame needs (the fits within it stand)."""
     if not len(view):
         return
-    main = int(np.bincount(view).argmax())
-    on = np.flatnonzero(view == main)
-    i = int(on[0])
-    while i <= on[-1]:
+    main, first, last = _wall_view(view)
+    i = first
+    while i <= last:
         if view[i] == main:
             i += 1
             continue
@@ -306,7 +309,13 @@ def elsewhere(view: np.ndarray) -> np.ndarray:
     out = np.zeros(len(view), bool)
     if not len(view):
         return out
+    main, first, last = _wall_view(view)
+    out[first:last + 1] = view[first:last + 1] != main
+    return out
+
+
+def _wall_view(view: np.ndarray) -> tuple[int, int, int]:
+    """The wall's view (the one most frames are placed in), its first frame and its last."""
     main = int(np.bincount(view).argmax())
     on = np.flatnonzero(view == main)
-    out[on[0]:on[-1] + 1] = view[on[0]:on[-1] + 1] != main
-    return out
+    return main, int(on[0]), int(on[-1])

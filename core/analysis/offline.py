@@ -95,7 +95,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         summary.append(catalog.say("summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
     # a broadcast or an edit cutting away from the wall during the climb: the climber was not measured then
     inside = (track.t >= m.window[0] - 1e-6) & (track.t <= m.window[1] + 1e-6)
-    away = np.flatnonzero(inside & cam.elsewhere) if len(cam.elsewhere) == len(track.t) else np.zeros(0, int)
+    away = np.flatnonzero(inside & cam.elsewhere)
     away_s = len(away) * float(np.median(np.diff(track.t))) if len(track.t) > 1 else 0.0
     if len(away):
         summary.append(catalog.say("summary.cut_away", away=round(away_s, 1), at=round(float(track.t[away[0]]), 1)))

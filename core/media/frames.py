@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from core.errors import ErrorCode, PipelineError
+from core.media.probe import display_rotation
 
 MOTION_WIDTH = 64  # motion energy is measured on a tiny grey thumbnail
 
@@ -103,7 +104,7 @@ def _pyav_frames(path: Path) -> Generator[Decoded, None, None]:
             stream.thread_type = "AUTO"
             tb = stream.time_base
             for frame in c.decode(stream):
-                turn = _UPRIGHT.get((-int(round(getattr(frame, "rotation", 0) or 0))) % 360)
+                turn = _UPRIGHT.get(display_rotation(frame))
                 t = float(frame.pts * tb) if frame.pts is not None and tb is not None else None
 
                 def image(f: av.VideoFrame = frame, turn: int | None = turn) -> np.ndarray:

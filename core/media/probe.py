@@ -144,6 +144,11 @@ def probe(path: Path, *, allowed_containers: frozenset[str] = frozenset({"mp4", 
     )
 
 
+def display_rotation(frame: av.VideoFrame) -> int:
+    """How far a decoded frame is turned for display, degrees clockwise (0, 90, 180, 270)."""
+    return (-int(round(getattr(frame, "rotation", 0) or 0))) % 360
+
+
 def _first_frame(path: Path, codec: str) -> tuple[int, int, int, str]:
     """Decode the first frame: proves the stream is decodable and gives the display rotation."""
     try:
@@ -151,8 +156,7 @@ def _first_frame(path: Path, codec: str) -> tuple[int, int, int, str]:
             stream = c.streams.video[0]
             stream.thread_type = "AUTO"
             for _i, frame in enumerate(c.decode(stream)):
-                rot = int(round(getattr(frame, "rotation", 0) or 0))
-                return (-rot) % 360, frame.width, frame.height, str(frame.format.name)
+                return display_rotation(frame), frame.width, frame.height, str(frame.format.name)
     except av.error.DecoderNotFoundError as exc:
         raise PipelineError(ErrorCode.UNSUPPORTED_CODEC, f"no decoder for {codec or 'this codec'}") from exc
     except av.error.FFmpegError as exc:

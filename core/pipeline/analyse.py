@@ -123,7 +123,7 @@ def _follower(sampled: Sampled, elsewhere: np.ndarray) -> Follow:
     def follow(start: int, roi: np.ndarray, frames: range) -> Iterator[tuple[int, P.Candidate]]:
         if not models:
             models.append(BlazePose())
-        away = [f for f in frames if f < len(elsewhere) and elsewhere[f]]
+        away = [f for f in frames if elsewhere[f]]
         if away:
             frames = range(frames.start, away[0], frames.step)
         return P.follow_back(models[0], sampled.image, start, Roi(*(float(v) for v in roi)), frames)
@@ -226,7 +226,7 @@ def wall_and_holds(analysis_id: str, sampled: Sampled, people: People, cam: came
     times = [f["t"] for f in sampled.frames]
     first = next((i for i, t in enumerate(times) if t >= m.window[0] - 1e-6), 0)
     boxes = people.boxes()
-    used_frames = [i for i in holds.plate_frames(len(times)) if not (i < len(cam.elsewhere) and cam.elsewhere[i])]
+    used_frames = [i for i in holds.plate_frames(len(times)) if not cam.elsewhere[i]]
     box = holds.extent([cam.transforms[i] for i in used_frames], sampled.width, sampled.height)
     pl = holds.plate(((img, cam.transforms[i], boxes[i]) for i in used_frames
                       if (img := sampled.image(i)) is not None), sampled.width, sampled.height, box)
