@@ -270,6 +270,24 @@ def test_a_clip_that_cuts_away_to_another_camera_and_back_follows_the_climber_ac
     assert rec["metrics"]["climb_end_s"] > 5.5
     assert rec["metrics"]["camera"]["cut_away_s"] == pytest.approx(1.5, abs=0.2)
     assert "summary.cut_away" in [p["key"] for p in rec["phrases"]["summary"]]
+    # the replay draws no hip trail over the other camera's picture (the hips before the cut were in
+    # the wall's), and draws it again on the wall's frames after it
+    from core.pipeline import replay
+    from core.pipeline.analyse import work_dir
+
+    replay.render("cut_away", real_settings)
+    drawn = cv2.VideoCapture(str(get_store(real_settings).local_path("replays/cut_away.mp4")))
+    frames = sorted((work_dir(real_settings, "cut_away") / "frames").glob("f*.jpg"))
+    marked = []
+    for i in range(len(frames)):
+        ok, img = drawn.read()
+        assert ok
+        if i in (28, 34, 44):  # 3.5 s and 4.25 s, cut away; 5.5 s, back on the wall
+            src = cv2.imread(str(frames[i]))[: img.shape[0], : img.shape[1]]
+            diff = cv2.absdiff(img, src).max(axis=2)
+            diff[:40, :120] = 0  # the time written in the corner
+            marked.append(int((diff > 80).sum()))
+    assert marked[0] < 30 and marked[1] < 30 and marked[2] > 100, marked
 
 
 def test_the_climber_is_not_followed_back_into_frames_the_clip_cut_away_to(monkeypatch):

@@ -29,6 +29,16 @@ def draw_pose(img: np.ndarray, lm: np.ndarray | None, trail: np.ndarray | None =
     return out
 
 
+def trail_start(i: int, n: int, elsewhere: np.ndarray) -> int:
+    """Where frame ``i``'s hip trail begins: ``n`` frames back, but not before a frame the clip cut
+    away to (``elsewhere``, per frame): the hips before it were in another picture. None in such a
+    frame itself (returns i + 1)."""
+    if i < len(elsewhere) and elsewhere[i]:
+        return i + 1
+    away = np.flatnonzero(elsewhere[max(0, i - n):i])
+    return max(0, i - n) + (int(away[-1]) + 1 if len(away) else 0)
+
+
 def encode_jpeg(img: np.ndarray, quality: int = 85) -> bytes:
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:

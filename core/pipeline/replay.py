@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.analysis.drawing import draw_pose
+from core.analysis.drawing import draw_pose, trail_start
 from core.analysis.pose import hip_centre
 from core.config import Settings
 from core.errors import ErrorCode, PipelineError
@@ -37,7 +37,10 @@ def render(analysis_id: str, settings: Settings) -> str:
 
     wd = work_dir(settings, analysis_id)
     manifest = json.loads((wd / "frames" / MANIFEST).read_text())
-    poses = np.load(wd / POSES)["landmarks"]
+    stored = np.load(wd / POSES)
+    poses = stored["landmarks"]
+    # (frames the clip cut away to: no trail across them; work dirs from before it was kept have none)
+    elsewhere = stored["elsewhere"] if "elsewhere" in stored.files else np.zeros(len(poses), bool)
     frames = manifest["frames"]
     if not frames:
         raise PipelineError(ErrorCode.FRAME_EXTRACTION_FAILED, "no frames to render")
@@ -66,7 +69,7 @@ def render(analysis_id: str, settings: Settings) -> str:
             if img is None:
                 continue
             lm = poses[i] if i < len(poses) else None
-            drawn = draw_pose(img, lm, hips[max(0, i - trail_n):i + 1])
+            drawn = draw_pose(img, lm, hips[trail_start(i, trail_n, elsewhere):i + 1])
             cv2.putText(drawn, f"{f['t']:5.1f}s", (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 255, 255), 2, cv2.LINE_AA)
             proc.stdin.write(np.ascontiguousarray(drawn[:h, :w]).tobytes())
         proc.stdin.close()
