@@ -290,6 +290,41 @@ def test_a_clip_that_cuts_away_to_another_camera_and_back_follows_the_climber_ac
     assert marked[0] < 30 and marked[1] < 30 and marked[2] > 100, marked
 
 
+def test_a_clip_that_ends_on_another_camera_goes_on_from_where_the_climber_was(real_settings, tmp_path):
+    """The roof clip cut at 5 s to another camera (the picture mirrored and 1.3 times closer) until
+    its end: that view is never found on the wall's, and nothing brings the clip back. Who is who is
+    told across the cut by look, and the view is placed on the wall by the climber's body: the hip
+    goes on from where it was. Before, the hip jumped a ninth of the picture across at the cut (and
+    that jump was measured as movement); the climb is still the one cut loose at 1.0 s, to the end."""
+    clip = tmp_path / "ends_elsewhere.mp4"
+    ffmpeg("-i", str(REAL_HANDHELD), "-an", "-vf",
+           "split[a][b];[b]crop=trunc(iw/1.3/2)*2:trunc(ih/1.3/2)*2,hflip[z];[z][a]scale2ref[z2][a2];"
+           "[a2][z2]overlay=0:0:enable='gte(t,5)'", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip))
+    rec = analyze({"analysis_id": "ends_elsewhere", "video_ref": str(clip)}, real_settings)
+    path = rec["route_analysis"]["climbed_path"]
+    assert max(p["time"] for p in path) > 7.0 and rec["metrics"]["climb_end_s"] > 7.0
+    xy = np.array([[p["x"], p["y"]] for p in path if 4.0 <= p["time"] <= 5.5])
+    steps = np.linalg.norm(np.diff(xy, axis=0), axis=1)
+    assert steps.max() < 0.04, steps.round(3).tolist()  # 0.11 across the cut before
+    assert rec["metrics"]["dynos"] == 1 and rec["metrics"]["dynamic_moves_at"] == [pytest.approx(1.0, abs=0.3)]
+    assert rec["metrics"]["camera"]["cut_away_s"] == 0.0  # the view it ends in is measured, not cut away to
+
+
+def test_a_climber_filmed_by_another_camera_after_a_cut_is_still_the_climber(real_settings, tmp_path):
+    """6 s of the fixed clip from 0.5 s, cut at 4 s to another camera (mirrored, 1.3 times closer)
+    to its end: the climber is on the wall throughout the cut. Told apart by where they were, the
+    body after the cut was someone else, and the climb ended at the cut (3.9 s) with the climber
+    still on the wall; by their look across the cut, the climb goes on to the clip's end."""
+    clip = tmp_path / "ends_elsewhere_fixed.mp4"
+    ffmpeg("-ss", "0.5", "-t", "6", "-i", str(REAL_FIXED), "-an", "-vf",
+           "scale=540:720,split[a][b];[b]crop=416:554,hflip,scale=540:720[z];[a][z]overlay=0:0:enable='gte(t,4)'",
+           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip))
+    rec = analyze({"analysis_id": "ends_elsewhere_fixed", "video_ref": str(clip)}, real_settings)
+    assert rec["metrics"]["climb_end_s"] > 5.5
+    assert rec["people"]["count"] == 1
+    assert max(p["time"] for p in rec["route_analysis"]["climbed_path"]) > 5.5
+
+
 def test_the_climber_is_not_followed_back_into_frames_the_clip_cut_away_to(monkeypatch):
     """Following the climber back from where they are seen again after a gap reads frame after
     frame before it; where the clip cut away to another camera, those frames are not on the wall,

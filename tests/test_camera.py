@@ -223,3 +223,59 @@ def test_a_stretch_that_only_looked_like_another_view_is_put_back_on_the_wall(sa
     else:
         assert view.tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0]
         assert camera.elsewhere(view)[4:8].all()
+
+
+def _body(hip: tuple[float, float], size: float = 1.0) -> np.ndarray:
+    """(33, 3) landmarks of a torso 30 px long (times ``size``), its hip centre at ``hip``; the
+    other joints unseen."""
+    lm = np.full((33, 3), np.nan)
+    for k, (dx, dy) in {P.L_SHOULDER: (-10, -30), P.R_SHOULDER: (10, -30), P.L_HIP: (-8, 0), P.R_HIP: (8, 0)}.items():
+        lm[k] = [hip[0] + size * dx, hip[1] + size * dy, 1.0]
+    return lm
+
+
+def _climbing(n: int, other: range, seen: bool = True) -> np.ndarray:
+    """A climber going up the wall 4 px a frame (hip at 120, 150 - 4 i in the wall's picture); in
+    the frames ``other`` they are filmed by another camera, 1.5 times as large and elsewhere in its
+    picture (which pans 4 and 3 px a frame: see the thumbnails), going on as they went (not seen
+    there when ``seen`` is False)."""
+    out = np.full((n, 33, 3), np.nan)
+    for i in range(n):
+        if i not in other:
+            out[i] = _body((120, 150 - 4 * i))
+        elif seen:
+            out[i] = _body((47.5 - 4 * i, 145 - 6 * i - 3 * i), size=1.5)
+    return out
+
+
+@pytest.mark.parametrize("other", [range(14, 20), range(0, 5)], ids=["ends", "begins"])
+def test_a_view_the_clip_ends_or_begins_in_is_placed_on_the_wall_by_the_climbers_body(other):
+    """The clip ends (or begins) on another camera's picture, never found on the wall: across the
+    cut the climber's hip goes on up the wall as it went, at the wall's size, rather than jumping to
+    where the other camera had them."""
+    place = _texture(400, 500, 7, blur=1.5, contrast=1.0)
+    thumbs = _cut_to(20, other, lambda i: place[40 + 3 * i:220 + 3 * i, 40 + 4 * i:280 + 4 * i])
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    assert not cam.elsewhere.any() and not cam.on_wall[list(other)].any()
+    lm = _climbing(20, other)
+    wall = cam.transforms[cam.on_wall].copy()
+    assert np.ptp(wall, axis=0).max() < 1e-9  # a fixed camera: one place for all the wall's frames
+
+    def on_wall(xy):  # where the wall's camera shows a point
+        return np.asarray(xy) @ wall[0][:, :2].T + wall[0][:, 2]
+    before = [cam.to_wall(i, P.hip_centre(lm[i])) for i in other]
+    assert camera.anchor(cam, lm, [i / 8 for i in range(20)]) == [other[0] if other[0] else other[-1]]
+    for i in other:
+        np.testing.assert_allclose(cam.to_wall(i, P.hip_centre(lm[i])), on_wall([120, 150 - 4 * i]), atol=1.0)
+        assert P.torso_length(cam.to_wall(i, lm[i, :, :2])) == pytest.approx(30, abs=0.5)
+    assert min(np.linalg.norm(b - on_wall([120, 150 - 4 * i])) for b, i in zip(before, other)) > 30  # it jumped before
+    assert np.array_equal(cam.transforms[cam.on_wall], wall)  # the wall's own frames are where they were
+
+
+def test_a_view_where_the_climber_is_not_seen_by_the_cut_is_left_as_it_was():
+    place = _texture(400, 500, 7, blur=1.5, contrast=1.0)
+    thumbs = _cut_to(20, range(14, 20), lambda i: place[40 + 3 * i:220 + 3 * i, 40 + 4 * i:280 + 4 * i])
+    cam = camera.estimate(thumbs, [[] for _ in thumbs], 240)
+    was = cam.transforms.copy()
+    assert camera.anchor(cam, _climbing(20, range(14, 20), seen=False), [i / 8 for i in range(20)]) == []
+    assert np.array_equal(cam.transforms, was)

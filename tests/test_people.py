@@ -662,3 +662,24 @@ def test_a_pick_where_the_work_dir_is_gone_decodes_again_but_tracks_nobody_again
     rec = analyze({"analysis_id": "elsewhere", "video_ref": str(two_clip), "person": 2}, s)
     assert rec["metrics"]["timings_s"]["poses_reused"] is True and rec["metrics"]["timings_s"]["frames_reused"] is False
     assert rec["people"]["chosen"] == 2 and rec["route_analysis"]["climbed_path"][0]["x"] > 0.5
+
+
+def test_across_a_cut_to_a_view_not_placed_on_the_wall_people_are_told_apart_by_their_look():
+    """Two climbers side by side; at frame 16 the clip cuts to a closer camera that was never found
+    on the wall's view: each is 1.5 times as large and elsewhere in the picture (the one in red now
+    where nobody was). Across the cut, where someone was says nothing: each goes on as the one who
+    looks like them; the same frames read without the cut are four people."""
+    t = np.arange(0, 4, 0.125)
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i in range(len(t)):
+        before = i < 16
+        for x, hue in ((300, 2), (700, 7)):
+            at = (x, 600) if before else (1200 - 1.5 * x, 900)
+            seen[i].append(P.Candidate(_body(*at, torso=100 if before else 150), np.zeros(4), 0.9, _look(hue), "track"))
+    hues = np.array([int(np.argmax(c.look)) for cs in seen for c in cs])
+    assert link(People.from_frames(seen), t).count == 4
+    people = link(People.from_frames(seen), t, cuts=[16])
+    assert people.count == 2
+    for p in (1, 2):  # each keeps their look across the cut
+        assert len(set(hues[people.person == p].tolist())) == 1
+        assert np.ptp(people.frame[people.person == p]) == len(t) - 1

@@ -10,7 +10,7 @@ fluency figures.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -40,10 +40,30 @@ class CameraMotion:
     failed_pairs: float
     # (n,) frames of a view the clip cut away to and came back from (see elsewhere): not on the wall
     elsewhere: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    # (n,) which view each frame was placed in: a cut not found again on the wall starts another
+    view: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
     def __post_init__(self) -> None:
         if len(self.elsewhere) != len(self.transforms):  # none given: every frame on the wall
             self.elsewhere = np.zeros(len(self.transforms), bool)
+        if len(self.view) != len(self.transforms):
+            self.view = np.zeros(len(self.transforms), int)
+
+    @property
+    def on_wall(self) -> np.ndarray:
+        """(n,) bool: the frames placed by the wall itself (in the wall's view, see _wall_view), not
+        by the climber's body (see anchor) nor cut away to."""
+        return self.view == _wall_view(self.view)[0] if len(self.view) else np.zeros(0, bool)
+
+    @property
+    def cuts(self) -> list[int]:
+        """The frames where the clip cuts to a view not placed on the one before, before the wall's
+        view begins or after it ends (a cut away and back within it is ``elsewhere``): nothing of the
+        picture tells where the view after one lies (see anchor)."""
+        if not len(self.view):
+            return []
+        _, first, last = _wall_view(self.view)
+        return [i for i in range(1, len(self.view)) if self.view[i] != self.view[i - 1] and (i <= first or i > last)]
 
     def to_wall(self, i: int, pts: np.ndarray) -> np.ndarray:
         m = self.transforms[i]
@@ -259,7 +279,7 @@ def estimate(thumbs: np.ndarray, people: list[list[np.ndarray]], frame_w: int) -
     max_shift = _largest_shift(transforms, diag)
     failed_share = failed / max(1, n - 1)
     return CameraMotion(transforms, moving, failed_share <= MAX_FAILED_PAIRS, round(max_shift, 4), round(failed_share, 3),
-                        elsewhere(view))
+                        elsewhere(view), view)
 
 
 #: A stretch between two frames of the wall's view, in a view not found on it, is checked again on
@@ -319,3 +339,63 @@ def _wall_view(view: np.ndarray) -> tuple[int, int, int]:
     main = int(np.bincount(view).argmax())
     on = np.flatnonzero(view == main)
     return main, int(on[0]), int(on[-1])
+
+
+#: A view the clip begins or ends in that was never found on the wall is placed on it by the
+#: climber's body seen within this long either side of the cut ...
+ANCHOR_S = 0.5
+#: ... at the size (torso length) the body has, in the median, within this long either side: a body
+#: turning under a roof looks a third as long, and the first readings after a cut can be off
+SIZE_S = 2.0
+
+
+def anchor(cam: CameraMotion, landmarks: np.ndarray, t: Sequence[float]) -> list[int]:
+    """Place on the wall, in place (``cam.transforms``), each view a clip begins or ends in that was
+    never found on it (a broadcast opening on a close-up, a clip ending on another camera's angle):
+    nothing of the wall is shared across the cut, so the climber's body (``landmarks``, (n, 33, 3)
+    picture pixels, NaN where unseen) is: across the cut it goes on from where it was, at the size it
+    had, moving as it moved either side. Left as it was (the body jumps) where the body is not seen
+    within ANCHOR_S either side. Returns the first frame of each view so placed."""
+    view = cam.view
+    n = len(view)
+    if n < 2 or len(np.unique(view)) < 2:
+        return []
+    main, first, last = _wall_view(view)
+    placed = np.zeros(n, bool)
+    placed[first:last + 1] = True
+    tt = np.asarray(t, float)
+    seen = ~np.isnan(landmarks[:, [P.L_HIP, P.R_HIP, P.L_SHOULDER, P.R_SHOULDER], 0]).any(axis=1)
+    out = []
+    # outward from the wall's view: the views after its last frame, then those before its first
+    for side, step in ((range(last + 1, n), -1), (range(first - 1, -1, -1), 1)):
+        for u in side:
+            p = u + step  # the frame beside it nearer the wall's view
+            if view[u] == view[p] or placed[u]:
+                continue
+            same = np.array([q for q in side if view[q] == view[u]])
+            near = [k for k in _walk(p, step, n) if placed[k] and abs(tt[k] - tt[p]) <= SIZE_S and seen[k]]
+            far = [k for k in _walk(u, -step, n) if view[k] == view[u] and abs(tt[k] - tt[u]) <= SIZE_S and seen[k]]
+            if not near or not far or abs(tt[near[0]] - tt[p]) > ANCHOR_S or abs(tt[far[0]] - tt[u]) > ANCHOR_S:
+                continue
+            wall = [cam.to_wall(k, landmarks[k, :, :2]) for k in near]
+            pic = [cam.to_wall(k, landmarks[k, :, :2]) for k in far]  # where its own view placed them
+            size = [float(np.median([P.torso_length(x) for x in xs])) for xs in (wall, pic)]
+            if not size[1] > 0:
+                continue
+            s = size[0] / size[1]
+            hips = [P.hip_centre(x) for x in wall], [s * P.hip_centre(x) for x in pic]
+            speeds = [(h[0] - h[1]) / (tt[ks[0]] - tt[ks[1]]) for h, ks in zip(hips, (near, far)) if len(ks) > 1]
+            v = np.mean(speeds, axis=0) if speeds else np.zeros(2)
+            to = hips[0][0] + v * (tt[far[0]] - tt[near[0]])  # where the hip is on the wall in frame far[0]
+            fix = np.array([[s, 0.0, to[0] - hips[1][0][0]], [0.0, s, to[1] - hips[1][0][1]]])
+            for q in same:
+                cam.transforms[q] = _compose(fix, cam.transforms[q])
+            placed[same] = True
+            out.append(int(u))
+    return sorted(out)
+
+
+def _walk(i: int, step: int, n: int) -> range:
+    """Frame indices from ``i`` on, ``step`` at a time, to the clip's end (or its start)."""
+    return range(i, n, step) if step > 0 else range(i, -1, -1)
+

@@ -15,7 +15,7 @@ People are numbered in the order they first appear (1, 2, ...), as the overview 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,8 +229,11 @@ def _mean_look(people: People, chain: list[int]) -> np.ndarray:
     return np.concatenate(out)
 
 
-def link(people: People, times: list[float] | np.ndarray) -> People:
-    """Give every candidate its person (1-based, in order of first appearance); returns ``people``."""
+def link(people: People, times: list[float] | np.ndarray, cuts: Collection[int] = ()) -> People:
+    """Give every candidate its person (1-based, in order of first appearance); returns ``people``.
+    At the frames in ``cuts`` the clip cuts to a view not placed on the one before (see
+    camera.CameraMotion.cuts): across one, where someone was in the picture says nothing of where
+    they are, and who is who is told by their look alone."""
     t = np.asarray(times, float)
     hips = np.array([P.hip_centre(lm) for lm in people.landmarks]).reshape(-1, 2)
     torsos = np.array([max(P.torso_length(lm), 1.0) for lm in people.landmarks])
@@ -251,7 +254,7 @@ def link(people: People, times: list[float] | np.ndarray) -> People:
             if frames_g & {int(people.frame[k]) for k in chain}:
                 continue  # seen at the same time: two people
             # the member tracklet that ends nearest before, or starts nearest after, this one
-            gap, d = _nearest_end(people, t, hips, torsos, [chains[cc] for cc in g], chain)
+            gap, d = _nearest_end(people, t, hips, torsos, [chains[cc] for cc in g], chain, cuts)
             if gap > MERGE_GAP_S or d > MAX_JUMP_TORSOS + DRIFT_TORSOS_PER_S * gap:
                 continue
             alike = likeness(look_c, _mean_look(people, members))
@@ -349,9 +352,9 @@ def _strays(lm: np.ndarray, torso: float, by: float = P.STRAYS_SIZE) -> bool:
 
 
 def _nearest_end(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.ndarray,
-                 members: list[list[int]], chain: list[int]) -> tuple[float, float]:
+                 members: list[list[int]], chain: list[int], cuts: Collection[int] = ()) -> tuple[float, float]:
     """Time gap and hip distance (torso lengths) between ``chain`` and the nearest of ``members``
-    in time, end to start either way."""
+    in time, end to start either way; no distance across a frame in ``cuts`` (see link)."""
     best = (float("inf"), float("inf"))
     first, last = chain[0], chain[-1]
     f0, f1 = int(people.frame[first]), int(people.frame[last])
@@ -364,6 +367,8 @@ def _nearest_end(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.nda
         for a, b in pairs:
             gap = float(t[people.frame[b]] - t[people.frame[a]])
             d = float(np.linalg.norm(hips[b] - hips[a])) / max(torsos[a], torsos[b])
+            if any(int(people.frame[a]) < c <= int(people.frame[b]) for c in cuts):
+                d = 0.0
             if gap < best[0]:
                 best = (gap, d)
     return best

@@ -133,7 +133,9 @@ def _follower(sampled: Sampled, elsewhere: np.ndarray) -> Follow:
 def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: camera.CameraMotion,
                 wd: Path) -> tuple[P.PoseResult, list[Person], int, str]:
     """The climber's landmarks (one body: leaps to someone else and joints out of reach dropped),
-    everyone with their time on the wall, who was chosen and how."""
+    everyone with their time on the wall, who was chosen and how. The views the clip begins or ends
+    in that were never found on the wall are placed on it by the climber's body (``cam``, in place:
+    see camera.anchor)."""
     times = [f["t"] for f in sampled.frames]
     persons = on_the_wall(people, times, cam.transforms, sampled.width, sampled.height)
     asked = int(job.get("person") or 0)
@@ -148,6 +150,8 @@ def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: came
     if added:
         persons = on_the_wall(people, times, cam.transforms, sampled.width, sampled.height)
     pose = people.of(chosen, times)
+    # a view the clip begins or ends in, never found on the wall, is placed on it by this body
+    camera.anchor(cam, pose.landmarks, times)
     # one body: frames that leap to someone else and joints out of a limb's reach are dropped here,
     # so nothing downstream (metrics, key frames, replay) measures or draws them
     landmarks, _ = follow_one_body(pose.landmarks, times, cam.transforms)
@@ -226,7 +230,7 @@ def wall_and_holds(analysis_id: str, sampled: Sampled, people: People, cam: came
     times = [f["t"] for f in sampled.frames]
     first = next((i for i, t in enumerate(times) if t >= m.window[0] - 1e-6), 0)
     boxes = people.boxes()
-    used_frames = [i for i in holds.plate_frames(len(times)) if not cam.elsewhere[i]]
+    used_frames = [i for i in holds.plate_frames(len(times)) if cam.on_wall[i]]
     box = holds.extent([cam.transforms[i] for i in used_frames], sampled.width, sampled.height)
     pl = holds.plate(((img, cam.transforms[i], boxes[i]) for i in used_frames
                       if (img := sampled.image(i)) is not None), sampled.width, sampled.height, box)
@@ -268,8 +272,9 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     report("metrics", stage_start("metrics"))
     t_rest = time.perf_counter()
     cam = camera.estimate(sampled.thumbs(), people.bodies(), sampled.width)
-    if cam.elsewhere.any():  # the clip cut away and back: who is who, read without what it cut to
-        people = link(people.without(cam.elsewhere), [f["t"] for f in sampled.frames])
+    if cam.elsewhere.any() or cam.cuts:  # the clip cut away and back: who is who, read without what
+        # it cut to; or it cut to (or from) a view not placed on the wall: who is who, across it, by look
+        people = link(people.without(cam.elsewhere), [f["t"] for f in sampled.frames], cam.cuts)
     pose, persons, chosen, how = the_climber(job, sampled, people, cam, wd)
     track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
     track.others_down = others_down(persons, chosen)
