@@ -134,6 +134,10 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # found on the wall's view) from 5 to 8 s: those frames are not on the wall, nor measured
     "cutaway": "split[a][b];[b]crop=trunc(iw/1.3/2)*2:trunc(ih/1.3/2)*2,hflip[z];"
                "[z][a]scale2ref[z2][a2];[a2][z2]overlay=0:0:enable='between(t,5,8)'",
+    # ... and opening on that camera for the first 2 s: the clip never shows it again, so the body
+    # places it on the wall (the fixed clip leaves the mat there, the roof clip cuts loose there)
+    "cutopen": "split[a][b];[b]crop=trunc(iw/1.3/2)*2:trunc(ih/1.3/2)*2,hflip[z];"
+               "[z][a]scale2ref[z2][a2];[a2][z2]overlay=0:0:enable='lt(t,2)'",
     # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
     # that follows them from the mat (the floor leaves the view); only where the climb goes up the
     # picture (a copy made for one clip only names it)
