@@ -308,6 +308,10 @@ def test_a_clip_that_ends_on_another_camera_goes_on_from_where_the_climber_was(r
     assert steps.max() < 0.04, steps.round(3).tolist()  # 0.11 across the cut before
     assert rec["metrics"]["dynos"] == 1 and rec["metrics"]["dynamic_moves_at"] == [pytest.approx(1.0, abs=0.3)]
     assert rec["metrics"]["camera"]["cut_away_s"] == 0.0  # the view it ends in is measured, not cut away to
+    # and the page says so: placed by the body, from the cut to the climb's end
+    assert rec["metrics"]["camera"]["other_camera_s"] == pytest.approx(rec["metrics"]["climb_end_s"] - 5.0, abs=0.3)
+    said = {p["key"]: p for p in rec["phrases"]["summary"]}
+    assert "summary.other_camera" in said and said["summary.other_camera"]["values"]["at"] == pytest.approx(5.0, abs=0.15)
 
 
 def test_a_climber_filmed_by_another_camera_after_a_cut_is_still_the_climber(real_settings, tmp_path):

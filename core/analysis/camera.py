@@ -42,12 +42,16 @@ class CameraMotion:
     elsewhere: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     # (n,) which view each frame was placed in: a cut not found again on the wall starts another
     view: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    # (n,) frames of a view placed on the wall by the climber's body, not by the wall (see anchor)
+    by_body: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     def __post_init__(self) -> None:
         if len(self.elsewhere) != len(self.transforms):  # none given: every frame on the wall
             self.elsewhere = np.zeros(len(self.transforms), bool)
         if len(self.view) != len(self.transforms):
             self.view = np.zeros(len(self.transforms), int)
+        if len(self.by_body) != len(self.transforms):
+            self.by_body = np.zeros(len(self.transforms), bool)
 
     @property
     def on_wall(self) -> np.ndarray:
@@ -354,8 +358,9 @@ def anchor(cam: CameraMotion, landmarks: np.ndarray, t: Sequence[float]) -> list
     never found on it (a broadcast opening on a close-up, a clip ending on another camera's angle):
     nothing of the wall is shared across the cut, so the climber's body (``landmarks``, (n, 33, 3)
     picture pixels, NaN where unseen) is: across the cut it goes on from where it was, at the size it
-    had, moving as it moved either side. Left as it was (the body jumps) where the body is not seen
-    within ANCHOR_S either side. Returns the first frame of each view so placed."""
+    had, moving as it moved either side (``cam.by_body`` marks the frames). Left as it was (the body
+    jumps) where the body is not seen within ANCHOR_S either side. Returns the first frame of each
+    view so placed."""
     view = cam.view
     n = len(view)
     if n < 2 or len(np.unique(view)) < 2:
@@ -391,6 +396,7 @@ def anchor(cam: CameraMotion, landmarks: np.ndarray, t: Sequence[float]) -> list
             for q in same:
                 cam.transforms[q] = _compose(fix, cam.transforms[q])
             placed[same] = True
+            cam.by_body[same] = True
             out.append(int(u))
     return sorted(out)
 

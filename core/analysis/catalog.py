@@ -94,6 +94,9 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "summary.moving_camera_failed": N_("The camera moved too much to correct, so movement figures are rough."),
     "summary.cut_away": N_("The video cuts away from the wall for {away} s of the climb (first at {at} s); "
                            "what happens there is not measured."),
+    "summary.other_camera": N_("For {other} s of the climb (first at {at} s) the video shows another camera, which "
+                               "shares nothing with the wall's view: positions there are placed by your body, "
+                               "so they are rough."),
     "item": N_("{area}: {text}"),
     "seconds": N_("{s} s"),
     "segment.hesitation": N_("hesitation"),
