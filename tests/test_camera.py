@@ -279,3 +279,23 @@ def test_a_view_where_the_climber_is_not_seen_by_the_cut_is_left_as_it_was():
     was = cam.transforms.copy()
     assert camera.anchor(cam, _climbing(20, range(14, 20), seen=False), [i / 8 for i in range(20)]) == []
     assert np.array_equal(cam.transforms, was)
+
+
+def test_the_hip_trail_is_the_path_on_the_wall_seen_by_each_frames_camera():
+    """A climber whose hip stays on one spot of the wall while the camera pans 6 px a frame: in the
+    picture the hip slides across, on the wall it stays. The trail drawn on frame 9 is that one spot
+    (where frame 9 shows it), not the slide; none is carried from before a frame cut away to."""
+    from core.analysis.drawing import trail
+
+    n = 10
+    transforms = np.array([[[1.0, 0, 6.0 * i], [0, 1.0, 0]] for i in range(n)])  # picture -> wall
+    hips = np.array([[200.0 - 6 * i, 300.0] for i in range(n)])  # the spot at x = 200 on the wall
+    drawn = trail(9, 24, hips, transforms, np.zeros(n, bool))
+    assert len(drawn) == n and np.allclose(drawn, hips[9])
+    away = np.zeros(n, bool)
+    away[5] = True
+    assert len(trail(9, 24, hips, transforms, away)) == 4 and len(trail(5, 24, hips, transforms, away)) == 0
+    # nor from another view than the frame's own (a view the body placed on the wall is placed roughly)
+    view = np.array([0] * 6 + [1] * 4)
+    assert len(trail(9, 24, hips, transforms, np.zeros(n, bool), view)) == 4
+    assert len(trail(5, 24, hips, transforms, np.zeros(n, bool), view)) == 6

@@ -29,14 +29,31 @@ def draw_pose(img: np.ndarray, lm: np.ndarray | None, trail: np.ndarray | None =
     return out
 
 
-def trail_start(i: int, n: int, elsewhere: np.ndarray) -> int:
+def trail_start(i: int, n: int, elsewhere: np.ndarray, view: np.ndarray | None = None) -> int:
     """Where frame ``i``'s hip trail begins: ``n`` frames back, but not before a frame the clip cut
-    away to (``elsewhere``, per frame): the hips before it were in another picture. None in such a
-    frame itself (returns i + 1)."""
+    away to (``elsewhere``, per frame) nor in another view than frame ``i``'s (``view``, per frame:
+    one placed on the wall by the body alone is placed roughly). None in a frame cut away to
+    (returns i + 1)."""
     if i < len(elsewhere) and elsewhere[i]:
         return i + 1
-    away = np.flatnonzero(elsewhere[max(0, i - n):i])
-    return max(0, i - n) + (int(away[-1]) + 1 if len(away) else 0)
+    s = max(0, i - n)
+    other = elsewhere[s:i] if view is None or i >= len(view) else elsewhere[s:i] | (view[s:i] != view[i])
+    breaks = np.flatnonzero(other)
+    return s + (int(breaks[-1]) + 1 if len(breaks) else 0)
+
+
+def trail(i: int, n: int, hips: np.ndarray, transforms: np.ndarray, elsewhere: np.ndarray,
+          view: np.ndarray | None = None) -> np.ndarray:
+    """Frame ``i``'s hip trail, in its own picture's pixels: the hips (picture pixels, (m, 2), NaN
+    where unseen) of up to ``n`` frames back (see trail_start), each where it was on the wall
+    (``transforms``: each frame's picture -> wall), seen by frame ``i``'s camera. A camera that pans
+    or cuts to another view moves the picture, not the path: in picture pixels the trail would draw
+    the camera's motion."""
+    s = trail_start(i, n, elsewhere, view)
+    pts, m = hips[s:i + 1], transforms[s:i + 1]
+    wall = np.einsum("kij,kj->ki", m[:, :, :2], pts) + m[:, :, 2]
+    back = cv2.invertAffineTransform(transforms[i])
+    return wall @ back[:, :2].T + back[:, 2]
 
 
 def encode_jpeg(img: np.ndarray, quality: int = 85) -> bytes:

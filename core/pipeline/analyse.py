@@ -22,7 +22,7 @@ from core.analysis import metrics as M
 from core.analysis import pose as P
 from core.analysis.base import Measured, choose
 from core.analysis.blazepose import BlazePose, Roi
-from core.analysis.drawing import draw_people, draw_pose, encode_jpeg, trail_start
+from core.analysis.drawing import draw_people, draw_pose, encode_jpeg, trail
 from core.analysis.identity import follow_one_body
 from core.analysis.offline import OfflineAnalyzer, build_record
 from core.analysis.people import (
@@ -156,7 +156,8 @@ def the_climber(job: dict[str, Any], sampled: Sampled, people: People, cam: came
     # so nothing downstream (metrics, key frames, replay) measures or draws them
     landmarks, _ = follow_one_body(pose.landmarks, times, cam.transforms)
     pose = P.PoseResult(landmarks, pose.source)
-    np.savez(wd / POSES, landmarks=pose.landmarks, source=np.array(pose.source), elsewhere=cam.elsewhere)
+    np.savez(wd / POSES, landmarks=pose.landmarks, source=np.array(pose.source), elsewhere=cam.elsewhere,
+             transforms=cam.transforms, view=cam.view)
     return pose, persons, chosen, how
 
 
@@ -200,9 +201,9 @@ def movement_signal(track: M.Track, fallback: list[float]) -> list[float]:
 
 
 def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.Track, m: M.Metrics,
-               settings: Settings, elsewhere: np.ndarray) -> tuple[list[dict[str, Any]], list[tuple[float, bytes]]]:
-    """Choose key frames by movement inside the climb, draw skeleton + hip trail (not from frames
-    before a cut-away: ``elsewhere``), store them."""
+               settings: Settings, cam: camera.CameraMotion) -> tuple[list[dict[str, Any]], list[tuple[float, bytes]]]:
+    """Choose key frames by movement inside the climb, draw skeleton + hip trail (its path on the
+    wall, not from frames before a cut-away: see drawing.trail), store them."""
     store = get_store(settings)
     times = [f["t"] for f in sampled.frames]
     a, b, _ = m.window
@@ -215,7 +216,7 @@ def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.
         img = sampled.image(i)
         if img is None:
             continue
-        data = encode_jpeg(draw_pose(img, pose.landmarks[i], hips[trail_start(i, 24, elsewhere):i + 1]))
+        data = encode_jpeg(draw_pose(img, pose.landmarks[i], trail(i, 24, hips, cam.transforms, cam.elsewhere, cam.view)))
         key = f"frames/{analysis_id}/key_{n:02d}.jpg"
         out.append({"time": times[i], "ref": store.put_bytes(data, key, content_type="image/jpeg"), "key": key,
                     "overlay": True, "movement": round(move[i], 3)})
@@ -283,7 +284,7 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
 
     report("feedback", stage_start("feedback"))
     record = build_record(pose, cam, track, m, lang, sampled.width, sampled.height)
-    kf, jpegs = key_frames(job["analysis_id"], sampled, pose, track, m, settings, cam.elsewhere)
+    kf, jpegs = key_frames(job["analysis_id"], sampled, pose, track, m, settings, cam)
     record["key_frames"] = kf
     wall, used, on = wall_and_holds(job["analysis_id"], sampled, people, cam, track, m, settings)
     record["route_analysis"]["wall_frame"] = wall

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.analysis.drawing import draw_pose, trail_start
+from core.analysis.drawing import draw_pose, trail
 from core.analysis.pose import hip_centre
 from core.config import Settings
 from core.errors import ErrorCode, PipelineError
@@ -41,6 +41,9 @@ def render(analysis_id: str, settings: Settings) -> str:
     poses = stored["landmarks"]
     # (frames the clip cut away to: no trail across them; work dirs from before it was kept have none)
     elsewhere = stored["elsewhere"] if "elsewhere" in stored.files else np.zeros(len(poses), bool)
+    # (each frame's picture -> wall: the trail is the path on the wall; none kept before: the picture's)
+    walls = stored["transforms"] if "transforms" in stored.files else np.repeat([[[1.0, 0, 0], [0, 1.0, 0]]], len(poses), axis=0)
+    views = stored["view"] if "view" in stored.files else None
     frames = manifest["frames"]
     if not frames:
         raise PipelineError(ErrorCode.FRAME_EXTRACTION_FAILED, "no frames to render")
@@ -69,7 +72,7 @@ def render(analysis_id: str, settings: Settings) -> str:
             if img is None:
                 continue
             lm = poses[i] if i < len(poses) else None
-            drawn = draw_pose(img, lm, hips[trail_start(i, trail_n, elsewhere):i + 1])
+            drawn = draw_pose(img, lm, trail(i, trail_n, hips, walls, elsewhere, views) if i < len(poses) else None)
             cv2.putText(drawn, f"{f['t']:5.1f}s", (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 255, 255), 2, cv2.LINE_AA)
             proc.stdin.write(np.ascontiguousarray(drawn[:h, :w]).tobytes())
         proc.stdin.close()
