@@ -723,6 +723,24 @@ def test_a_foot_back_on_the_wall_for_a_moment_in_the_swing_is_one_cut_loose(back
     assert abs(m.cut_looses[0] - 1.5) <= 0.13
 
 
+@pytest.mark.parametrize("misread", [False, True])
+def test_a_foot_hidden_on_another_hold_read_away_once_may_still_be_on(misread):
+    """The left foot left its first hold long ago and stands on another behind the body, where it is
+    read with little confidence (0.4); the right foot, the last seen on the wall, leaves it at 1.5 s
+    and swings until 4.0 s. The hidden foot may be on its hold: no cut loose. One of its faint
+    readings half a torso off (the model guessing at a hidden foot) does not make it a foot gone."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 0.6, (420, 760)), (0.9, 6.0, (380, 700))],
+                        right=[(0.0, 1.5, (600, 740)), (4.0, 6.0, (610, 740))])
+    dim = t >= 0.9
+    track.lm[dim, P.L_ANKLE, 2] = track.lm[dim, P.L_KNEE, 2] = 0.4
+    if misread:
+        track.lm[np.argmin(np.abs(t - 1.625)), P.L_ANKLE, :2] = (380, 750)
+    cs = M.contacts(track, 0.0, 6.0)
+    assert M.cut_loose_gaps(track, cs, 0.0, 6.0) == []
+    assert M.compute(track, (0.0, 5.875)).values["dynos"] == 0
+
+
 def test_a_foot_whose_reading_jitters_on_its_hold_has_not_left_it():
     """The right foot swings free; the left stays on its hold, but its reading jitters 0.3 torso
     lengths either way (a noisy, dim clip): too much to be seen still, too little to be elsewhere.
