@@ -741,6 +741,41 @@ def test_a_foot_hidden_on_another_hold_read_away_once_may_still_be_on(misread):
     assert M.compute(track, (0.0, 5.875)).values["dynos"] == 0
 
 
+def test_a_foot_read_elsewhere_with_its_knee_hidden_has_not_left_its_hold():
+    """The right foot swings free from 1.0 s; the left stays on its hold, its reading jittering 0.3
+    torso lengths either way from 2.0 s (no contact of its own, but on). At 3.0 and 3.125 s the model
+    places it 0.6 torso lengths off with its knee hidden behind the body (ankle 0.6, knee 0.3): a
+    guess, not the foot leaving. No cut loose, no feet off; read there with the knee seen, it left."""
+    t = np.arange(0, 6, 0.125)
+    for knee, off in ((0.3, False), (0.9, True)):
+        track = _feet_track(t, left=[(0.0, 6.0, (420, 760))], right=[(0.0, 1.0, (600, 740))])
+        late = t > 2.0
+        track.lm[late, P.L_ANKLE, 0] = 420 + 30 * np.where(np.arange(late.sum()) % 2, 1, -1)
+        guess = (t > 2.9) & (t < 3.2)
+        track.lm[guess, P.L_ANKLE, :2] = (420, 820)
+        track.lm[guess, P.L_ANKLE, 2] = 0.6
+        track.lm[guess, P.L_KNEE, 2] = knee
+        m = M.compute(track, (0.0, 5.875))
+        assert (m.values["feet_off_share"] > 0.2) is off, (knee, m.values["feet_off_share"])
+
+
+def test_the_last_foot_read_off_once_with_its_knee_hidden_is_not_seen_leaving():
+    """The right foot swings free from 1.0 s; the left, the last on the wall, is on its hold to
+    2.0 s, read once 0.55 torso lengths off with its knee hidden (ankle 0.6, knee 0.3), then hardly
+    seen. A guess is a faint reading, and one faint reading away is not a foot leaving: no cut loose.
+    Read there with its knee seen, it left, and the feet cut loose."""
+    t = np.arange(0, 6, 0.125)
+    for knee, cut in ((0.3, 0), (0.9, 1)):
+        track = _feet_track(t, left=[(0.0, 2.0, (420, 760)), (2.1, 6.0, (420, 760))], right=[(0.0, 1.0, (600, 740))])
+        once = int(np.argmin(np.abs(t - 2.125)))
+        track.lm[once, P.L_ANKLE, :2] = (420, 815)
+        track.lm[once, P.L_ANKLE, 2] = 0.6
+        track.lm[once, P.L_KNEE, 2] = knee
+        track.lm[once + 1:, P.L_ANKLE, 2] = track.lm[once + 1:, P.L_KNEE, 2] = 0.2
+        m = M.compute(track, (0.0, 5.875))
+        assert m.values["dynos"] == cut, (knee, m.cut_looses)
+
+
 def test_a_foot_whose_reading_jitters_on_its_hold_has_not_left_it():
     """The right foot swings free; the left stays on its hold, but its reading jitters 0.3 torso
     lengths either way (a noisy, dim clip): too much to be seen still, too little to be elsewhere.

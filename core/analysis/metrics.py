@@ -173,6 +173,7 @@ LEGS = ((P.L_KNEE, P.R_KNEE), (P.L_ANKLE, P.R_ANKLE), (P.L_HEEL, P.R_HEEL), (P.L
 QUALITY_GATE_FAIL = 0.25
 QUALITY_GATE_LOW = 0.6
 LIMBS = {"left_hand": P.L_WRIST, "right_hand": P.R_WRIST, "left_foot": P.L_ANKLE, "right_foot": P.R_ANKLE}
+KNEES = {"left_foot": P.L_KNEE, "right_foot": P.R_KNEE}
 
 
 # --- primitives on paths ---------------------------------------------------------------------
@@ -834,6 +835,9 @@ def _held(track: Track, cs: list[Contact], limbs: Sequence[str] = ("left_foot", 
     for limb in limbs:
         idx = LIMBS[limb]
         p = track.point(idx)
+        # a foot read elsewhere with its knee hidden (behind the body) is the model's guess, as in
+        # feet_states: it says nothing of the foot having left
+        guess = track.lm[:, KNEES[limb], 2] < MIN_VISIBILITY if limb in KNEES else np.zeros(len(track.t), bool)
         mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
         for k, c in enumerate(mine):
             until = mine[k + 1].start if k + 1 < len(mine) else np.inf
@@ -844,6 +848,8 @@ def _held(track: Track, cs: list[Contact], limbs: Sequence[str] = ("left_foot", 
             for n, i in enumerate(seen):
                 if at[n]:
                     held.append(i)
+                elif guess[i]:
+                    continue
                 elif not (n + 1 < len(seen) and at[n + 1]):
                     break  # seen elsewhere, and not back the frame after: it left
             out[id(c)] = np.array(held, int)
@@ -893,6 +899,8 @@ def _leaves(track: Track, idx: int, c: Contact) -> bool:
     # (at least the next two samples: frame times are the source's, not exact steps of the rate)
     w = (t > c.end + 1e-6) & (t <= c.end + max(FEET_TOGETHER_S, 2 * _dt(t)) + _dt(t) / 2)
     vis = track.lm[w, idx, 2]
+    if c.limb in KNEES:  # seen with its knee hidden (behind the body) is the model's guess: read faintly
+        vis = np.where(track.lm[w, KNEES[c.limb], 2] >= MIN_VISIBILITY, vis, np.minimum(vis, LOW_VISIBILITY))
     away = np.linalg.norm(track.lm[w, idx, :2] - np.array([c.x, c.y]), axis=1) / track.torso_px >= FEET_TOGETHER_DIST
     return bool(np.any(away & (vis >= MIN_VISIBILITY))) or int(np.sum(away & (vis >= LOW_VISIBILITY))) >= 2
 
