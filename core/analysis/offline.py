@@ -93,17 +93,16 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         summary.append(catalog.say("summary.worst", worst=catalog.say(f"area.{weak[0].area}")))
     if cam.moving:
         summary.append(catalog.say("summary.moving_camera" if cam.reliable else "summary.moving_camera_failed"))
-    # a broadcast or an edit cutting away from the wall during the climb: the climber was not measured then
+    # a broadcast or an edit cutting away from the wall during the climb (the climber not measured
+    # then), or opening or ending on another camera (measured, placed on the wall by the body)
     inside = (track.t >= m.window[0] - 1e-6) & (track.t <= m.window[1] + 1e-6)
-    away = np.flatnonzero(inside & cam.elsewhere)
-    away_s = len(away) * float(np.median(np.diff(track.t))) if len(track.t) > 1 else 0.0
-    if len(away):
-        summary.append(catalog.say("summary.cut_away", away=round(away_s, 1), at=round(float(track.t[away[0]]), 1)))
-    # ... or opening or ending on another camera: measured there, placed on the wall by the body
-    other = np.flatnonzero(inside & cam.by_body)
-    other_s = len(other) * float(np.median(np.diff(track.t))) if len(track.t) > 1 else 0.0
-    if len(other):
-        summary.append(catalog.say("summary.other_camera", other=round(other_s, 1), at=round(float(track.t[other[0]]), 1)))
+    step = float(np.median(np.diff(track.t))) if len(track.t) > 1 else 0.0
+    shown: dict[str, float] = {}
+    for key, frames, name in (("summary.cut_away", cam.elsewhere, "away"), ("summary.other_camera", cam.by_body, "other")):
+        idx = np.flatnonzero(inside & frames)
+        shown[name] = len(idx) * step
+        if len(idx):
+            summary.append(catalog.say(key, **{name: round(shown[name], 1)}, at=round(float(track.t[idx[0]]), 1)))
     # an area is either a strength or something to work on, never both
     strengths = [catalog.say("item", area=catalog.say(f"area.{p.area}"), text=p.said) for p in good]
     recommendations = [catalog.say("item", area=catalog.say(f"area.{p.area}"), text=p.drill_said) for p in weak[:3]]
@@ -113,7 +112,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     metrics["pauses_detail"] = m.pauses
     metrics["camera"] = {"moving": cam.moving, "compensated": cam.moving and cam.reliable,
                          "max_shift": cam.max_shift, "failed_pairs": cam.failed_pairs,
-                         "cut_away_s": round(away_s, 2), "other_camera_s": round(other_s, 2)}
+                         "cut_away_s": round(shown["away"], 2), "other_camera_s": round(shown["other"], 2)}
     metrics["pose_sources"] = {s: pose.source.count(s) for s in set(pose.source) if s}
     metrics["landmark_visibility"] = round(vis, 3)
     metrics["confidence_by_area"] = technique.reliability(m)
