@@ -351,6 +351,13 @@ class Track:
     def hip(self) -> np.ndarray:
         return (self.lm[:, P.L_HIP, :2] + self.lm[:, P.R_HIP, :2]) / 2
 
+    def leg_seen(self, limb: str) -> np.ndarray:
+        """(n,) bool: is the knee above foot ``limb`` seen (True for a hand)? A foot read with its
+        knee hidden (behind the body, round the arete) is the model's guess at where it is."""
+        if limb not in KNEES:
+            return np.ones(len(self.t), bool)
+        return np.asarray(self.lm[:, KNEES[limb], 2] >= MIN_VISIBILITY)
+
 
 def build_track(t: list[float], landmarks: np.ndarray, transforms: np.ndarray, frame_w: int, frame_h: int) -> Track:
     lm = landmarks.copy()
@@ -802,13 +809,13 @@ def feet_states(track: Track, cs: list[Contact], gaps: Sequence[tuple[float, flo
     out = np.full(len(track.t), np.nan)
     for t0, t1 in gaps:
         out[(track.t > t0 + 1e-6) & (track.t < t1 - 1e-6)] = 0.0
-    legs = ((P.L_KNEE, P.L_ANKLE), (P.R_KNEE, P.R_ANKLE))
     stays = _still_at_hold(track, cs)
+    legs_seen = np.all([track.leg_seen(f) & (track.lm[:, LIMBS[f], 2] >= MIN_VISIBILITY) for f in KNEES], axis=0)
     for i, ti in enumerate(track.t):
         on = [c for c in cs if c.hold_type == "foot" and c.start - 1e-6 <= ti <= c.end + 1e-6]
         if on or stays[i]:
             out[i] = 1.0
-        elif all(track.lm[i, j, 2] >= MIN_VISIBILITY for leg in legs for j in leg):
+        elif legs_seen[i]:
             out[i] = 0.0
     return out
 
@@ -835,9 +842,8 @@ def _held(track: Track, cs: list[Contact], limbs: Sequence[str] = ("left_foot", 
     for limb in limbs:
         idx = LIMBS[limb]
         p = track.point(idx)
-        # a foot read elsewhere with its knee hidden (behind the body) is the model's guess, as in
-        # feet_states: it says nothing of the foot having left
-        guess = track.lm[:, KNEES[limb], 2] < MIN_VISIBILITY if limb in KNEES else np.zeros(len(track.t), bool)
+        # a foot read elsewhere with its knee hidden (see Track.leg_seen) says nothing of it having left
+        guess = ~track.leg_seen(limb)
         mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
         for k, c in enumerate(mine):
             until = mine[k + 1].start if k + 1 < len(mine) else np.inf
@@ -899,8 +905,8 @@ def _leaves(track: Track, idx: int, c: Contact) -> bool:
     # (at least the next two samples: frame times are the source's, not exact steps of the rate)
     w = (t > c.end + 1e-6) & (t <= c.end + max(FEET_TOGETHER_S, 2 * _dt(t)) + _dt(t) / 2)
     vis = track.lm[w, idx, 2]
-    if c.limb in KNEES:  # seen with its knee hidden (behind the body) is the model's guess: read faintly
-        vis = np.where(track.lm[w, KNEES[c.limb], 2] >= MIN_VISIBILITY, vis, np.minimum(vis, LOW_VISIBILITY))
+    # seen with its knee hidden (see Track.leg_seen): read faintly
+    vis = np.where(track.leg_seen(c.limb)[w], vis, np.minimum(vis, LOW_VISIBILITY))
     away = np.linalg.norm(track.lm[w, idx, :2] - np.array([c.x, c.y]), axis=1) / track.torso_px >= FEET_TOGETHER_DIST
     return bool(np.any(away & (vis >= MIN_VISIBILITY))) or int(np.sum(away & (vis >= LOW_VISIBILITY))) >= 2
 
