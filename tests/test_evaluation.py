@@ -40,6 +40,24 @@ def test_each_measure_can_fall_outside():
     assert E.judge("c", record(1.0, 11.0, feet_off=None), LABEL).within["feet_off"] is False  # not assessed
 
 
+def test_each_re_reading_of_the_pose_is_judged_as_the_reading_shown_is():
+    """The record keeps the measures of every re-reading of the pose (technique.reread): each is
+    judged by the same tolerances, so the table says which measures some readings put outside."""
+    rec = record(1.9, 10.1)
+    rec["metrics"]["reread"] = {"climb_start_s": [1.9, 2.2, 1.5], "climb_end_s": [10.1, 10.1, 10.1], "moves": [4, 4, 6],
+                                "dynos": [1, 1, 1], "feet_off_share": [0.15, 0.15, None], "pose_coverage": [0.95] * 3}
+    r = E.judge("c", rec, LABEL)
+    assert r.within == dict.fromkeys(E.MEASURES, True)  # the reading shown
+    assert r.held == {"window": (2, 3), "moves": (2, 3), "dynos": (3, 3), "feet_off": (2, 3), "coverage": (3, 3)}
+    text = E.table([r, E.judge("d", record(1.9, 10.1), LABEL)])
+    assert "window 2/3, moves 2/3, feet_off 2/3" in text  # the measures on an edge, in the clip's row
+    assert E.held_line([r]) == "within tolerance when the pose is read again: window 2/3, moves 2/3, dynos 3/3, feet_off 2/3, coverage 3/3"
+    assert text.splitlines()[-2] == E.held_line([r])  # (a record without re-readings adds none)
+    assert text.splitlines()[-1] == E.summary_line([r, E.judge("d", record(1.9, 10.1), LABEL)])
+    rec["metrics"]["reread"].update(climb_start_s=[1.9] * 3, moves=[4] * 3, feet_off_share=[0.15] * 3)
+    assert "all 3" in E.table([E.judge("c", rec, LABEL)])
+
+
 def test_confidently_wrong_and_needlessly_unsure():
     wrong = E.judge("c", record(8.0, 14.0, confidence=0.95), LABEL)
     assert wrong.confidently_wrong

@@ -583,6 +583,11 @@ def test_a_score_read_again_moves_with_the_jitter_and_one_moving_too_much_is_not
     # the measures a coach follows are read again too: the path's tortuosity moves, the climb's
     # duration (a manual trim here) does not
     assert technique.spread(again.values["gie"], 4) > 0 and technique.spread(again.values["duration_s"], 4) == 0
+    # ... and the measures the hand labels judge, one per reading (make eval judges each): the manual
+    # trim holds in every reading, and so does a measure far from its thresholds
+    assert set(again.judged) == set(technique.JUDGED)
+    assert again.judged["climb_start_s"] == [0.0] * technique.REREADS and again.judged["pose_coverage"] == [1.0] * technique.REREADS
+    assert len(again.judged["moves"]) == technique.REREADS
     m = M.compute(_reaching_climb(8, 12, halting=2), trim=(0.0, 20.0))
     scores: dict[str, list[int | None]] = {a: [50, 52] * 5 for a in technique.AREAS}
     scores["fluency"] = [20, 80] * 5  # +-30 points

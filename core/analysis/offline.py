@@ -119,6 +119,7 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     metrics["score_spread"] = {**{p.area: p.basis.get("spread") for p in points},
                                "performance": technique.performance_spread(points, again)}
     metrics["value_spread"] = {k: technique.spread(v, 4) for k, v in again.values.items()}
+    metrics["reread"] = again.judged  # the measures the labels judge, per reading (see technique.JUDGED)
     # why the analysis is flagged, for the page's warning: the climber hard to see, or only the window
     # unsure: which way is up (a turned picture, no floor in view), or when the climb began
     why = "hard_to_see" if seen_badly else "up" if m.window[2] == M.UP_UNSURE else "window"

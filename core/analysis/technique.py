@@ -6,7 +6,7 @@ score is monotonic in its metric. Anchors are named below with their source.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -160,11 +160,16 @@ class Rereadings:
 
     scores: dict[str, list[int | None]]
     values: dict[str, list[float | None]]
+    #: per JUDGED measure its value, one per reading (what ``make eval`` judges against the labels)
+    judged: dict[str, list[float | None]] = field(default_factory=dict)
 
 
 #: The measures whose spread is kept beside the scores' (the ones a coach follows over time).
 READ_AGAIN = ("gie", "smoothness", "immobility_ratio", "longest_pause_s", "path_efficiency", "vertical_speed",
               "straight_arm_ratio", "feet_off_share", "moves_per_min", "duration_s", "hip_in_support_share")
+#: The measures the hand labels judge (core/ops/evaluation.py), kept per reading: how many readings
+#: keep each within its tolerance says how near the edge of it the one reading shown is.
+JUDGED = ("climb_start_s", "climb_end_s", "moves", "dynos", "feet_off_share", "pose_coverage")
 #: How often the climb is read again, and the seed of the noise, so an analysis always says the same.
 REREADS = 10
 REREAD_SEED = 7
@@ -183,7 +188,7 @@ def reread(track: M.Track, m: M.Metrics) -> Rereadings:
     sig = np.nan_to_num(M.jitter(track))
     trim = (m.window[0], m.window[1]) if m.window[2] == "manual trim" else None
     rng = np.random.default_rng(REREAD_SEED)
-    out = Rereadings({a: [] for a in AREAS}, {k: [] for k in READ_AGAIN})
+    out = Rereadings({a: [] for a in AREAS}, {k: [] for k in READ_AGAIN}, {k: [] for k in JUDGED})
     n = len(track.t)
     for _ in range(REREADS):
         shift = float(rng.uniform(-0.5, 0.5))  # of a frame interval
@@ -198,6 +203,8 @@ def reread(track: M.Track, m: M.Metrics) -> Rereadings:
             out.scores[a].append(scores.get(a))
         for k in READ_AGAIN:
             out.values[k].append(again.values.get(k))
+        for k in JUDGED:
+            out.judged[k].append(again.values.get(k))
     return out
 
 
