@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.analysis import technique
 from core.ops import evaluation as E
 
 LABEL = {"on_wall_start_s": 1.0, "off_wall_end_s": 11.0, "hand_moves": {"range": [3, 5]}, "dynamic_moves": [4.0],
@@ -56,6 +57,7 @@ def test_each_re_reading_of_the_pose_is_judged_as_the_reading_shown_is():
     assert text.splitlines()[-1] == E.summary_line([r, E.judge("d", record(1.9, 10.1), LABEL)])
     rec["metrics"]["reread"].update(climb_start_s=[1.9] * 3, moves=[4] * 3, feet_off_share=[0.15] * 3)
     assert "all 3" in E.table([E.judge("c", rec, LABEL)])
+    assert set(E.JUDGED.values()) == set(technique.JUDGED)  # the record keeps what is judged
 
 
 def test_confidently_wrong_and_needlessly_unsure():

@@ -44,6 +44,9 @@ COVERAGE_MIN = 0.9
 WRONG_IOU = 0.5
 SURE = 0.7
 MEASURES = ("window", "moves", "dynos", "feet_off", "coverage")
+#: What is judged of a record's metrics (and of each of its re-readings), by the name judged here.
+JUDGED = {"start": "climb_start_s", "end": "climb_end_s", "moves": "moves", "dynos": "dynos",
+          "feet_off": "feet_off_share", "coverage": "pose_coverage"}
 
 
 @dataclass
@@ -234,8 +237,7 @@ def judge(clip: str, rec: dict[str, Any] | None, label: dict[str, Any], error: s
     """Compare one analysis record (None when it failed) with its label."""
     r = ClipResult(clip, error or "completed")
     m = (rec or {}).get("metrics") or {}
-    r.values = {"start": m.get("climb_start_s"), "end": m.get("climb_end_s"), "moves": m.get("moves"),
-                "dynos": m.get("dynos"), "feet_off": m.get("feet_off_share"), "coverage": m.get("pose_coverage"),
+    r.values = {**{k: m.get(key) for k, key in JUDGED.items()},
                 "confidence": (rec or {}).get("confidence"), "low_confidence": bool((rec or {}).get("low_confidence")),
                 "dynamic_at": m.get("dynamic_moves_at")}
     a, b = label.get("on_wall_start_s"), label.get("off_wall_end_s")
@@ -250,12 +252,9 @@ def judge(clip: str, rec: dict[str, Any] | None, label: dict[str, Any], error: s
         r.confidently_wrong = overlap < WRONG_IOU and sure
         r.needlessly_unsure = r.within["window"] and not sure
     again = m.get("reread") or {}
-    n = min((len(x) for x in again.values()), default=0)
+    n = min((len(again.get(key) or []) for key in JUDGED.values()), default=0)
     if n:
-        readings = [_within({"start": again.get("climb_start_s", [None] * n)[k], "end": again.get("climb_end_s", [None] * n)[k],
-                             "moves": again.get("moves", [None] * n)[k], "dynos": again.get("dynos", [None] * n)[k],
-                             "feet_off": again.get("feet_off_share", [None] * n)[k],
-                             "coverage": again.get("pose_coverage", [None] * n)[k]}, r.truth) for k in range(n)]
+        readings = [_within({k: again[key][i] for k, key in JUDGED.items()}, r.truth) for i in range(n)]
         r.held = {k: (sum(w[k] for w in readings), n) for k in r.within}
     return r
 
