@@ -850,6 +850,24 @@ def test_a_hand_seen_reaching_to_its_first_hold_just_after_the_clip_begins_is_a_
     assert m.window[0] == 0.0 and m.values["moves"] == 1
 
 
+@pytest.mark.parametrize("faint_readings, moves", [(3, 1), (1, 0)])
+def test_a_hand_read_faintly_away_from_its_first_hold_in_the_second_before_came_from_there(faint_readings, moves):
+    """The same, the picture small or dim: the model reads the hand at the start hold, 1.5 torso
+    lengths from the hold it takes at 0.75 s, with little confidence (0.4). Read there three times,
+    it came from there (the 480 px copy of the roof clip: the hand read 1.2-2.2 torso lengths away
+    at visibility 0.26-0.40 six times running, the move not counted); read there once, that is no
+    evidence (one reading may be the model placing a hand it cannot see anywhere)."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    start = t < 0.75
+    track.lm[start, P.L_WRIST, :2] = (420, 320)
+    track.lm[start, P.L_WRIST, 2] = 0.1  # not read at all...
+    track.lm[np.flatnonzero(start)[-faint_readings:], P.L_WRIST, 2] = 0.4  # ... but for these, faintly
+    track.lm[~start, P.L_WRIST, :2] = (520, 200)
+    m = M.compute(track)
+    assert m.window[0] == 0.0 and m.values["moves"] == moves
+
+
 def test_a_climb_that_begins_where_the_climber_is_first_seen_began_on_the_wall():
     """The same, with the clip's first two frames unread (the shaken roof copy: nobody found at
     0.0 s, the climb from 0.16 s). The climber was not seen standing before it, so no start holds

@@ -728,9 +728,14 @@ def _came_from_elsewhere(track: Track, idx: int, c: Contact, a: float) -> bool:
     """Was limb end ``idx`` seen, inside the climb and in the REACH_SEEN_S before contact ``c``,
     further than NEW_HOLD_DIST from where ``c`` is? A hand out of sight for seconds and then seen
     still on a hold was not seen moving to it (under a roof the start hold's hand is hidden for
-    seconds behind the head): one sighting long before is no evidence of a move."""
+    seconds behind the head): one sighting long before is no evidence of a move. Read there twice
+    with little confidence (down to LOW_VISIBILITY) counts too, as in ``_leaves``: a small or dim
+    picture's hand is read where it is with less confidence, not elsewhere."""
     w = (track.t >= max(a, c.start - REACH_SEEN_S) - 1e-6) & (track.t < c.start - 1e-6)
-    return _seen_beyond(track, idx, w, c, NEW_HOLD_DIST)
+    if _seen_beyond(track, idx, w, c, NEW_HOLD_DIST):
+        return True
+    p = track.lm[w & (track.lm[:, idx, 2] >= LOW_VISIBILITY), idx, :2]
+    return int(np.sum(np.linalg.norm(p - np.array([c.x, c.y]), axis=1) / track.torso_px > NEW_HOLD_DIST)) >= 2
 
 
 def _last_seen_elsewhere(track: Track, idx: int, c: Contact, since: float) -> bool:
