@@ -80,6 +80,25 @@ def test_every_person_on_a_frame_is_a_candidate(models: BlazePose):
         assert (pts < left.shape[1]).all() or (pts > left.shape[1]).all()
 
 
+def test_two_climbers_the_detector_misses_are_both_found_where_the_picture_moves(models: BlazePose):
+    """The roof clip beside its mirror image, as the first sampled frames: the climbers hang under
+    the roof above a crowd, and the detector finds neither in the whole frame nor in its halves.
+    Where nobody is found, the regions that move are looked at: each climber is a blob of their
+    own, and both are found in the first frame (only the larger was looked at, and the other
+    climber was found a second later)."""
+    def pair(t: float) -> np.ndarray:
+        img = _frame(REAL_HANDHELD, t, 853)
+        return np.hstack([img, cv2.flip(img, 1)])
+
+    prev, cur, nxt = pair(0.0), pair(0.16), pair(0.28)
+    assert len(P.moving_boxes(prev, cur, nxt)) >= 2
+    seen = P.PeopleTracker(models).frame(cur, 0.16, prev, nxt)
+    half = cur.shape[1] / 2
+    sides = sorted(bool(P.hip_centre(c.landmarks)[0] > half) for c in seen)
+    assert sides == [False, True], [(c.source, P.hip_centre(c.landmarks).round()) for c in seen]
+    assert {c.source for c in seen} == {"motion"}
+
+
 def test_the_health_reference_frame_has_a_person(models: BlazePose):
     seen = P.PeopleTracker(models).frame(cv2.imread(str(REFERENCE_PERSON)), 0.0)
     assert seen and P.torso_visibility(seen[0].landmarks) > 0.5

@@ -124,6 +124,8 @@ class Candidate:
     source: str  # "detect", "track", "motion", "tile" or "back" (followed back in time, see follow_back)
 
 
+#: A moving blob smaller than this share of the picture is not looked at for a person.
+MIN_BLOB = 0.002
 #: Look for new people every this many frames (and in every frame where nobody is followed).
 DETECT_EVERY = 4
 #: The detector also looks at two halves of the frame, each this share of it (they overlap).
@@ -189,8 +191,10 @@ def look(hsv: np.ndarray, lm: np.ndarray) -> np.ndarray:
     return np.concatenate(out).astype(np.float32)
 
 
-def moving_box(prev: np.ndarray | None, cur: np.ndarray, nxt: np.ndarray | None) -> tuple[float, float, float, float] | None:
-    """Bounding box of the largest moving blob (three-frame difference), or None."""
+def moving_boxes(prev: np.ndarray | None, cur: np.ndarray, nxt: np.ndarray | None,
+                 most: int = MAX_PEOPLE) -> list[tuple[float, float, float, float]]:
+    """Bounding boxes of the ``most`` largest moving blobs (three-frame difference), largest first;
+    blobs under MIN_BLOB of the picture are not people. Two climbers on one wall are two blobs."""
     g = cv2.GaussianBlur(cv2.cvtColor(cur, cv2.COLOR_BGR2GRAY), (5, 5), 0)
     masks = []
     for other in (prev, nxt):
@@ -198,17 +202,13 @@ def moving_box(prev: np.ndarray | None, cur: np.ndarray, nxt: np.ndarray | None)
             o = cv2.GaussianBlur(cv2.cvtColor(other, cv2.COLOR_BGR2GRAY), (5, 5), 0)
             masks.append(cv2.threshold(cv2.absdiff(g, o), 18, 255, cv2.THRESH_BINARY)[1])
     if not masks:
-        return None
+        return []
     m = masks[0] if len(masks) == 1 else cv2.bitwise_and(masks[0], masks[1])
     m = cv2.dilate(m, np.ones((9, 9), np.uint8), iterations=2)
     n, _, st, _ = cv2.connectedComponentsWithStats(m)
-    if n <= 1:
-        return None
-    i = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
-    x, y, bw, bh, area = st[i]
-    if area < 0.002 * m.size:
-        return None
-    return float(x), float(y), float(x + bw), float(y + bh)
+    order = sorted(range(1, n), key=lambda i: -int(st[i, cv2.CC_STAT_AREA]))
+    return [(float(x), float(y), float(x + bw), float(y + bh))
+            for x, y, bw, bh, area in (st[i] for i in order[:most]) if area >= MIN_BLOB * m.size]
 
 
 def tiles(w: int, h: int) -> list[tuple[float, float, float, float]]:
@@ -257,21 +257,22 @@ class PeopleTracker:
 
     def _closer(self, img: np.ndarray, prev: np.ndarray | None, nxt: np.ndarray | None) -> list[tuple[Roi, str]]:
         h, w = img.shape[:2]
-        boxes = []
-        box = moving_box(prev, img, nxt)
-        if box is not None:
-            boxes.append((_square(box, w, h, 1.4), "motion"))
+        # every moving blob (two climbers on one wall move apart), then, if none held anyone, the tiles
+        rounds = [[(_square(box, w, h, 1.4), "motion") for box in moving_boxes(prev, img, nxt)]]
         if self.seen % DETECT_EVERY == 0:
-            boxes += [(_square(tb, w, h, 1.0), "tile") for tb in tiles(w, h)]
+            rounds.append([(_square(tb, w, h, 1.0), "tile") for tb in tiles(w, h)])
         found: list[tuple[Roi, str]] = []
-        for (x0, y0, x1, y1), src in boxes:
-            if x1 - x0 < 32 or y1 - y0 < 32:
-                continue
-            for d in self.models.detect(img[y0:y1, x0:x1]):
-                r = d.roi
-                r = Roi(r.cx + x0, r.cy + y0, r.size, r.angle)
-                if not any(_same_region(r, q) for q, _s in found):
-                    found.append((r, src))
+        for boxes in rounds:
+            for (x0, y0, x1, y1), src in boxes:
+                if x1 - x0 < 32 or y1 - y0 < 32:
+                    continue
+                for d in self.models.detect(img[y0:y1, x0:x1]):
+                    r = d.roi
+                    r = Roi(r.cx + x0, r.cy + y0, r.size, r.angle)
+                    if not any(_same_region(r, q) for q, _s in found):
+                        found.append((r, src))
+                if found and src == "tile":
+                    break
             if found:
                 break
         return found
