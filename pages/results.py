@@ -106,8 +106,8 @@ if people.get("count", 0) > 1:
         if not api.can_pick(rec):
             st.caption(_("The video is no longer kept, so another person cannot be analysed."))
         elif others:
-            pick = st.selectbox(_("Person"), [p["person"] for p in others], key="person-pick", format_func=lambda n: _(
-                "Person {n} · on the wall {s}").format(n=n, s=api.secs(next(p for p in others if p["person"] == n)["on_wall_s"])))
+            pick = st.selectbox(_("Person"), [p["person"] for p in others], key="person-pick",
+                                format_func=lambda n: api.person_label(next(p for p in others if p["person"] == n)))
             if st.button(_("Analyse this person instead"), key="person-go"):
                 try:
                     api.pick_person(aid, user, int(pick))

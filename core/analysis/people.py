@@ -383,10 +383,13 @@ class Person:
     window: tuple[float, float] | None
     #: which way is down for this person's own body, where it says so surely (metrics.down_axis)
     down: np.ndarray | None = None
+    #: seen this long never standing nor rising (metrics.ON_THE_WALL_THROUGHOUT): hanging on the wall
+    #: all along, or sitting; not counted as time on the wall (the two look alike)
+    hanging_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"person": self.number, "frames": self.frames, "first_t": round(self.first_t, 2),
-                "on_wall_s": round(self.on_wall_s, 2),
+                "on_wall_s": round(self.on_wall_s, 2), "hanging_s": round(self.hanging_s, 2),
                 "window": [round(self.window[0], 2), round(self.window[1], 2)] if self.window else None}
 
 
@@ -400,16 +403,18 @@ def on_the_wall(people: People, times: list[float] | np.ndarray, transforms: np.
         frames = int((people.person == n).sum())
         first = float(t[int(people.frame[people.person == n].min())])
         window: tuple[float, float] | None = None
-        on_wall = 0.0
+        on_wall = hanging = 0.0
         down: np.ndarray | None = None
         if frames >= MIN_FRAMES:
             track = M.build_track(t, people.of(n, t).landmarks, transforms, frame_w, frame_h)
             a, b, how = M.climb_window(track)
             if how in ("feet off the floor", "detected", M.START_UNSURE, M.UP_UNSURE):
                 window, on_wall = (a, b), max(0.0, b - a)
+            elif how == M.ON_THE_WALL_THROUGHOUT:
+                hanging = max(0.0, b - a)
             axis, sure = M.down_axis(track)
             down = axis if sure else None
-        out.append(Person(n, frames, first, on_wall, window, down))
+        out.append(Person(n, frames, first, on_wall, window, down, hanging))
     return out
 
 

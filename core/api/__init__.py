@@ -69,6 +69,7 @@ from core.api.results import (
     localize,
     media,
     owners,
+    person_label,
     pick_person,
     replay,
     replay_ready,
@@ -95,7 +96,7 @@ __all__ = [
     "settings", "submit_upload", "submit_ref", "recent", "climbers",
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
-    "pick_person", "can_pick",
+    "pick_person", "can_pick", "person_label",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin

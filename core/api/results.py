@@ -13,7 +13,7 @@ from core.accounts import Accounts, User
 from core.analysis import catalog
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
-from core.i18n import N_, _, language
+from core.i18n import N_, _, language, secs
 from core.jobs import Analysis, Jobs, Status, iso_ts
 from core.pipeline import STAGE_LABELS
 from core.runtime.executors import notify
@@ -119,6 +119,15 @@ def can_pick(rec: Mapping[str, Any]) -> bool:
     """Can another person of this analysis be analysed? It must be finished, and its video kept (a
     pick may run where the frames are not)."""
     return rec.get("status") == Status.COMPLETED and not rec.get("video_purged_at")
+
+
+def person_label(p: Mapping[str, Any]) -> str:
+    """How the picker names a person of the record's list: their time on the wall, or, for someone
+    seen only hanging (or sitting: the two look alike, and neither counts as time on the wall), how
+    long they were seen so."""
+    if not p.get("on_wall_s") and p.get("hanging_s"):
+        return _("Person {n} · seen {s} never standing or rising").format(n=p["person"], s=secs(p["hanging_s"]))
+    return _("Person {n} · on the wall {s}").format(n=p["person"], s=secs(p.get("on_wall_s") or 0.0))
 
 
 def pick_person(aid: str, viewer: User, person: int) -> bool:
