@@ -580,8 +580,8 @@ def test_on_the_wall_counts_only_climbing(two):
 def test_someone_seen_only_hanging_is_not_time_on_the_wall_and_the_picker_says_what_was_seen():
     """A body never standing (feet beside the hip, not below it) nor rising: hanging on the wall all
     along, or sitting on the floor; the two look alike, so it is no time on the wall for the choice,
-    and the picker says how long they were seen so (it said "on the wall 0.0 s" of a climber hanging
-    under a roof the whole clip)."""
+    and the picker says how long they were seen so, and that it is one or the other (it said "on the
+    wall 0.0 s" of a climber hanging under a roof the whole clip)."""
     from core import api
 
     t = np.arange(0, 5, 0.125)
@@ -595,11 +595,11 @@ def test_someone_seen_only_hanging_is_not_time_on_the_wall_and_the_picker_says_w
     persons = on_the_wall(people, t, np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), len(t), axis=0), 960, 640)
     assert persons[0].on_wall_s == 0.0 and persons[0].hanging_s == pytest.approx(t[-1])
     listed = persons[0].to_dict()
-    assert api.person_label(listed) == "Person 1 · seen 4.9 s never standing or rising"
+    assert api.person_label(listed) == "Person 1 · hanging or sitting 4.9 s"
     assert api.person_label({**listed, "on_wall_s": 3.25, "hanging_s": 0.0}) == "Person 1 · on the wall 3.2 s"
     api.use_language("de")
     try:
-        assert api.person_label(listed) == "Person 1 · 4,9 s lang gesehen, nie stehend oder steigend"
+        assert api.person_label(listed) == "Person 1 · hängend oder sitzend 4,9 s"
     finally:
         api.use_language("en")
 

@@ -126,7 +126,7 @@ def person_label(p: Mapping[str, Any]) -> str:
     seen only hanging (or sitting: the two look alike, and neither counts as time on the wall), how
     long they were seen so."""
     if not p.get("on_wall_s") and p.get("hanging_s"):
-        return _("Person {n} · seen {s} never standing or rising").format(n=p["person"], s=secs(p["hanging_s"]))
+        return _("Person {n} · hanging or sitting {s}").format(n=p["person"], s=secs(p["hanging_s"]))
     return _("Person {n} · on the wall {s}").format(n=p["person"], s=secs(p.get("on_wall_s") or 0.0))
 
 
