@@ -188,8 +188,9 @@ with tab_route:
                  "where a hand or foot stayed still for 0.3 s or more."))
     if (ra.get("wall_frame") or {}).get("plate"):
         used, cs = ra.get("holds") or [], ra.get("ideal_route") or []
-        st.caption(_("The wall is shown with nobody on it (put together from the frames where the climber was "
-                     "elsewhere). Rings: the holds used, numbered in the order first touched; yellow where a hand "
+        st.caption(_("The wall is shown with the people taken out where the frames allow (put together from the "
+                     "frames where each part of it was uncovered; whoever stayed in one place all along still shows). "
+                     "Rings: the holds used, numbered in the order first touched; yellow where a hand "
                      "took them, light blue where only feet did. {matched} of {contacts} contacts were matched to a "
                      "hold seen on the wall; the others were on holds too small or too close to the wall's colour "
                      "to find, or on the wall itself (a smear).").format(
