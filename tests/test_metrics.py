@@ -1316,6 +1316,26 @@ def test_a_hip_that_rises_and_sinks_back_before_the_climb_was_settling_not_climb
     assert 1.8 <= starts[0] <= 2.1 and 0.2 <= starts[1] <= 0.6, starts  # (the smoothed hip starts early)
 
 
+def test_a_hip_placed_out_of_sight_is_no_level_to_rise_from():
+    """Framed tight, the hips below the picture's edge for the first moments: the model still places
+    them, at visibility 0.3, and placed them 0.4 torso lengths below where they are seen a moment
+    later (the sideways pair of the fixed clip, framed tight: its climber read as climbing from
+    0.0 s, label 1.35). A climber standing still from there until 2 s, then climbing, starts at 2 s:
+    the hip's starting level is where it is seen."""
+    t = np.arange(0, 10, 0.125)
+    y = np.where(t < 0.5, 840.0, np.where(t < 2.0, 800.0, 800 - 60 * (t - 2.0)))
+    track = _track_from_hip(t, np.column_stack([np.full_like(t, 500.0), y]), torso=100.0)
+    track.lm[:, [P.L_ANKLE, P.R_ANKLE], :2] = np.nan  # the feet below the picture
+    track.lm[t < 0.5, :, 2] = 0.3  # the whole lower body out of sight, guessed
+    assert M.down_axis(track)[1] and M.floor_line(track, M.down_axis(track)[0]) is None
+    a, _b, how = M.climb_window(track)
+    assert how == "detected"
+    assert 1.7 <= a <= 2.1, a
+    # seen all along at that level, it is the level risen from
+    track.lm[:, :, 2] = 0.9
+    assert M.climb_window(track)[0] < 0.5
+
+
 def test_a_rise_after_a_long_while_neither_standing_nor_rising_leaves_the_start_unsure():
     """The body upright ("down" certain), the feet beside the hip (not below it, as standing has
     them), still for a while, then rising: hanging on the wall from the first frame, or sitting on the

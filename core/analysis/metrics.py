@@ -580,10 +580,16 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
     hip = fill_gaps(track.hip(), t)
     filled = np.where(np.isnan(hip), np.nanmean(hip, axis=0), hip)
     height = -(smooth(filled, t) @ down) / track.torso_px
-    first = idx[0]
-    # the lowest the hip gets in the first second of the track
-    base = float(np.min(height[first:first + max(2, int(1.0 / max(np.median(np.diff(t)), 1e-3)))]))
-    risen = np.flatnonzero((height - base > START_RISE) & track.found)
+    # the hip where it is seen: one the model places out of sight (below the picture's edge in a
+    # clip framed tight) is its guess, and a guess set low makes the climber seem to rise from it
+    seen = track.found & (np.minimum(track.lm[:, P.L_HIP, 2], track.lm[:, P.R_HIP, 2]) >= MIN_VISIBILITY)
+    if seen.sum() < 4:
+        seen = track.found
+    first = int(np.flatnonzero(seen)[0])
+    # the lowest the hip gets in the first second it is seen
+    early = slice(first, first + max(2, int(1.0 / max(np.median(np.diff(t)), 1e-3))))
+    base = float(np.min(height[early][seen[early]]))
+    risen = np.flatnonzero((height - base > START_RISE) & seen)
     if len(risen) == 0:
         if not _stood(track, down, int(idx[0]), int(idx[-1]) + 1):
             # never a rise, and never standing (feet below the hip): hanging on the wall all along
@@ -593,7 +599,7 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
     # the rise that leads to the top: a hip that rose and sank back below the threshold before it
     # was shifting on the ground (a low start's crouch settling), not leaving it
     top_i = int(np.nanargmax(np.where(track.found, height, -np.inf)))
-    sank = np.flatnonzero(track.found[:top_i] & (height[:top_i] - base <= START_RISE))
+    sank = np.flatnonzero(seen[:top_i] & (height[:top_i] - base <= START_RISE))
     if len(sank) and sank[-1] >= start_i:
         start_i = int(sank[-1]) + 1
     # step back to where the rise began: the last still moment before it
