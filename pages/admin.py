@@ -199,11 +199,12 @@ st.dataframe([{_("Email"): u["email"], _("Name"): u.get("name") or "", _("Role")
              hide_index=True, width="stretch")
 with st.form("add-user", clear_on_submit=True):
     a1, a2, a3 = st.columns(3)
-    new_email = a1.text_input(_("Email of the new account"))
+    new_email = a1.text_input(_("Email of the new account"), autocomplete="off")  # (not the admin's own)
     new_name = a2.text_input(_("Name"))
     new_role = a3.selectbox(_("Role"), [r.value for r in api.Role],
                             format_func=lambda r: roles[r])
-    new_pw = st.text_input(_("First password (they can be told it; at least 8 characters)"), type="password")
+    new_pw = st.text_input(_("First password (they can be told it; at least 8 characters)"), type="password",
+                           autocomplete="new-password")  # (not the admin's own saved password)
     if st.form_submit_button(_("Add account")):
         try:
             api.add_user(new_email, new_role, new_pw, new_name)

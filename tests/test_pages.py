@@ -54,6 +54,8 @@ def test_a_stranger_gets_the_sign_in_form_on_every_page():
         at.run()
         assert not at.exception, page
         assert [t.label for t in at.text_input] == ["Email", "Password"], page
+        # a password manager fills it (Streamlit marks every password field "new-password" unless told)
+        assert [t.autocomplete for t in at.text_input] == ["username", "current-password"], page
         assert [b.label for b in at.button] == ["Sign in"], page
     at = app(None)
     assert [b.label for b in at.button] == ["Sign in"] and not at.get("plotly_chart")
@@ -62,6 +64,7 @@ def test_a_stranger_gets_the_sign_in_form_on_every_page():
 def test_a_fresh_install_asks_for_the_first_admin():
     at = app(None)
     assert [b.label for b in at.button] == ["Create admin account"]
+    assert [t.autocomplete for t in at.text_input] == ["name", "username", "new-password"]
     at.text_input[0].input("Ada")
     at.text_input[1].input("ada@test.example")
     at.text_input[2].input("long enough password")
@@ -186,6 +189,10 @@ def test_admin_page_is_for_admins_then_retry_and_rerun_vision_change_state(seede
     at.switch_page("pages/admin.py")
     at.run()
     assert not at.exception
+    # the new account's fields are not filled with the admin's own saved email and password
+    fields = {t.label: t.autocomplete for t in at.text_input}
+    assert fields["Email of the new account"] == "off"
+    assert fields["First password (they can be told it; at least 8 characters)"] == "new-password"
     # a permanent code is not offered for retry: the page says what the climber must do instead
     pick = next(s for s in at.selectbox if s.label == "Analysis")
     pick.set_value(seeded["failed"]).run()

@@ -80,9 +80,12 @@ def sign_in_page() -> None:
         st.subheader(_("Create the first admin account"))
         st.caption(_("Nobody has an account yet. The first account runs this installation: it adds climbers and coaches."))
         with st.form("first-admin"):
-            name = st.text_input(_("Name"))
-            email = st.text_input(_("Email"))
-            password = st.text_input(_("Password"), type="password", help=_("At least 8 characters."))
+            # (autocomplete: a password manager offers to save the new account, and fills the
+            # sign-in form below with it)
+            name = st.text_input(_("Name"), autocomplete="name")
+            email = st.text_input(_("Email"), autocomplete="username")
+            password = st.text_input(_("Password"), type="password", help=_("At least 8 characters."),
+                                     autocomplete="new-password")
             if st.form_submit_button(_("Create admin account"), type="primary"):
                 try:
                     code = api.create_first_admin(email, name, password)
@@ -108,8 +111,9 @@ def sign_in_page() -> None:
                     st.login(provider or None)
         st.caption(_("Or with your Performate password:"))
     with st.form("sign-in"):
-        email = st.text_input(_("Email"))
-        password = st.text_input(_("Password"), type="password")
+        # a saved password is offered here (Streamlit marks a password field "new-password" unless told)
+        email = st.text_input(_("Email"), autocomplete="username")
+        password = st.text_input(_("Password"), type="password", autocomplete="current-password")
         if st.form_submit_button(_("Sign in"), type="primary"):
             wait = api.login_blocked_for(client_id())
             code = api.sign_in(email, password, client_id()) if wait <= 0 else None
