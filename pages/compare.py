@@ -54,7 +54,14 @@ with side:
 
         g1, g2 = st.columns(2)
         g1.plotly_chart(api.charts.radar_figure(cmp["a"], cmp["b"], ("A", "B")), width="stretch")
-        g2.plotly_chart(api.charts.paths_overlay_figure(cmp["a"], cmp["b"], ("A", "B")), width="stretch")
+        if len(cmp["height_unmeasured"]) < 2:  # (no empty chart where neither height is measured)
+            g2.plotly_chart(api.charts.paths_overlay_figure(cmp["a"], cmp["b"], ("A", "B")), width="stretch")
+        if cmp["height_unmeasured"]:
+            g2.caption(api.ngettext("The height gained is not measured for {which}, so it is not drawn: which way is up "
+                                    "is not certain in that video.",
+                                    "The height gained is not measured for {which}, so neither is drawn: which way is "
+                                    "up is not certain in those videos.",
+                                    len(cmp["height_unmeasured"])).format(which=" & ".join(cmp["height_unmeasured"])))
         if cmp["same_wall"]:
             wall = api.blob(((cmp["a"].get("route_analysis") or {}).get("wall_frame") or {}).get("ref"))
             st.plotly_chart(api.charts.paths_on_wall_figure(cmp["a"], cmp["b"], wall, ("A", "B")), width="stretch")

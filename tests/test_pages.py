@@ -239,6 +239,44 @@ def test_compare_side_by_side_with_two_completed(seeded):
     assert on_wall and len(on_wall[0]["data"]) == 2 and on_wall[0]["layout"]["images"]
 
 
+def test_a_climb_whose_height_is_not_measured_is_not_drawn_as_a_height(seeded, short_climb):
+    """The roof clip beside the fixed one: its results say the height gained is not measured (its
+    body did not show which way is up), and the comparison drew its hips rising 1.5 torso lengths
+    under "height gained" (seen at 390 px in German). Its path is left out of that chart, and the
+    page says why; the other climb is drawn as before."""
+    jobs = Jobs(fast_settings())
+    rec = api.get(seeded["completed"], api.SYSTEM)
+    made = {}
+    for name, basis in (("picture", "picture"), ("body", "body"), ("roof2", "picture")):  # a roof's, a wall's
+        rec["route_analysis"]["height_basis"] = basis
+        made[name] = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": f"R-{name}"})
+        jobs.claim("t", made[name])
+        jobs.complete(made[name], "t", {k: v for k, v in rec.items() if k not in ("analysis_id", "status", "route_name")})
+    assert api.compare(api.SYSTEM, made["picture"], made["body"])["height_unmeasured"] == ["A"]
+    assert api.compare(api.SYSTEM, made["body"], made["picture"])["height_unmeasured"] == ["B"]
+    at = app()
+    at.switch_page("pages/compare.py")
+    at.run()
+    assert not at.exception
+    next(s for s in at.selectbox if s.label == "Attempt A").set_value(made["picture"])
+    next(s for s in at.selectbox if s.label == "Attempt B").set_value(made["body"])
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.selectbox if s.label.startswith("Attempt")] == [made["picture"], made["body"]]
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    heights = next(f for f in figures if "Hip height through the climb" in json.dumps(f["layout"].get("title")))
+    assert [d["name"] for d in heights["data"]] == ["B"] and heights["layout"]["showlegend"]  # (named)
+    assert any("not measured for A, so it is not drawn" in c.value for c in at.caption)
+    # neither measured: no empty chart, and the page says so
+    next(s for s in at.selectbox if s.label == "Attempt B").set_value(made["picture"])
+    next(s for s in at.selectbox if s.label == "Attempt A").set_value(made["roof2"])
+    at.run()
+    assert not at.exception
+    titles = [json.dumps(json.loads(c.proto.spec)["layout"].get("title")) for c in at.get("plotly_chart")]
+    assert not [t for t in titles if "Hip height through the climb" in t], titles
+    assert any("not measured for A & B, so neither is drawn" in c.value for c in at.caption)
+
+
 def test_two_attempts_apart_by_no_more_than_a_second_reading_could_be_are_close():
     """Performance 70 and 78, fluency 60 and 75: with each score moving by 4 (performance) and 6
     (fluency) points when read again (the roof clip's order), the same climb read twice could differ

@@ -195,12 +195,20 @@ def trend_figure(rows: list[dict[str, Any]], metric: str, label: str) -> go.Figu
     return fig
 
 
+def height_measured(rec: dict[str, Any]) -> bool:
+    """Is the height gained measured in this record: was "up" certain (from the body, or confirmed)?
+    Where it was not (a roof, a turned picture nothing confirms), the record's path heights are how
+    far the hips rose in the picture, and its summary says the height is not measured."""
+    return (rec.get("route_analysis") or {}).get("height_basis") != "picture"
+
+
 def paths_overlay_figure(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> go.Figure:
-    """Both hip paths, normalised: time as progress 0-1, height relative to each climb's start."""
+    """Both hip paths, normalised: time as progress 0-1, height relative to each climb's start; a
+    climb whose height is not measured (see height_measured) is left out, not drawn as a height."""
     fig = go.Figure()
     for r, name, color in ((a, names[0], ACCENT), (b, names[1], FOOT)):
         path = [p for p in (r.get("route_analysis") or {}).get("climbed_path", []) if p.get("in_climb", True)]
-        if len(path) < 2:
+        if len(path) < 2 or not height_measured(r):
             continue
         t0, t1 = path[0]["time"], path[-1]["time"]
         h0 = path[0]["height"]
@@ -209,7 +217,7 @@ def paths_overlay_figure(a: dict[str, Any], b: dict[str, Any], names: tuple[str,
     fig.update_layout(**{**LAYOUT, "height": 360}, title=_("Hip height through the climb"),
                       xaxis=dict(title=_("progress through the climb"), tickformat=".0%"),
                       yaxis_title=_("height gained (torso lengths)"), separators=_separators(),
-                      legend=dict(orientation="h", y=-0.25))
+                      showlegend=True, legend=dict(orientation="h", y=-0.25))  # (which one, when one is drawn)
     return fig
 
 

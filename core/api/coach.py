@@ -9,6 +9,7 @@ import numpy as np
 from core.accounts import User
 from core.analysis import catalog
 from core.analysis.technique import AREAS
+from core.api import charts
 from core.api.results import blob, jobs, localize, owners, visible
 from core.api.uploads import recent
 from core.api.vocab import HIGHER_IS_BETTER
@@ -195,6 +196,8 @@ def compare(viewer: User, a: str, b: str) -> dict[str, Any]:
     sim = _wall_similarity(ra, rb)
     return {"a": ra, "b": rb, "rows": rows, "frames": aligned_frames(dict(ra), dict(rb)),
             "verdict": verdict(ra, rb), "warnings": warnings(ra, rb, sim), "table": metric_table(ra, rb),
+            # the attempts whose height gained is not measured, left out of the height chart
+            "height_unmeasured": [n for n, r in (("A", ra), ("B", rb)) if not charts.height_measured(r)],
             # the same wall seen from the same place: both hip paths can be drawn on A's wall frame
             "same_wall": sim is not None and sim >= SAME_WALL}
 
