@@ -302,6 +302,27 @@ def test_two_attempts_apart_by_no_more_than_a_second_reading_could_be_are_close(
     assert coach.verdict(*old)["better"] == "B"
 
 
+def test_the_verdict_names_time_and_path_only_for_one_route_on_one_wall():
+    """The roof clip beside the fixed one, neither named: the page warned "different walls ...
+    compare technique scores, not paths" under a verdict that said "5.2 s faster ... a more direct
+    path (54% vs 24%)" (seen at 390 px in German). Time and the path's directness are named for one
+    route on one wall only; the scores always."""
+    from core.api import coach
+
+    def rec(perf: int, arms: int, secs: float, direct: float, route: str = "") -> dict:
+        return {"performance_score": perf, "route_name": route,
+                "metrics": {"duration_s": secs, "path_efficiency": direct},
+                "technique_points": [{"area": "arms", "score": arms, "assessed": True}]}
+
+    a, b = rec(82, 70, 7.2, 0.54), rec(72, 23, 12.3, 0.24)
+    same = coach.verdict(a, b)["text"]
+    assert "5.1 s faster" in same and "a more direct path (54% vs 24%)" in same and "straighter arms" in same, same
+    walls = coach.verdict(a, b, same_wall=False)["text"]
+    assert "faster" not in walls and "direct path" not in walls and "straighter arms (+47 points)" in walls, walls
+    routes = coach.verdict(rec(82, 70, 7.2, 0.54, "Yellow 3"), rec(72, 23, 12.3, 0.24, "Red 5"))["text"]
+    assert "faster" not in routes and "direct path" not in routes and "straighter arms" in routes, routes
+
+
 def test_the_table_of_measures_marks_a_difference_the_reading_could_make():
     """Side by side, a measure that differs by no more than twice the two readings' spreads
     combined is marked as within them, not as better; beyond, the better attempt; records from

@@ -69,9 +69,11 @@ def _noise(a: float | None, b: float | None) -> float:
     return SAME_SPREADS * float(np.hypot(a or 0.0, b or 0.0))
 
 
-def _differences(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]:
+def _differences(ra: dict[str, Any], rb: dict[str, Any], same_wall: bool = True) -> list[dict[str, Any]]:
     """The differences between two attempts a coach would name, each with who is ahead, its size
-    for ranking (in area points, or points-equivalent) and its words."""
+    for ranking (in area points, or points-equivalent) and its words. The path's directness and the
+    time only on one route on one wall (``same_wall``: not seen to differ; see warnings): across
+    two, they say more of the routes than of the climbing."""
     out = []
     sa = {p["area"]: p["score"] for p in ra.get("technique_points") or [] if p.get("assessed")}
     sb = {p["area"]: p["score"] for p in rb.get("technique_points") or [] if p.get("assessed")}
@@ -83,23 +85,23 @@ def _differences(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]
             out.append({"who": "B" if d > 0 else "A", "size": abs(d),
                         "words": _("{what} ({points} points)").format(what=_(BETTER_IN[area]), points=f"+{abs(d)}")})
     ma, mb = ra.get("metrics") or {}, rb.get("metrics") or {}
+    same_route = same_wall and (ra.get("route_name") or "").strip().lower() == (rb.get("route_name") or "").strip().lower()
     ea, eb = ma.get("path_efficiency"), mb.get("path_efficiency")
-    if ea is not None and eb is not None and abs(eb - ea) >= SAME_SHARE:
+    if ea is not None and eb is not None and abs(eb - ea) >= SAME_SHARE and same_route:
         out.append({"who": "B" if eb > ea else "A", "size": 100 * abs(eb - ea),
                     "words": _("a more direct path ({a} vs {b})").format(a=pct(max(ea, eb)), b=pct(min(ea, eb)))})
     da, db = ma.get("duration_s"), mb.get("duration_s")
-    same_route = (ra.get("route_name") or "").strip().lower() == (rb.get("route_name") or "").strip().lower()
     if da and db and abs(db - da) >= SAME_SECONDS and same_route:
         out.append({"who": "B" if db < da else "A", "size": 10 * abs(db - da),
                     "words": _("{s} faster").format(s=f"{num(abs(db - da), 1)} s")})
     return sorted(out, key=lambda d: -d["size"])
 
 
-def verdict(ra: dict[str, Any], rb: dict[str, Any]) -> dict[str, Any]:
+def verdict(ra: dict[str, Any], rb: dict[str, Any], same_wall: bool = True) -> dict[str, Any]:
     """Which attempt was better and why, in plain words: the overall score first, then the two or
-    three largest differences on the winner's side."""
+    three largest differences on the winner's side (see _differences for ``same_wall``)."""
     pa, pb = (None if r.get("performance_score") is None else int(round(r["performance_score"])) for r in (ra, rb))
-    diffs = _differences(ra, rb)
+    diffs = _differences(ra, rb, same_wall)
     spread_a, spread_b = (((r.get("metrics") or {}).get("score_spread") or {}).get("performance") for r in (ra, rb))
     if pa is None or pb is None:
         lead = None
@@ -195,7 +197,8 @@ def compare(viewer: User, a: str, b: str) -> dict[str, Any]:
         rows.append({"metric": k, "A": va, "B": vb, "delta (B-A)": round(vb - va, 3), "better": better})
     sim = _wall_similarity(ra, rb)
     return {"a": ra, "b": rb, "rows": rows, "frames": aligned_frames(dict(ra), dict(rb)),
-            "verdict": verdict(ra, rb), "warnings": warnings(ra, rb, sim), "table": metric_table(ra, rb),
+            "verdict": verdict(ra, rb, not (sim is not None and sim < SAME_WALL)), "warnings": warnings(ra, rb, sim),
+            "table": metric_table(ra, rb),
             # the attempts whose height gained is not measured, left out of the height chart
             "height_unmeasured": [n for n, r in (("A", ra), ("B", rb)) if not charts.height_measured(r)],
             # the same wall seen from the same place: both hip paths can be drawn on A's wall frame
