@@ -9,7 +9,7 @@ import streamlit as st
 from core import api
 from core.api import _
 from ui.shell import page
-from ui.widgets import md, title_of
+from ui.widgets import fragment, md, title_of
 
 user = page(api.Role.ADMIN)
 st.title(_("Admin"))
@@ -35,7 +35,7 @@ def status_names() -> dict[str, str]:
             "cancelled": _("Cancelled")}
 
 
-@st.fragment(run_every=5.0)
+@fragment(run_every=5.0)
 def queue_panel() -> None:
     """Queue counts and switches; refreshes itself."""
     q = api.queue_overview()
@@ -131,7 +131,7 @@ with tab_manage:
 st.divider()
 
 
-@st.fragment(run_every=30.0)
+@fragment(run_every=30.0)
 def health_panel() -> None:
     """The latest health run with when each check ran; refreshes itself, so a scheduled run shows up."""
     st.subheader(_("Pipeline health"))

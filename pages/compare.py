@@ -10,7 +10,7 @@ from core.api import _
 from ui.player import player
 from ui.session import media_url
 from ui.shell import page
-from ui.widgets import md
+from ui.widgets import fragment, md
 
 user = page()
 st.title(_("Compare sessions"))
@@ -44,7 +44,7 @@ with side:
                          "by single frames."))
         elif media_url(a, "replay") is not None:
             # a replay is made after the result is stored: the player appears by itself once both are
-            @st.fragment(run_every=2.0)
+            @fragment(run_every=2.0)
             def replays_pending() -> None:
                 if all(api.replay_ready(x, user) for x in (a, b)):
                     st.rerun()

@@ -10,7 +10,7 @@ from core.api import _
 from ui.player import chips, copy_link, player
 from ui.session import media_url
 from ui.shell import page
-from ui.widgets import fmt_duration, live_status, md, score_text, title_of
+from ui.widgets import fmt_duration, fragment, live_status, md, score_text, title_of
 
 user = page()
 options = api.completed_options(user)
@@ -124,7 +124,7 @@ def replay_panel(aid: str) -> None:
     result is stored)."""
     ready = api.replay_ready(aid, user)
 
-    @st.fragment(run_every=None if ready else 2.0)
+    @fragment(run_every=None if ready else 2.0)
     def panel() -> None:
         if not api.replay_ready(aid, user):
             st.info(_("The annotated replay is being prepared…"))

@@ -10,6 +10,7 @@ from ui.widgets import (
     STATUS_ICON,
     client_id,
     fmt_duration,
+    fragment,
     md,
     score_text,
     status_body,
@@ -99,7 +100,7 @@ def board() -> None:
         mine = [now if r["analysis_id"] == now["analysis_id"] else r for r in mine]
     active = any(r["status"] in ("queued", "running") for r in mine + ([now] if now else []))
 
-    @st.fragment(run_every=1.0 if active else None)
+    @fragment(run_every=1.0 if active else None)
     def live() -> None:
         rows = api.recent(user, 10)
         cur = api.status(current, user) if current else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -325,6 +326,20 @@ def test_admin_sees_a_permanent_failure_explained_not_offered_for_retry(browser,
     assert page.get_by_role("button", name="Retry this analysis").count() == 0
     assert "UNSUPPORTED_CONTAINER" in page.inner_text("body")
     shot(page, "admin")
+    # in German, and still in German once the queue panel has refreshed itself (every 5 s): a
+    # fragment's own reruns run without the page's first lines, and it turned English
+    received: list[float] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _payload: received.append(time.monotonic())))
+    page.goto(server + "/admin?lang=de")
+    labels = page.locator("[data-testid=stMetricLabel]")
+    wait_for(lambda: labels.count() >= 5 and labels.nth(0).inner_text() == "Wartend", timeout=30, what="German counts")
+    opened = time.monotonic()
+    # (the page call lets Playwright hand over the frames received meanwhile)
+    wait_for(lambda: page.evaluate("1") and any(t > opened + 5.5 for t in received), timeout=30,
+             what="the queue panel to refresh itself")
+    wait_for(lambda: not page.locator("[data-stale=true]").count(), timeout=10, what="the refresh to finish")
+    assert [labels.nth(i).inner_text() for i in range(5)] == ["Wartend", "Laufend", "Fertig", "Fehlgeschlagen",
+                                                              "Abgebrochen"]
     page.context.close()
 
 
