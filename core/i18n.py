@@ -98,7 +98,8 @@ def pct(share: float, digits: int = 0, lang: str | None = None) -> str:
     """0.42 -> "42%" in English, "42 %" in German."""
     if digits <= 0:
         return numbers.format_percent(float(share), locale=_locale(lang))
-    fmt = "#,##0." + "0" * digits + "%"
+    # the language's own pattern with decimals (German keeps its space before the sign: "99,50 %")
+    fmt = _locale(lang).percent_formats[None].pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
     return numbers.format_percent(float(share), format=fmt, locale=_locale(lang))
 
 

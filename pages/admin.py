@@ -148,7 +148,9 @@ def health_panel() -> None:
     hcol.markdown(_("Latest: :{colour}[**{status}**], {ago} ({at}); checks run every {every} min").format(
         colour=colour, status=words[latest["status"]], ago=ago(latest["at"]), at=api.date_time(latest["at"]),
         every=api.num(every / 60, 0)))
-    st.dataframe([{_("check"): c["name"], _("status"): c["status"], _("last ran"): ago(c.get("at") or latest["at"]),
+    said = {"ok": _("ok"), "skipped": _("skipped"), "degraded": _("degraded"), "fail": _("failed")}
+    st.dataframe([{_("check"): c["name"], _("status"): said.get(c["status"], c["status"]),
+                   _("last ran"): ago(c.get("at") or latest["at"]),
                    "ms": c["latency_ms"], _("detail"): c["detail"]} for c in latest["checks"]],
                  hide_index=True, width="stretch")
     hist = api.health_history()
@@ -161,9 +163,10 @@ health_panel()
 st.subheader(_("Service level indicators"))
 sli = api.sli()
 cols = st.columns(3)
+windows = {"1h": _("1 h"), "24h": _("24 h"), "7d": _("7 days")}
 for col, (name, w) in zip(cols, sli["windows"].items()):
     with col:
-        st.markdown(_("**Last {window}**").format(window=name))
+        st.markdown(_("**Last {window}**").format(window=windows.get(name, name)))
         st.metric(_("Availability"), "-" if w["availability"] is None else api.pct(w["availability"], 2),
                   help=_("SLO {slo}; failures caused by the upload itself excluded").format(
                       slo=api.pct(sli["slo"]["availability"], 1)))
@@ -176,7 +179,9 @@ st.plotly_chart(api.charts.sli_figure(sli), width="stretch")
 st.subheader(_("Alerts"))
 for a in api.alerts():
     icon = ":red[:material/notifications_active:]" if a["firing"] else ":green[:material/check:]"
-    st.markdown(f"{icon} **{a['name']}**: {a['summary']}"
+    rule_summary = a["summary"]
+    summary = _(rule_summary)  # (marked where the rule is defined)
+    st.markdown(f"{icon} **{a['name']}**: {summary}"
                 + (" " + _("(firing since {at})").format(at=api.date_time(a["since"])) if a["firing"] else ""))
 
 st.subheader(_("Climber data"))

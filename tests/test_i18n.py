@@ -77,6 +77,8 @@ def test_numbers_and_dates_follow_the_language():
     assert i18n.num(1.26, 1, "de") == "1,3" and i18n.num(1.26, 1, "en") == "1.3"
     assert i18n.secs(12.34, 1, "de") == "12,3 s"
     assert i18n.pct(0.42, 0, "de").replace("\xa0", " ") == "42 %" and i18n.pct(0.42, 0, "en") == "42%"
+    # with decimals too (the admin's availability read "100,00%" beside "100 %")
+    assert i18n.pct(0.995, 2, "de").replace("\xa0", " ") == "99,50 %" and i18n.pct(0.995, 2, "en") == "99.50%"
     assert i18n.date_time("2026-11-25T10:14:00+00:00", "de") == "25.11.2026, 10:14"
     assert catalog.metric_value("de", "vertical_progress", 2.25) == "2,2 Rumpflängen" or \
         catalog.metric_value("de", "vertical_progress", 2.25) == "2,3 Rumpflängen"
@@ -134,6 +136,34 @@ def test_results_page_in_german_has_no_english_label_left(seeded_completed):
     assert api.session_user(session_for(user)).language == "de"
 
 
+def test_admin_page_in_german_has_no_english_label_left(seeded_completed):
+    """Seen at 390 px in German: the alerts said "More than 1% of analyses failed in 5 min", the
+    availability read "100,00%" beside "100 %", and the health chart's dates were English."""
+    from core.ops import alerts
+    from tests.accounts import make_user
+
+    admin = make_user("admin-de@test.example", role="admin")
+    alerts.evaluate(post=lambda *_a: None)  # the rules' states, as the scheduler keeps them
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["session_token"] = session_for(admin)
+    at.query_params["lang"] = "de"
+    i18n.set_language("de")
+    at.run()
+    at.switch_page("pages/admin.py")
+    at.query_params["lang"] = "de"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    chosen = {s.value for s in at.selectbox}  # (a selectbox's value is its option's id; its label is checked)
+    texts = [t for t in _texts(at) if t not in chosen]
+    alert_lines = [t for t in texts if "failure_rate" in t]
+    assert alert_lines and "Mehr als 1 % der Analysen" in alert_lines[0], alert_lines
+    english = {m.id for m in catalog_tool.load() if isinstance(m.id, str) and m.id and m.string and m.string != m.id}
+    left = [t for t in texts if t.strip("*#> ").replace("\\", "") in english or "More than" in t]
+    assert not left, left
+    availability = [m.value for m in at.metric if m.label == "Verfügbarkeit"]
+    assert availability and all(v == "-" or v.endswith("\xa0%") for v in availability), availability
+
+
 def test_lang_in_the_address_and_the_sidebar_switch_the_whole_page(seeded_completed):
     aid, user = seeded_completed
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
@@ -144,3 +174,19 @@ def test_lang_in_the_address_and_the_sidebar_switch_the_whole_page(seeded_comple
     pick.set_value("de").run()
     assert any(b.label == "Meine Begehung analysieren" for b in at.button)
     assert api.session_user(session_for(user)).language == "de"
+
+
+def test_the_health_chart_writes_its_times_in_the_language_and_its_key_on_a_line_of_its_own():
+    """Seen at 390 px in German: the health history's time axis read "Dec 6, 2026" (plotly's own
+    English dates) and its title, colours explained, was cut off at the phone's edge."""
+    runs = [{"at": "2026-12-06T16:27:00+00:00", "checks": [{"name": "database", "status": "ok"}]},
+            {"at": "2026-12-06T16:12:00+00:00", "checks": [{"name": "database", "status": "fail"}]}]
+    i18n.set_language("de")
+    try:
+        fig = api.charts.health_figure(runs)
+        assert list(fig.layout.xaxis.ticktext) == [api.date_time(r["at"]) for r in reversed(runs)]
+        assert all(re.search(r"\d\d\.\d\d\.\d{4}", t) for t in fig.layout.xaxis.ticktext), fig.layout.xaxis.ticktext
+        title = fig.layout.title.text
+        assert title.startswith("Verlauf der Prüfungen<br><sup>") and "grün ok" in title, title
+    finally:
+        i18n.set_language("en")

@@ -265,10 +265,17 @@ def health_figure(history: list[dict[str, Any]]) -> go.Figure:
     runs = list(reversed(history))
     names = [c["name"] for c in runs[-1]["checks"]]
     z = [[colour.get(next((c["status"] for c in r["checks"] if c["name"] == n), "skipped"), 1) for r in runs] for n in names]
-    fig = go.Figure(go.Heatmap(z=z, x=[r["at"][:16].replace("T", " ") for r in runs], y=names, zmin=0, zmax=2,
+    at = [r["at"][:16].replace("T", " ") for r in runs]
+    fig = go.Figure(go.Heatmap(z=z, x=at, y=names, zmin=0, zmax=2, customdata=[[date_time(r["at"]) for r in runs]] * len(names),
+                               hovertemplate="%{y} · %{customdata}<extra></extra>",
                                colorscale=[[0, "#DC2626"], [0.5, "#F59E0B"], [1, "#16A34A"]], showscale=False))
-    fig.update_layout(**{**LAYOUT, "height": 300},
-                      title=_("Health history (green ok, amber degraded or skipped, red failed)"))
+    # times written as the reader's language writes them (plotly's own date ticks are English)
+    step = max(1, -(-len(runs) // TREND_TICKS))
+    fig.update_xaxes(tickvals=at[::step], ticktext=[date_time(r["at"]) for r in runs[::step]])
+    # (the colours' meaning on a line of its own: one long title is cut off on a phone)
+    fig.update_layout(**{**LAYOUT, "height": 320, "margin": dict(l=10, r=10, t=60, b=10)},
+                      title=dict(text=_("Health history") + "<br><sup>" + _("green ok, amber degraded or skipped, red failed")
+                                 + "</sup>"))
     return fig
 
 
@@ -285,7 +292,8 @@ def sli_figure(sli: dict[str, Any]) -> go.Figure:
     if not (w["failures_by_code"] or w["degraded_by_reason"]):
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
-    fig.update_layout(**{**LAYOUT, "height": 300}, title=_("Last 24 h: failures by code, degraded by reason"),
+    fig.update_layout(**{**LAYOUT, "height": 300, "margin": dict(l=10, r=10, t=60, b=10)},
+                      title=dict(text=_("Last 24 h") + "<br><sup>" + _("failures by code, degraded by reason") + "</sup>"),
                       annotations=[] if (w["failures_by_code"] or w["degraded_by_reason"]) else
                       [dict(text=_("No failures or degraded results in the last 24 h"), showarrow=False, x=0.5, y=0.5,
                             xref="paper", yref="paper")])

@@ -15,6 +15,7 @@ from typing import Any
 from core import db as dbm
 from core.config import Settings, get_settings
 from core.errors import USER_CAUSED
+from core.i18n import N_
 from core.jobs import Jobs, Status
 from core.logs import get_logger
 from core.ops.health import disk_usage, latest
@@ -76,20 +77,22 @@ def _ctx(key: str) -> Callable[[list[dict[str, Any]], dict[str, Any]], tuple[flo
     return m
 
 
+#: (summaries marked for translation: the admin page shows them in the reader's language; the webhook
+#: posts them as written)
 RULES: list[Rule] = [
-    Rule("failure_rate", "More than 1% of analyses failed in 5 min", 300, 5, 0.01, _fail_share,
+    Rule("failure_rate", N_("More than 1% of analyses failed in 5 min"), 300, 5, 0.01, _fail_share,
          "docs/RUNBOOK.md#failure-rate"),
-    Rule("frame_extraction_failed", "FRAME_EXTRACTION_FAILED occurred in 10 min", 600, 1, 1, _count("FRAME_EXTRACTION_FAILED"),
+    Rule("frame_extraction_failed", N_("FRAME_EXTRACTION_FAILED occurred in 10 min"), 600, 1, 1, _count("FRAME_EXTRACTION_FAILED"),
          "docs/RUNBOOK.md#frame_extraction_failed"),
-    Rule("timeout_rate", "More than 5% of analyses timed out in 15 min", 900, 5, 0.05, _code_share("TIMEOUT"),
+    Rule("timeout_rate", N_("More than 5% of analyses timed out in 15 min"), 900, 5, 0.05, _code_share("TIMEOUT"),
          "docs/RUNBOOK.md#timeout"),
-    Rule("degraded_rate", "More than 20% of results degraded (vision down) in 30 min", 1800, 5, 0.2, _degraded_share,
+    Rule("degraded_rate", N_("More than 20% of results degraded (vision down) in 30 min"), 1800, 5, 0.2, _degraded_share,
          "docs/RUNBOOK.md#degraded"),
-    Rule("burn_rate", "Error budget burning over 14.4x in 1 h", 3600, 10, 14.4, _burn, "docs/RUNBOOK.md#burn-rate"),
-    Rule("queue_age", "Oldest queued analysis waits over 10 min", 0, 1, 600, _ctx("oldest_queued_age_s"),
+    Rule("burn_rate", N_("Error budget burning over 14.4x in 1 h"), 3600, 10, 14.4, _burn, "docs/RUNBOOK.md#burn-rate"),
+    Rule("queue_age", N_("Oldest queued analysis waits over 10 min"), 0, 1, 600, _ctx("oldest_queued_age_s"),
          "docs/RUNBOOK.md#queue-age"),
-    Rule("disk", "Data disk over 80% full", 0, 1, 0.8, _ctx("disk_used"), "docs/RUNBOOK.md#disk"),
-    Rule("canary", "The end-to-end canary is failing", 0, 1, 1, _ctx("canary_failing"), "docs/RUNBOOK.md#canary"),
+    Rule("disk", N_("Data disk over 80% full"), 0, 1, 0.8, _ctx("disk_used"), "docs/RUNBOOK.md#disk"),
+    Rule("canary", N_("The end-to-end canary is failing"), 0, 1, 1, _ctx("canary_failing"), "docs/RUNBOOK.md#canary"),
 ]
 
 
