@@ -1,13 +1,14 @@
 """Your account: who you share your climbs with (coaches and their invitations), the athletes a
-coach follows, the language you read in, and personal tokens for the HTTP API."""
+coach follows, the language you read in, your password, and personal tokens for the HTTP API."""
 from __future__ import annotations
 
 import streamlit as st
 
 from core import api
 from core.api import _
+from ui.session import session_token, signed_in_by_provider
 from ui.shell import language_picker, page
-from ui.widgets import md
+from ui.widgets import client_id, md
 
 user = page()
 st.title(_("Your account"))
@@ -62,6 +63,26 @@ else:
 
 st.subheader(_("Language"))
 language_picker(user, "account-language", _("Pages and coaching text in"))
+
+st.subheader(_("Password"))
+if signed_in_by_provider():
+    st.caption(_("You sign in with your organisation's account, so there is no password to change here."))
+else:
+    with st.form("password", clear_on_submit=True):
+        current = st.text_input(_("Current password"), type="password", autocomplete="current-password")
+        new = st.text_input(_("New password"), type="password", autocomplete="new-password",
+                            help=_("At least 8 characters."))
+        again = st.text_input(_("New password again"), type="password", autocomplete="new-password")
+        if st.form_submit_button(_("Change password")):
+            if new != again:
+                st.error(_("The two new passwords differ."))
+            else:
+                try:
+                    api.change_password(user, current, new, session_token(), client_id())
+                except api.PipelineError as exc:
+                    st.error(_(exc.user_message))
+                else:
+                    st.success(_("Your password is changed. Every other browser signed in as you is signed out."))
 
 st.subheader(_("HTTP API"))
 st.caption(_("A personal token lets a script upload and read your analyses (the same ones you see here). It is "

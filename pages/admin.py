@@ -217,6 +217,26 @@ with st.form("add-user", clear_on_submit=True):
             st.error(_(exc.user_message))
         else:
             st.rerun()
+with st.form("set-password", clear_on_submit=True):
+    # a forgotten password, or one for an account an identity provider made (it has none anyone knows)
+    p1, p2 = st.columns(2)
+    # (one's own is changed on one's account page, which keeps this browser signed in)
+    pw_email = p1.selectbox(_("Account"), [u["email"] for u in api.users() if u["email"] != user.email], index=None,
+                            placeholder=_("Choose an account"))
+    pw_new = p2.text_input(_("New password (they can be told it; at least 8 characters)"), type="password",
+                           autocomplete="new-password")
+    if st.form_submit_button(_("Set password")):
+        try:
+            if pw_email:
+                api.set_password(pw_email, pw_new)
+        except api.PipelineError as exc:
+            st.error(_(exc.user_message))
+        else:
+            if not pw_email:
+                st.error(_("Choose an account."))
+            else:
+                st.success(_("Password set for {email}: every browser signed in as them is signed out; they sign in "
+                             "with it and can change it on their account page.").format(email=md(pw_email)))
 with st.form("link-coach"):
     l1, l2 = st.columns(2)
     climber_email = l1.text_input(_("Climber's email"))

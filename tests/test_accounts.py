@@ -261,3 +261,48 @@ def test_language_is_remembered_per_account():
     assert api.session_user(session_for(u)).language == "de"
     with pytest.raises(api.PipelineError):
         api.set_language(u, "fr")
+
+
+def test_a_climber_changes_their_password_and_every_other_browser_is_signed_out(people):
+    """An admin's "first password (they can be told it)" could not be changed: there was no way to.
+    Given the current one, the new one takes its place; this browser stays signed in, every other
+    one is signed out (a password changed because someone else knew it locks them out); wrong
+    guesses count towards the browser's lock-out, as at sign-in; too short is refused."""
+    ana = people["a"]
+    here, elsewhere = session_for(ana), session_for(ana)
+    with pytest.raises(api.PipelineError) as wrong:
+        api.change_password(ana, "not my password", "a new password", here, "browser-1")
+    assert wrong.value.user_message == "The current password is wrong."
+    with pytest.raises(api.PipelineError) as short:
+        api.change_password(ana, PASSWORD, "short", here, "browser-1")
+    assert short.value.user_message == "Passwords need at least 8 characters."
+    assert api.session_user(elsewhere) == ana  # nothing changed yet
+    api.change_password(ana, PASSWORD, "a new password", here, "browser-1")
+    acc = Accounts()
+    assert acc.authenticate(ana.email, "a new password") == ana and acc.authenticate(ana.email, PASSWORD) is None
+    assert api.session_user(here) == ana and api.session_user(elsewhere) is None
+    for _guess in range(3):  # a passer-by at a browser left signed in cannot try every password
+        with pytest.raises(api.PipelineError):
+            api.change_password(ana, "guess", "another password", here, "browser-2")
+    assert api.login_blocked_for("browser-2") > 0
+    with pytest.raises(api.PipelineError) as blocked:
+        api.change_password(ana, "a new password", "another password", here, "browser-2")
+    assert "Too many failed attempts" in blocked.value.user_message
+    assert acc.authenticate(ana.email, "a new password") == ana
+
+
+def test_an_admin_or_the_cli_sets_a_new_password_for_an_account(people, monkeypatch, capsys):
+    """A forgotten password, or an account an identity provider made (no password anyone knows):
+    the admin sets one (every browser signed in as them is signed out), or the operator does with
+    the CLI, the password on standard input."""
+    ben = people["b"]
+    signed_in = session_for(ben)
+    api.set_password(ben.email, "told on the phone")
+    assert Accounts().authenticate(ben.email, "told on the phone") == ben and api.session_user(signed_in) is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("from the operator\n"))
+    assert main(["users", "password", "BEN@test.example", "--password-stdin"]) == 0
+    assert json.loads(capsys.readouterr().out)["password_set"] is True
+    assert Accounts().authenticate(ben.email, "from the operator") == ben
+    assert Accounts().authenticate(ben.email, "told on the phone") is None
+    assert main(["users", "password", "nobody@test.example", "--password-stdin"]) == 2
+    assert "BAD_REQUEST" in capsys.readouterr().out

@@ -358,6 +358,54 @@ def test_the_trend_draws_each_score_with_bars_as_long_as_it_moves_when_read_agai
     assert not charts.trend_figure(old, "performance_score", "Performance score").data[0].error_y.array
 
 
+def test_the_account_page_changes_the_password_and_the_admin_page_sets_one():
+    """A climber changes their own password on their account page (the new one typed twice; the
+    page says what happened, and this tab stays signed in); an admin sets one for another account,
+    and cannot sign themselves out from there (their own is not offered)."""
+    from core.accounts import Accounts
+    from tests.accounts import PASSWORD
+
+    at = app("pia@test.example", "climber")
+    at.switch_page("pages/account.py")
+    at.run()
+    fields = {t.label: t for t in at.text_input}
+    assert fields["Current password"].autocomplete == "current-password"
+    assert fields["New password"].autocomplete == fields["New password again"].autocomplete == "new-password"
+
+    def change(current: str, new: str, again: str) -> None:
+        fields = {t.label: t for t in at.text_input}
+        fields["Current password"].input(current)
+        fields["New password"].input(new)
+        fields["New password again"].input(again)
+        next(b for b in at.button if b.label == "Change password").click()
+        at.run()
+        assert not at.exception
+
+    change(PASSWORD, "pia's new password", "pia's new pasword")
+    assert [e.value for e in at.error] == ["The two new passwords differ."]
+    change("wrong", "pia's new password", "pia's new password")
+    assert [e.value for e in at.error] == ["The current password is wrong."]
+    change(PASSWORD, "pia's new password", "pia's new password")
+    assert not at.error and any("Your password is changed" in s.value for s in at.success)
+    acc = Accounts()
+    assert acc.authenticate("pia@test.example", "pia's new password") is not None
+    assert api.session_user(at.session_state["session_token"]) is not None  # this tab stays signed in
+
+    admin = app("adam@test.example", "admin")
+    admin.switch_page("pages/admin.py")
+    admin.run()
+    box = next(s for s in admin.selectbox if s.label == "Account")
+    assert "pia@test.example" in box.options and "adam@test.example" not in box.options
+    box.set_value("pia@test.example")
+    next(t for t in admin.text_input if t.label.startswith("New password (they can be told it")).input("set by adam 1")
+    next(b for b in admin.button if b.label == "Set password").click()
+    admin.run()
+    assert not admin.exception and any("Password set for pia@test.example" in s.value.replace("\\", "")
+                                       for s in admin.success)
+    assert acc.authenticate("pia@test.example", "set by adam 1") is not None
+    assert api.session_user(at.session_state["session_token"]) is None  # her browsers are signed out
+
+
 def test_coach_invites_on_the_account_page_and_the_climber_accepts_there():
     coach = app("cora@test.example", "coach")
     coach.switch_page("pages/account.py")

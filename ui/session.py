@@ -30,6 +30,11 @@ def _session_token() -> str | None:
     return token if isinstance(token, str) else None
 
 
+def session_token() -> str | None:
+    """This browser's session (None when signed in through an identity provider only)."""
+    return _session_token()
+
+
 def signed_in_by_provider() -> bool:
     return oidc_enabled() and bool(st.user.is_logged_in) and _session_token() is None
 

@@ -43,6 +43,13 @@ def _user(row: dict[str, Any]) -> User:
     return User(int(row["id"]), row["email"], row.get("name") or "", Role(row["role"]), row.get("language") or "")
 
 
+def _checked(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise PipelineError(ErrorCode.BAD_REQUEST, f"passwords need at least {MIN_PASSWORD} characters",
+                            message=N_("Passwords need at least 8 characters."))
+    return password
+
+
 def _email(email: str) -> str:
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
@@ -65,9 +72,7 @@ class Accounts:
 
     def create(self, email: str, role: Role | str, password: str, name: str | None = None) -> User:
         email = _email(email)
-        if len(password) < MIN_PASSWORD:
-            raise PipelineError(ErrorCode.BAD_REQUEST, f"passwords need at least {MIN_PASSWORD} characters",
-                                message=N_("Passwords need at least 8 characters."))
+        _checked(password)
         try:
             cur = self.db.conn.execute(
                 "insert into users (email, name, role, password_hash, created_at) values (?, ?, ?, ?, ?)",
@@ -82,6 +87,25 @@ class Accounts:
         """An account for someone an identity provider vouches for: no password anyone knows (they
         sign in through the provider; an admin can still give them one)."""
         return self.create(email, role, secrets.token_urlsafe(32), name)
+
+    def set_password(self, user: User, password: str, keep_session: str | None = None) -> None:
+        """A new password for ``user``. Every browser signed in as them is signed out but the one
+        whose session is ``keep_session`` (the one that changed it): a password changed because
+        someone else knew it locks them out. Sign-in codes not yet redeemed go too; personal API
+        tokens stay (each is revoked on its own)."""
+        digest = _hasher.hash(_checked(password))
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("update users set password_hash = ? where id = ?", (digest, user.id))
+            conn.execute("delete from sessions where user_id = ? and token_hash != ?",
+                         (user.id, _digest(keep_session) if keep_session else ""))
+            conn.execute("delete from login_codes where user_id = ?", (user.id,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("account.password_set", user_id=user.id, kept_session=keep_session is not None)
 
     def set_language(self, user: User, language: str) -> None:
         self.db.conn.execute("update users set language = ? where id = ?", (language, user.id))

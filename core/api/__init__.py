@@ -42,6 +42,7 @@ from core.api.admin import (
     retry,
     retry_failed,
     run_health_now,
+    set_password,
     set_paused,
     sli,
     users,
@@ -50,6 +51,7 @@ from core.api.auth import (
     SESSION_COOKIE,
     Role,
     User,
+    change_password,
     create_first_admin,
     login_blocked_for,
     needs_first_admin,
@@ -105,6 +107,7 @@ __all__ = [
     "delete_climber", "users", "add_user", "link_coach",
     # auth
     "needs_first_admin", "create_first_admin", "sign_in", "session_user", "sign_out", "login_blocked_for",
+    "change_password", "set_password",
     "SESSION_COOKIE", "Role", "User", "SYSTEM",
     # account
     "oidc_user", "invite", "invitations", "answer_invite", "withdraw_invite", "coaches_of", "athletes_of",

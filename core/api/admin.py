@@ -13,7 +13,7 @@ from core.ops import lifecycle
 from core.ops import sli as slis
 from core.runtime.executors import notify
 
-__all__ = ["users", "add_user", "link_coach", "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel",
+__all__ = ["users", "add_user", "set_password", "link_coach", "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel",
            "set_paused", "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber",
            "delete_analysis", "delete_climber"]
 log = get_logger("core.api.admin")
@@ -27,6 +27,14 @@ def users() -> list[dict[str, Any]]:
 
 def add_user(email: str, role: str, password: str, name: str | None = None) -> User:
     return Accounts(get_settings()).create(email, Role(role), password, name)
+
+
+def set_password(email: str, password: str) -> None:
+    """A new password for an account (forgotten, or one an identity provider's account never had):
+    every browser signed in as them is signed out; they sign in with it and can change it on their
+    account page."""
+    acc = Accounts(get_settings())
+    acc.set_password(acc.require(email), password)
 
 
 def link_coach(climber_email: str, coach_email: str) -> None:

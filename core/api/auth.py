@@ -18,7 +18,7 @@ from core.i18n import N_
 from core.logs import get_logger
 
 __all__ = ["needs_first_admin", "create_first_admin", "sign_in", "session_user", "sign_out", "login_blocked_for",
-           "SESSION_COOKIE", "Role", "User"]
+           "change_password", "SESSION_COOKIE", "Role", "User"]
 log = get_logger("core.api.auth")
 
 SESSION_COOKIE = "performate_session"
@@ -65,6 +65,15 @@ def sign_in(email: str, password: str, client: str) -> str | None:
     if login_blocked_for(client) > 0:
         return None
     acc = _accounts()
+    user = _checked(acc, email, password, client)
+    if user is None:
+        return None
+    log.info("auth.signed_in", user_id=user.id)
+    return acc.issue_code(user)
+
+
+def _checked(acc: Accounts, email: str, password: str, client: str) -> User | None:
+    """The account if ``password`` is its password; a failure counts towards ``client``'s lock-out."""
     user = acc.authenticate(email, password)
     with _lock:
         if user is not None:
@@ -74,9 +83,21 @@ def sign_in(email: str, password: str, client: str) -> str | None:
             _failures[client] = [t for t in _failures.get(client, []) if now - t < WINDOW_S] + [now]
     if user is None:
         log.warning("auth.failed", client=hashlib.sha256(client.encode()).hexdigest()[:8])
-        return None
-    log.info("auth.signed_in", user_id=user.id)
-    return acc.issue_code(user)
+    return user
+
+
+def change_password(user: User, current: str, new: str, session: str | None, client: str) -> None:
+    """``user``'s own new password, given the current one (a browser left signed in does not let
+    a passer-by lock its owner out). Wrong guesses count towards the browser's lock-out, as at
+    sign-in. Every other browser signed in as them is signed out; this one (``session``) stays."""
+    if login_blocked_for(client) > 0:
+        raise PipelineError(ErrorCode.BAD_REQUEST, "too many failed attempts from this browser",
+                            message=N_("Too many failed attempts. Try again in a few minutes."))
+    acc = _accounts()
+    if _checked(acc, user.email, current, client) is None:
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the current password is wrong",
+                            message=N_("The current password is wrong."))
+    acc.set_password(user, new, keep_session=session)
 
 
 def session_user(token: str | None) -> User | None:

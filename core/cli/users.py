@@ -5,6 +5,7 @@
     python -m core users link CLIMBER_EMAIL COACH_EMAIL
     python -m core users remove EMAIL [--delete-data]
     python -m core users token EMAIL [--label LABEL]     a personal API token (printed once)
+    python -m core users password EMAIL --password-stdin  a new password (every browser signed in as them is signed out)
 """
 from __future__ import annotations
 
@@ -58,6 +59,14 @@ def cmd_remove(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_password(a: argparse.Namespace) -> int:
+    acc = Accounts()
+    user = acc.require(a.email)
+    acc.set_password(user, _password(a))
+    emit({"email": user.email, "password_set": True, "note": "every browser signed in as this account was signed out"})
+    return 0
+
+
 def cmd_token(a: argparse.Namespace) -> int:
     acc = Accounts()
     user = acc.require(a.email)
@@ -67,8 +76,8 @@ def cmd_token(a: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    users = sub.add_parser("users", help="accounts: add, list, link a coach, remove").add_subparsers(dest="users_cmd",
-                                                                                                    required=True)
+    users = sub.add_parser("users", help="accounts: add, list, link a coach, remove, new password") \
+        .add_subparsers(dest="users_cmd", required=True)
     p = users.add_parser("add", help="add an account")
     p.add_argument("email")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -91,3 +100,8 @@ def register(sub: Any) -> None:
     p.add_argument("email")
     p.add_argument("--label")
     p.set_defaults(fn=cmd_token)
+    p = users.add_parser("password", help="set a new password for an account (signs out every browser signed in as it)")
+    p.add_argument("email")
+    p.add_argument("--password-stdin", action="store_true", dest="password_stdin",
+                   help="read the password from one line of standard input")
+    p.set_defaults(fn=cmd_password)
