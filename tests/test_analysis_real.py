@@ -224,6 +224,17 @@ def test_no_page_statement_contradicts_another_or_the_measurements(which, fixed_
     assert " 0.0 s" not in pacing and " 0,0 s" not in pacing  # no "longest pause 0.0 s" beside "immobile 21%"
     if m["pauses"] == 0:
         assert "1 s" in pacing
+    # ... nor in the table of measures (it said "You were still for 15% of the climb" above "Your
+    # longest stop lasted 0.0 s"), in either language
+    from core.api import charts
+
+    for lang in ("en", "de"):
+        text = " ".join(" ".join(map(str, r.values())) for r in charts.metric_rows(rec, lang))
+        assert " 0.0 s" not in text and " 0,0 s" not in text, text
+    rows = {r["Measure"]: r for r in charts.metric_rows(rec, "en")}
+    if m["pauses"] == 0:
+        assert rows["Longest stop"]["Value"] == "none" and "No stop lasted 1 s" in rows["Longest stop"]["What it means"]
+    assert "brief holds between reaches included" in rows["Time standing still"]["What it means"]
     dyn = points["dynamics"]
     if dyn["assessed"]:
         assert ("no swing" in dyn["feedback"] or "kein Pendeln" in dyn["feedback"]) == (m["swings"] == 0)

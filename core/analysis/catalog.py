@@ -150,7 +150,7 @@ METRICS: dict[str, dict[str, str]] = {
     "gie": {"label": N_("Path detour"), "kind": "num2"},
     "smoothness": {"label": N_("Smoothness per movement"), "kind": "num2"},
     "immobility_ratio": {"label": N_("Time standing still"), "kind": "pct"},
-    "longest_pause_s": {"label": N_("Longest pause"), "kind": "secs"},
+    "longest_pause_s": {"label": N_("Longest stop"), "kind": "secs"},
     "path_efficiency": {"label": N_("Path efficiency"), "kind": "pct"},
     "vertical_progress": {"label": N_("Height gained"), "kind": "torso"},
     "vertical_speed": {"label": N_("Vertical speed"), "kind": "torso_s"},
@@ -163,8 +163,9 @@ METRICS: dict[str, dict[str, str]] = {
 _MEANING: dict[str, str] = {
     "gie": N_("How winding your hip path was: {v}. A straight line is 0; 0.7 means the path was twice as long as it needed to be to cover the same area."),
     "smoothness": N_("How evenly each movement flowed, from the speed of your hips: {v}. About -1.5 is one fluent motion; -2.5 and below, a movement that stops and starts."),
-    "immobility_ratio": N_("You were still for {v} of the climb. Some rest is good; long stops on poor holds cost strength."),
-    "longest_pause_s": N_("Your longest stop lasted {v}."),
+    "immobility_ratio": N_("You were still for {v} of the climb, brief holds between reaches included. Some rest is "
+                           "good; long stops on poor holds cost strength."),
+    "longest_pause_s": N_("Your longest stop (1 s or more) lasted {v}."),
     "path_efficiency": N_("{v} of the distance your hips travelled went towards where you ended up."),
     "vertical_progress": N_("Your hips rose {v} from the start to the highest point of the climb."),
     "vertical_speed": N_("Average climbing speed: {v}."),
@@ -175,8 +176,17 @@ _MEANING: dict[str, str] = {
 }
 
 
+#: The longest stop when no stop lasted a pause's length (metrics.PAUSE_MIN_S): there was none. Beside
+#: "still for 15% of the climb" (brief holds between reaches), "longest stop 0.0 s" read as a
+#: contradiction.
+NO_STOP = N_("none")
+_NO_STOP_MEANING = N_("No stop lasted 1 s or more: brief holds between reaches are not stops.")
+
+
 def metric_value(lang: str | None, key: str, value: float) -> str:
     """A metric's value as the page shows it, in ``lang``."""
+    if key == "longest_pause_s" and not value:
+        return translate(normalise(lang) or "en", NO_STOP)
     kind = METRICS[key]["kind"]
     if kind == "pct":
         return pct(value, 0, lang)
@@ -194,4 +204,6 @@ def metric_label(lang: str | None, key: str) -> str:
 
 
 def metric_meaning(lang: str | None, key: str, value: float) -> str:
+    if key == "longest_pause_s" and not value:
+        return translate(normalise(lang) or "en", _NO_STOP_MEANING)
     return translate(normalise(lang) or "en", _MEANING[key]).format(v=metric_value(lang, key, value))
