@@ -65,14 +65,14 @@ def sign_in(email: str, password: str, client: str) -> str | None:
     if login_blocked_for(client) > 0:
         return None
     acc = _accounts()
-    user = _checked(acc, email, password, client)
+    user = _verified(acc, email, password, client)
     if user is None:
         return None
     log.info("auth.signed_in", user_id=user.id)
     return acc.issue_code(user)
 
 
-def _checked(acc: Accounts, email: str, password: str, client: str) -> User | None:
+def _verified(acc: Accounts, email: str, password: str, client: str) -> User | None:
     """The account if ``password`` is its password; a failure counts towards ``client``'s lock-out."""
     user = acc.authenticate(email, password)
     with _lock:
@@ -94,7 +94,7 @@ def change_password(user: User, current: str, new: str, session: str | None, cli
         raise PipelineError(ErrorCode.BAD_REQUEST, "too many failed attempts from this browser",
                             message=N_("Too many failed attempts. Try again in a few minutes."))
     acc = _accounts()
-    if _checked(acc, user.email, current, client) is None:
+    if _verified(acc, user.email, current, client) is None:
         raise PipelineError(ErrorCode.BAD_REQUEST, "the current password is wrong",
                             message=N_("The current password is wrong."))
     acc.set_password(user, new, keep_session=session)
