@@ -358,6 +358,27 @@ def test_the_trend_draws_each_score_with_bars_as_long_as_it_moves_when_read_agai
     assert not charts.trend_figure(old, "performance_score", "Performance score").data[0].error_y.array
 
 
+def test_the_trend_writes_dates_that_do_not_overlap_and_the_latest_is_never_cut_off():
+    """Seen at 390 px in German: of three sessions (16:01, 16:09, 16:36) the latest's date was
+    hidden (written slanted from the right edge of the chart) and two sat on each other. Dates stand
+    at least a quarter of the span apart, the latest always among them, level, with room after it."""
+    from datetime import datetime
+
+    from core.api import charts
+
+    times = ["2026-12-06T16:01:00+00:00", "2026-12-06T16:03:00+00:00", "2026-12-06T16:09:00+00:00",
+             "2026-12-06T16:36:00+00:00"]
+    rows = [{"created_at": t, "performance_score": 70 + i} for i, t in enumerate(times)]
+    fig = charts.trend_figure(rows, "performance_score", "Performance score")
+    ticks = [datetime.fromisoformat(t) for t in fig.layout.xaxis.tickvals]
+    assert ticks[-1] == datetime.fromisoformat(times[-1]) and fig.layout.xaxis.tickangle == 0  # the latest, level
+    assert all((b - a).total_seconds() >= 35 * 60 / 4 for a, b in zip(ticks, ticks[1:])), ticks
+    lo, hi = (datetime.fromisoformat(x) for x in fig.layout.xaxis.range)
+    assert hi > ticks[-1] and lo < ticks[0]  # room either side
+    one = charts.trend_figure(rows[:1], "performance_score", "Performance score")
+    assert list(one.layout.xaxis.tickvals) == times[:1] and one.layout.xaxis.range is not None
+
+
 def test_the_account_page_changes_the_password_and_the_admin_page_sets_one():
     """A climber changes their own password on their account page (the new one typed twice; the
     page says what happened, and this tab stays signed in); an admin sets one for another account,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -169,8 +170,11 @@ def radar_figure(rec: dict[str, Any], other: dict[str, Any] | None = None, names
     return fig
 
 
-#: At most this many dates written under a trend (more would overlap on a phone).
-TREND_TICKS = 6
+#: Dates under a trend stand at least this share of its span apart (closer ones wrote over each
+#: other on a phone), so there are at most 1/TREND_TICK_GAP + 1 of them.
+TREND_TICK_GAP = 0.25
+#: Room after the last session, as a share of the time the trend spans.
+TREND_PAD = 0.25
 
 
 def trend_figure(rows: list[dict[str, Any]], metric: str, label: str) -> go.Figure:
@@ -187,8 +191,21 @@ def trend_figure(rows: list[dict[str, Any]], metric: str, label: str) -> go.Figu
                                            for w, r, s in zip(when, pts, spread)],
                                hovertemplate="%{customdata[0]} %{customdata[1]}: %{y}%{customdata[2]}<extra></extra>",
                                error_y=bars, line=dict(color=ACCENT)))
-    step = max(1, -(-len(pts) // TREND_TICKS))
-    fig.update_xaxes(tickvals=[r["created_at"] for r in pts[::step]], ticktext=when[::step])
+    if pts:
+        at = [datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")) for r in pts]
+        # dates at least TREND_TICK_GAP of the span apart, the latest always
+        gap = (at[-1] - at[0]) * TREND_TICK_GAP
+        ticks: list[int] = []
+        for i, t in enumerate(at):
+            if not ticks or t - at[ticks[-1]] >= gap:
+                ticks.append(i)
+        ticks[-1] = len(at) - 1  # (the one it replaces, if another, is less than a gap before it)
+        # date over time, level (slanted, a date from the right edge ran out of the chart)
+        fig.update_xaxes(tickvals=[pts[i]["created_at"] for i in ticks], tickangle=0,
+                         ticktext=["<br>".join(when[i].rsplit(", ", 1)) for i in ticks])
+        # room after the latest: its date, written slanted from the right edge, was hidden on a phone
+        pad = (at[-1] - at[0]) * TREND_PAD if at[-1] > at[0] else timedelta(hours=1)
+        fig.update_xaxes(range=[(at[0] - pad / 4).isoformat(), (at[-1] + pad).isoformat()])
     if metric == "performance_score":
         fig.update_yaxes(range=[0, 100], ticksuffix="/100")
     fig.update_layout(**{**LAYOUT, "height": 300}, title=label, separators=_separators())
@@ -259,6 +276,10 @@ def metric_rows(rec: dict[str, Any], lang: str | None = None) -> list[dict[str, 
     return out
 
 
+#: At most this many times written under the health history.
+HEALTH_TICKS = 6
+
+
 def health_figure(history: list[dict[str, Any]]) -> go.Figure:
     """Health history: one row per check, coloured by status."""
     colour = {"ok": 2, "skipped": 1, "degraded": 1, "fail": 0}
@@ -270,7 +291,7 @@ def health_figure(history: list[dict[str, Any]]) -> go.Figure:
                                hovertemplate="%{y} · %{customdata}<extra></extra>",
                                colorscale=[[0, "#DC2626"], [0.5, "#F59E0B"], [1, "#16A34A"]], showscale=False))
     # times written as the reader's language writes them (plotly's own date ticks are English)
-    step = max(1, -(-len(runs) // TREND_TICKS))
+    step = max(1, -(-len(runs) // HEALTH_TICKS))
     fig.update_xaxes(tickvals=at[::step], ticktext=[date_time(r["at"]) for r in runs[::step]])
     # (the colours' meaning on a line of its own: one long title is cut off on a phone)
     fig.update_layout(**{**LAYOUT, "height": 320, "margin": dict(l=10, r=10, t=60, b=10)},
