@@ -198,9 +198,10 @@ if names:
 
 st.subheader(_("Accounts"))
 roles = {"climber": _("climber"), "coach": _("coach"), "admin": _("admin")}
+accounts = api.users()  # (the table and the password form below)
 st.dataframe([{_("Email"): u["email"], _("Name"): u.get("name") or "", _("Role"): roles.get(u["role"], u["role"]),
                _("Since"): api.date_time(u.get("created_at")), _("Coaches"): ", ".join(u.get("coaches") or []),
-               _("Athletes"): ", ".join(u.get("athletes") or [])} for u in api.users()],
+               _("Athletes"): ", ".join(u.get("athletes") or [])} for u in accounts],
              hide_index=True, width="stretch")
 with st.form("add-user", clear_on_submit=True):
     a1, a2, a3 = st.columns(3)
@@ -221,7 +222,7 @@ with st.form("set-password", clear_on_submit=True):
     # a forgotten password, or one for an account an identity provider made (it has none anyone knows)
     p1, p2 = st.columns(2)
     # (one's own is changed on one's account page, which keeps this browser signed in)
-    pw_email = p1.selectbox(_("Account"), [u["email"] for u in api.users() if u["email"] != user.email], index=None,
+    pw_email = p1.selectbox(_("Account"), [u["email"] for u in accounts if u["email"] != user.email], index=None,
                             placeholder=_("Choose an account"))
     pw_new = p2.text_input(_("New password (they can be told it; at least 8 characters)"), type="password",
                            autocomplete="new-password")
