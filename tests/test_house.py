@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.api import describe
 from core.config import Settings, env_name
 from core.errors import SPECS, ErrorCode, PipelineError
 
@@ -93,3 +94,15 @@ def test_settings_from_secrets_toml(tmp_path, monkeypatch):
     assert s.openai_api_key.get_secret_value() == "sk-toml-key"
     assert s.workers == 2  # environment wins over the file
     assert "pw-from-toml" not in repr(s)
+
+
+def test_what_to_do_after_a_failure_the_climber_caused_is_true_of_every_cause():
+    """The line under a failure the climber can mend ("too short", "nobody seen", "not a video")
+    adds nothing the message beside it would contradict: no remedy of its own (it once told a
+    climber whose clip was too short, or showed nobody, to export it again as MP4)."""
+    for code in ErrorCode:
+        if not code.spec.user_caused:
+            continue
+        rec = describe({"status": "failed", "error_code": code.value, "created_at": "2026-12-06T10:00:00Z"})
+        assert rec["what_to_do"] and "MP4" not in rec["what_to_do"], code
+        assert "again" in rec["what_to_do"]

@@ -64,7 +64,9 @@ def describe(rec: dict[str, Any]) -> dict[str, Any]:
 
 #: What the climber can do after a failure, by kind of failure.
 WHAT_TO_DO = {
-    "user": N_("This file cannot be analysed as it is: choose another video, or export this one again as MP4 or MOV, and upload it."),
+    # (the message above says what to change: a file format, a length, the framing; this line must
+    # not name a remedy of its own, which would be wrong for every other cause)
+    "user": N_("Running it again will not change this: upload the video again changed as said above, or another one."),
     "ours": N_("This is a problem on our side, and our team can see it. Upload the video again later, or wait until an admin runs it again."),
     "retry": N_("We tried several times. An admin can run it again from the admin page; your video is kept for that."),
 }
