@@ -597,6 +597,10 @@ def test_someone_seen_only_hanging_is_not_time_on_the_wall_and_the_picker_says_w
     listed = persons[0].to_dict()
     assert api.person_label(listed) == "Person 1 · hanging or sitting 4.9 s"
     assert api.person_label({**listed, "on_wall_s": 3.25, "hanging_s": 0.0}) == "Person 1 · on the wall 3.2 s"
+    # a record made before hanging was told apart claims nothing of them
+    before = {k: v for k, v in listed.items() if k != "hanging_s"}
+    assert api.person_label(before) == "Person 1"
+    assert api.person_label({**before, "on_wall_s": 3.25}) == "Person 1 · on the wall 3.2 s"
     api.use_language("de")
     try:
         assert api.person_label(listed) == "Person 1 · hängend oder sitzend 4,9 s"

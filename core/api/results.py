@@ -129,6 +129,10 @@ def person_label(p: Mapping[str, Any]) -> str:
     long they were seen so."""
     if not p.get("on_wall_s") and p.get("hanging_s"):
         return _("Person {n} · hanging or sitting {s}").format(n=p["person"], s=secs(p["hanging_s"]))
+    if not p.get("on_wall_s") and "hanging_s" not in p:
+        # a record from before hanging was told apart: "on the wall 0.0 s" may be someone hanging
+        # the whole clip, which the picture shows; no claim rather than a wrong one
+        return _("Person {n}").format(n=p["person"])
     return _("Person {n} · on the wall {s}").format(n=p["person"], s=secs(p.get("on_wall_s") or 0.0))
 
 
