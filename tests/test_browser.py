@@ -319,8 +319,9 @@ def test_admin_sees_a_permanent_failure_explained_not_offered_for_retry(browser,
     assert "**Bold**" in page.inner_text("body")
     assert page.evaluate("window.__pwned") is None
     assert page.locator("a[href^='javascript']").count() == 0
-    # the climber is told what to do instead (another file), not to ask an admin
-    assert "choose another video" in body and "ask an admin" not in body.lower()
+    # the climber is told what to do instead (change the file as the message says, or another),
+    # not to ask an admin
+    assert "upload the video again changed as said above" in body and "ask an admin" not in body.lower()
     page.goto(server + "/admin")
     page.wait_for_selector("text=would fail the same way", timeout=30000)
     assert page.get_by_role("button", name="Retry this analysis").count() == 0

@@ -197,7 +197,7 @@ def test_admin_page_is_for_admins_then_retry_and_rerun_vision_change_state(seede
     pick = next(s for s in at.selectbox if s.label == "Analysis")
     pick.set_value(seeded["failed"]).run()
     assert "Retry this analysis" not in [b.label for b in at.button]
-    assert any("would fail the same way" in i.value and "choose another video" in i.value for i in at.info)
+    assert any("would fail the same way" in i.value and "changed as said above" in i.value for i in at.info)
     # its events in words: states named as the queue names them, times as the language writes them,
     # nothing shown as "None"
     events = next(d.value for d in at.dataframe if "detail" in d.value.columns and "from" in d.value.columns)
