@@ -149,9 +149,9 @@ def health_panel() -> None:
         colour=colour, status=words[latest["status"]], ago=ago(latest["at"]), at=api.date_time(latest["at"]),
         every=api.num(every / 60, 0)))
     said = {"ok": _("ok"), "skipped": _("skipped"), "degraded": _("degraded"), "fail": _("failed")}
-    st.dataframe([{_("check"): c["name"], _("status"): said.get(c["status"], c["status"]),
+    st.dataframe([{_("check"): api.check_name(c["name"]), _("status"): said.get(c["status"], c["status"]),
                    _("last ran"): ago(c.get("at") or latest["at"]),
-                   "ms": c["latency_ms"], _("detail"): c["detail"]} for c in latest["checks"]],
+                   "ms": c["latency_ms"], _("detail"): api.check_detail(c)} for c in latest["checks"]],
                  hide_index=True, width="stretch")
     hist = api.health_history()
     if len(hist) > 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -118,6 +119,32 @@ def test_fresh_install_is_healthy_from_the_cli(capsys):
     rep = json.loads(capsys.readouterr().out)
     st = statuses(rep)
     assert rep["status"] == "healthy" and st["pose"] == "ok" and st["workers"] == "ok", rep
+
+
+def test_what_the_checks_found_reads_in_the_admins_language_and_stays_english_in_the_report():
+    """Seen at 390 px in German: the admin's health table said "read back what was written",
+    "person found (torso visibility 0.83)", "data disk 41% used". The report (/health, the logs)
+    keeps English; the page renders each check's words in the reader's language, numbers its way."""
+    from core import api, i18n
+
+    rep = health.run_checks(record=False)
+    found = {c["name"]: c for c in rep["checks"]}
+    assert found["database"]["detail"] == "read back what was written"
+    assert re.fullmatch(r"person found \(torso visibility [01]\.\d\d\)", found["pose"]["detail"]), found["pose"]
+    assert found["disk"]["detail"].startswith("data disk ") and found["disk"]["detail"].endswith("% used")
+    i18n.set_language("de")
+    try:
+        assert api.check_detail(found["database"]) == "Geschriebenes wieder gelesen"
+        assert re.fullmatch(r"Person gefunden \(Sichtbarkeit des Rumpfs [01],\d\d\)", api.check_detail(found["pose"]))
+        assert re.fullmatch(r"Datenplatte zu \d+\s% belegt", api.check_detail(found["disk"])), api.check_detail(found["disk"])
+        assert [api.check_name(n) for n in ("database", "vision", "disk")] == ["Datenbank", "Coaching-Modell", "Festplatte"]
+        # an error's own text, and a check recorded before its words were kept, as recorded
+        assert api.check_detail({"name": "storage", "detail": "STORAGE_FULL: no space"}) == "STORAGE_FULL: no space"
+        figure = api.charts.health_figure([rep])
+        assert list(figure.data[0].y)[0] == "Datenbank"
+    finally:
+        i18n.set_language("en")
+    assert api.check_detail(found["database"]) == "read back what was written"
 
 
 def test_workers_are_judged_from_their_heartbeats_in_the_database():

@@ -28,6 +28,8 @@ from core.api.admin import (
     add_user,
     alerts,
     cancel,
+    check_detail,
+    check_name,
     degraded,
     delete_analysis,
     delete_climber,
@@ -103,7 +105,7 @@ __all__ = [
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin
     "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel", "set_paused",
-    "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber", "delete_analysis",
+    "health_latest", "health_history", "check_name", "check_detail", "run_health_now", "sli", "alerts", "export_climber", "delete_analysis",
     "delete_climber", "users", "add_user", "link_coach",
     # auth
     "needs_first_admin", "create_first_admin", "sign_in", "session_user", "sign_out", "login_blocked_for",

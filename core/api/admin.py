@@ -1,11 +1,13 @@
 """What an admin does: watch the queue and the pipeline's health, retry, pause, delete, export."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from core.accounts import Accounts, Role, User
 from core.api.results import describe, jobs
 from core.config import get_settings
+from core.i18n import _
 from core.logs import get_logger
 from core.ops import alerts as alert_rules
 from core.ops import health as checks
@@ -14,7 +16,7 @@ from core.ops import sli as slis
 from core.runtime.executors import notify
 
 __all__ = ["users", "add_user", "set_password", "link_coach", "queue_overview", "failed", "degraded", "events", "retry", "retry_failed", "rerun_vision", "cancel",
-           "set_paused", "health_latest", "health_history", "run_health_now", "sli", "alerts", "export_climber",
+           "set_paused", "health_latest", "health_history", "check_name", "check_detail", "run_health_now", "sli", "alerts", "export_climber",
            "delete_analysis", "delete_climber"]
 log = get_logger("core.api.admin")
 PAUSE_SWITCHES = ("queue_paused", "vision_paused")
@@ -95,6 +97,17 @@ def health_latest() -> dict[str, Any] | None:
 
 def health_history(limit: int = 96) -> list[dict[str, Any]]:
     return checks.history(limit=limit)
+
+
+def check_name(name: str) -> str:
+    """A health check's name in the reader's language."""
+    return _(checks.NAMES[name]) if name in checks.NAMES else name
+
+
+def check_detail(check: Mapping[str, Any]) -> str:
+    """What a health check found, in the reader's language; an error's own text (and a check
+    recorded before details were words) as it was recorded."""
+    return checks.render(check["said"]) if check.get("said") else str(check.get("detail") or "")
 
 
 def run_health_now() -> dict[str, Any]:

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from core.analysis import catalog
 from core.analysis.technique import AREAS
 from core.i18n import _, date_time, language, num, secs
+from core.ops import health as checks
 
 ACCENT = "#E4572E"
 HAND = "#E4572E"
@@ -287,7 +288,7 @@ def health_figure(history: list[dict[str, Any]]) -> go.Figure:
     names = [c["name"] for c in runs[-1]["checks"]]
     z = [[colour.get(next((c["status"] for c in r["checks"] if c["name"] == n), "skipped"), 1) for r in runs] for n in names]
     at = [r["at"][:16].replace("T", " ") for r in runs]
-    fig = go.Figure(go.Heatmap(z=z, x=at, y=names, zmin=0, zmax=2, customdata=[[date_time(r["at"]) for r in runs]] * len(names),
+    fig = go.Figure(go.Heatmap(z=z, x=at, y=[_(checks.NAMES.get(n, n)) for n in names], zmin=0, zmax=2, customdata=[[date_time(r["at"]) for r in runs]] * len(names),
                                hovertemplate="%{y} · %{customdata}<extra></extra>",
                                colorscale=[[0, "#DC2626"], [0.5, "#F59E0B"], [1, "#16A34A"]], showscale=False))
     # times written as the reader's language writes them (plotly's own date ticks are English)

@@ -18,7 +18,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ from core.analysis.pose import PeopleTracker, quiet_stderr, torso_visibility
 from core.analysis.vision import translate
 from core.config import Settings, get_settings
 from core.errors import PipelineError
+from core.i18n import N_, num, pct
+from core.i18n import _ as in_page_language
+from core.i18n import translate as in_language
 from core.jobs import Jobs, Status
 from core.logs import get_logger
 from core.media import frames as framing
@@ -48,34 +51,69 @@ WORKER_GONE_S = 3600.0
 REFERENCE_PERSON = Path(__file__).with_name("reference_person.jpg")
 
 
+#: The checks' names as the admin page shows them.
+NAMES = {"database": N_("database"), "storage": N_("storage"), "decode": N_("decode"), "pose": N_("pose"),
+         "vision": N_("coaching model"), "workers": N_("workers"), "disk": N_("disk"), "canary": N_("canary")}
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a check found, as a catalog message and its values: in English in the logs and on
+    /health, in the reader's language on the admin page (``render``). A value named ``*_share`` is
+    a share (shown as a percentage), any other float a number with two decimals."""
+    msg: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return render({"msg": self.msg, "args": self.args}, "en")
+
+
+def said(msg: str, **args: Any) -> Said:
+    return Said(msg, args)
+
+
+def render(words: Mapping[str, Any], lang: str | None = None) -> str:
+    """A check's ``said`` in ``lang`` (the page's language by default), numbers written its way."""
+    def value(k: str, v: Any) -> Any:
+        if isinstance(v, float):
+            return pct(v, 0, lang) if k.endswith("share") else num(v, 2, lang)
+        return v
+    msg = in_language(lang, words["msg"]) if lang else in_page_language(words["msg"])
+    return msg.format(**{k: value(k, v) for k, v in (words.get("args") or {}).items()})
+
+
 @dataclass
 class Check:
     name: str
     status: str  # ok | degraded | fail | skipped
-    detail: str
+    detail: str  # in English (logs, /health)
     latency_ms: int
+    #: the detail as words the admin page shows in its reader's language (None: an error's own text)
+    said: dict[str, Any] | None = None
 
 
-def _timed(name: str, fn: Callable[[], tuple[str, str]]) -> Check:
+def _timed(name: str, fn: Callable[[], tuple[str, Said]]) -> Check:
     t0 = time.monotonic()
+    words: dict[str, Any] | None = None
     try:
-        status, detail = fn()
+        status, found = fn()
+        detail, words = str(found), {"msg": found.msg, "args": found.args}
     except PipelineError as exc:
         status, detail = "fail", f"{exc.code.value}: {exc.detail}"
     except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
         status, detail = "fail", f"{type(exc).__name__}: {str(exc)[:200]}"
-    return Check(name, status, detail, int((time.monotonic() - t0) * 1000))
+    return Check(name, status, detail, int((time.monotonic() - t0) * 1000), words)
 
 
-def check_database(s: Settings) -> tuple[str, str]:
+def check_database(s: Settings) -> tuple[str, Said]:
     db = dbm.connect(s.db_path)
     token = uuid.uuid4().hex
     db.table("kv").upsert({"key": "health_probe", "value": token, "updated_at": dbm.now_iso()}, pk="key")
     got = list(db.query("select value from kv where key='health_probe'"))[0]["value"]
-    return ("ok", "read back what was written") if got == token else ("fail", "read back something else")
+    return ("ok", said(N_("read back what was written"))) if got == token else ("fail", said(N_("read back something else")))
 
 
-def check_storage(s: Settings, store: VideoStore | None = None) -> tuple[str, str]:
+def check_storage(s: Settings, store: VideoStore | None = None) -> tuple[str, Said]:
     store = store or get_store(s)
     key = f"health/probe-{uuid.uuid4().hex}.bin"
     payload = uuid.uuid4().bytes * 64
@@ -85,7 +123,8 @@ def check_storage(s: Settings, store: VideoStore | None = None) -> tuple[str, st
             ok = p.read_bytes() == payload
     finally:
         store.delete(key)
-    return ("ok", f"{store.name}: put, resolve, delete") if ok else ("fail", "round trip returned other bytes")
+    return ("ok", said(N_("{store}: put, resolve, delete"), store=store.name)) if ok else \
+        ("fail", said(N_("round trip returned other bytes")))
 
 
 def health_dir(s: Settings) -> Path:
@@ -94,7 +133,7 @@ def health_dir(s: Settings) -> Path:
     return d
 
 
-def check_decode(s: Settings) -> tuple[str, str]:
+def check_decode(s: Settings) -> tuple[str, Said]:
     clip = health_dir(s) / "decode-check.mp4"
     if not clip.exists():
         subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
@@ -104,24 +143,24 @@ def check_decode(s: Settings) -> tuple[str, str]:
     st = framing.SampleStats()
     n = sum(1 for _ in framing.sample(clip, 5, 160, st))
     if info.codec != "h264" or st.decoded != 10 or n < 4:
-        return "fail", f"probe {info.codec}, decoded {st.decoded}/10, sampled {n}"
-    return "ok", f"probed and decoded {st.decoded} frames"
+        return "fail", said(N_("probed {codec}, decoded {decoded} of 10 frames, sampled {n}"), codec=info.codec, decoded=st.decoded, n=n)
+    return "ok", said(N_("probed and decoded {n} frames"), n=st.decoded)
 
 
-def check_pose(s: Settings, reference: Path = REFERENCE_PERSON) -> tuple[str, str]:
+def check_pose(s: Settings, reference: Path = REFERENCE_PERSON) -> tuple[str, Said]:
     img = cv2.imread(str(reference))
     if img is None:
-        return "fail", f"reference frame {reference.name} is missing or unreadable"
+        return "fail", said(N_("reference frame {name} is missing or unreadable"), name=reference.name)
     with quiet_stderr():  # LiteRT announces its CPU delegate on fd 2, between the JSON log lines
         seen = PeopleTracker(BlazePose()).frame(img, 0.0)
     if not seen or torso_visibility(seen[0].landmarks) < 0.5:
-        return "fail", "no person found on the reference image"
-    return "ok", f"person found (torso visibility {torso_visibility(seen[0].landmarks):.2f})"
+        return "fail", said(N_("no person found on the reference image"))
+    return "ok", said(N_("person found (torso visibility {visibility})"), visibility=round(torso_visibility(seen[0].landmarks), 2))
 
 
-def check_vision(s: Settings) -> tuple[str, str]:
+def check_vision(s: Settings) -> tuple[str, Said]:
     if not s.vision_configured or s.analyzer == "offline":
-        return "skipped", "vision not configured"
+        return "skipped", said(N_("coaching model not configured"))
     import openai  # heavy, and only needed when vision is configured
 
     key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
@@ -130,14 +169,14 @@ def check_vision(s: Settings) -> tuple[str, str]:
         models = client.models.list()
     except openai.OpenAIError as exc:
         err = translate(exc)
-        return "fail", f"{err.code.value}: {err.detail}"
+        return "fail", said(N_("{code}: {detail}"), code=err.code.value, detail=err.detail)
     ids = [m.id for m in models.data]
     if ids and s.vision_model not in ids:
-        return "degraded", f"reachable, but model {s.vision_model} is not listed"
-    return "ok", "reachable and authorised"
+        return "degraded", said(N_("reachable, but model {model} is not listed"), model=s.vision_model)
+    return "ok", said(N_("reachable and authorised"))
 
 
-def check_workers(s: Settings) -> tuple[str, str]:
+def check_workers(s: Settings) -> tuple[str, Said]:
     """Workers from their heartbeats in the database: right in the web process, a worker process
     and a CLI alike. Idle with nothing waiting is healthy (a fresh install, a quiet night)."""
     jobs = Jobs(s)
@@ -147,14 +186,15 @@ def check_workers(s: Settings) -> tuple[str, str]:
     if live:
         busy = sum(1 for w in live if w["current"])
         if stale:
-            return "degraded", f"{len(live)} worker(s) alive, {stale} stale (no heartbeat for {WORKER_STALE_S:.0f} s)"
-        return "ok", f"{len(live)} worker(s) alive, {busy} busy"
+            return "degraded", said(N_("workers alive: {live}, stale: {stale} (no heartbeat for {after} s)"), live=len(live),
+                                    stale=stale, after=int(WORKER_STALE_S))
+        return "ok", said(N_("workers alive: {live}, busy: {busy}"), live=len(live), busy=busy)
     if stale:
-        return "fail", f"{stale} worker(s) stopped beating and none is alive"
+        return "fail", said(N_("no worker alive; stopped beating: {stale}"), stale=stale)
     waiting = jobs.oldest_queued_age_s()
     if waiting is not None and waiting > WORKER_STALE_S:
-        return "fail", f"no worker is running and the oldest analysis has waited {waiting:.0f} s"
-    return "ok", "idle: no worker running and nothing waiting"
+        return "fail", said(N_("no worker is running and the oldest analysis has waited {waited} s"), waited=int(round(waiting)))
+    return "ok", said(N_("idle: no worker running and nothing waiting"))
 
 
 def disk_usage(s: Settings) -> float:
@@ -163,17 +203,17 @@ def disk_usage(s: Settings) -> float:
     return u.used / u.total
 
 
-def check_disk(s: Settings) -> tuple[str, str]:
+def check_disk(s: Settings) -> tuple[str, Said]:
     used = disk_usage(s)
     status = "fail" if used >= DISK_FAIL else "degraded" if used >= DISK_DEGRADED else "ok"
-    return status, f"data disk {used:.0%} used"
+    return status, said(N_("data disk {used_share} used"), used_share=used)
 
 
-def check_canary(s: Settings, timeout: float | None = None, notify: Callable[[], None] | None = None) -> tuple[str, str]:
+def check_canary(s: Settings, timeout: float | None = None, notify: Callable[[], None] | None = None) -> tuple[str, Said]:
     """The whole pipeline through the queue on the canary video, caches bypassed. ``notify`` wakes
     this process' executor, if it has one (the scheduler passes it in)."""
     if not s.canary_video:
-        return "skipped", "PERFORMATE_CANARY_VIDEO not set"
+        return "skipped", said(N_("{setting} not set"), setting="PERFORMATE_CANARY_VIDEO")
     jobs = Jobs(s)
     t0 = time.monotonic()
     aid = jobs.submit_ref(s.canary_video, {"canary": True, "climber": "canary"})
@@ -190,11 +230,13 @@ def check_canary(s: Settings, timeout: float | None = None, notify: Callable[[],
     if rec.get("status") != Status.COMPLETED:
         if rec.get("status") == Status.QUEUED:
             jobs.cancel(aid)
-        return "fail", f"canary {rec.get('status')} {rec.get('error_code') or ''} after {latency_ms} ms"
+        return "fail", said(N_("canary {status} {code} after {ms} ms"), status=str(rec.get("status")), code=rec.get("error_code") or "",
+                            ms=latency_ms)
     ra = rec.get("route_analysis") or {}
     if rec.get("performance_score") is None or not ra.get("ideal_route"):
-        return "fail", f"canary completed without a score or a route ({latency_ms} ms)"
-    return "ok", f"latency_ms={latency_ms} score={rec['performance_score']} contacts={len(ra['ideal_route'])}"
+        return "fail", said(N_("canary completed without a score or a route ({ms} ms)"), ms=latency_ms)
+    return "ok", said(N_("{ms} ms, score {score}, {contacts} contacts"), ms=latency_ms, score=rec["performance_score"],
+                    contacts=len(ra["ideal_route"]))
 
 
 def run_checks(settings: Settings | None = None, *, canary: bool = False, store: VideoStore | None = None,
