@@ -147,6 +147,36 @@ def test_what_the_checks_found_reads_in_the_admins_language_and_stays_english_in
     assert api.check_detail(found["database"]) == "read back what was written"
 
 
+def test_the_canary_runs_the_whole_pipeline_through_the_queue_and_stays_out_of_the_slis(short_climb, monkeypatch):
+    """The canary: a real clip through the queue and a worker, caches bypassed; what it found in
+    words, and the analysis tagged so the users' SLIs do not count it."""
+    from core import api, i18n
+    from core.jobs import Jobs
+    from core.runtime import executors
+
+    monkeypatch.setenv("PERFORMATE_CANARY_VIDEO", str(short_climb))
+    reset_settings()
+    ex = InlineExecutor(get_settings(), workers=1)
+    executors._EXECUTOR = ex
+    ex.start()
+    try:
+        rep = health.run_checks(canary=True, record=False, notify=ex.notify)
+    finally:
+        ex.stop()
+        executors._EXECUTOR = None
+    canary = next(c for c in rep["checks"] if c["name"] == "canary")
+    assert canary["status"] == "ok", canary
+    assert re.fullmatch(r"\d+ ms, score \d+, \d+ contacts", canary["detail"]), canary["detail"]
+    i18n.set_language("de")
+    try:
+        assert re.fullmatch(r"\d+ ms, Leistungswert \d+, \d+ Kontakte", api.check_detail(canary))
+    finally:
+        i18n.set_language("en")
+    runs = [r for r in Jobs(get_settings()).db.conn.execute("select canary, status from analyses").fetchall()]
+    assert runs and all(r[0] == 1 for r in runs) and runs[-1][1] == "completed", runs
+    assert sli.compute()["windows"]["1h"]["finished"] == 0  # a canary is not a user's analysis
+
+
 def test_workers_are_judged_from_their_heartbeats_in_the_database():
     from core.jobs import Jobs
 

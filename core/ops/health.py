@@ -235,7 +235,7 @@ def check_canary(s: Settings, timeout: float | None = None, notify: Callable[[],
     ra = rec.get("route_analysis") or {}
     if rec.get("performance_score") is None or not ra.get("ideal_route"):
         return "fail", said(N_("canary completed without a score or a route ({ms} ms)"), ms=latency_ms)
-    return "ok", said(N_("{ms} ms, score {score}, {contacts} contacts"), ms=latency_ms, score=rec["performance_score"],
+    return "ok", said(N_("{ms} ms, score {score}, {contacts} contacts"), ms=latency_ms, score=round(rec["performance_score"]),
                     contacts=len(ra["ideal_route"]))
 
 
