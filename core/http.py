@@ -8,6 +8,7 @@
     POST /api/analyses                 submit a storage reference with metadata      (Bearer token)
     GET  /api/analyses/{id}            status and result                              (Bearer token)
     POST /api/analyses/{id}/retry      queue a failed analysis again                  (Bearer token)
+    DELETE /api/analyses/{id}          delete it with its video, frames and replay    (Bearer token)
 
     Bearer: the service token (PERFORMATE_API_TOKEN, the operator) or a personal token, which has
     the scope of its account (a climber's own analyses, a coach's athletes', an admin's all).
@@ -168,6 +169,25 @@ def retry(request: Request) -> JSONResponse:
     return JSONResponse({"analysis_id": aid, "status": "queued"})
 
 
+def delete_one(request: Request) -> JSONResponse:
+    """Delete an analysis with its video, frames and replay: its uploader or an admin, as on the
+    results page; not while it runs."""
+    viewer, denied = _viewer(request)
+    if viewer is None:
+        return denied or JSONResponse({}, status_code=401)
+    aid = request.path_params["aid"]
+    rec = api.get(aid, viewer)
+    if rec is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    if not viewer.is_admin and rec.get("owner_id") != viewer.id:
+        return JSONResponse({"error": "only whoever uploaded it or an admin can delete it"}, status_code=403)
+    try:
+        api.delete_mine(aid, viewer)
+    except PipelineError as exc:
+        return JSONResponse({"error_code": exc.code.value, "message": exc.user_message}, status_code=409)
+    return JSONResponse({"analysis_id": aid, "deleted": True})
+
+
 async def pick(request: Request) -> JSONResponse:
     """Analyse another person seen in the video (``{"person": N}``, numbered as in the record's
     ``people.list``): whoever may see the analysis may ask, as on the results page."""
@@ -245,6 +265,7 @@ def routes() -> list[BaseRoute]:
         Route("/metrics", metrics, methods=["GET"]),
         Route("/api/analyses", submit, methods=["POST"]),
         Route("/api/analyses/{aid}", get_one, methods=["GET"]),
+        Route("/api/analyses/{aid}", delete_one, methods=["DELETE"]),
         Route("/api/analyses/{aid}/retry", retry, methods=["POST"]),
         Route("/api/analyses/{aid}/person", pick, methods=["POST"]),
     ]

@@ -10,7 +10,7 @@ from core.api import _
 from ui.player import chips, copy_link, player
 from ui.session import media_url
 from ui.shell import page
-from ui.widgets import fmt_duration, fragment, live_status, md, score_text, title_of
+from ui.widgets import delete_panel, fmt_duration, fragment, live_status, md, score_text, title_of
 
 user = page()
 options = api.completed_options(user)
@@ -43,6 +43,8 @@ st.caption(" · ".join(x for x in [disciplines.get(rec.get("discipline") or "", 
                                   api.date_time(rec.get("created_at"))] if x))
 if rec["status"] != "completed":
     live_status(aid, key="results-status", user=user)
+    if rec["status"] in ("failed", "cancelled"):
+        delete_panel(rec, user)
     st.stop()
 
 m = rec.get("metrics") or {}
@@ -219,3 +221,4 @@ with tab_data:
     d2.download_button(_("Download measures (CSV)"), api.export_csv(aid, user), file_name=f"performate-{aid}.csv",
                        mime="text/csv", width="stretch")
     st.caption(_("Analysis took {t}.").format(t=fmt_duration(rec.get("elapsed_s"))))
+    delete_panel(rec, user)

@@ -20,6 +20,8 @@ from ui.widgets import (
 )
 
 user = page()
+if st.session_state.pop("deleted", False):  # back here from a results page that deleted its analysis
+    st.toast(_("Analysis deleted"), icon=":material/delete:")
 s = api.settings()
 st.title(_("Analyse a climb"))
 st.caption(_("MP4, MOV, WebM or MKV up to {mb} MB and {min} minutes. Film from a few metres away with your whole "

@@ -54,6 +54,38 @@ def test_each_role_sees_exactly_what_it_should(people, as_):
         api.compare(b, mine, mine)
 
 
+def test_whoever_uploaded_an_analysis_deletes_it_with_its_video_and_no_one_else_but_an_admin(people, as_):
+    """A climber deletes their own upload (the video, frames and record go); their coach, who may
+    see it, may not delete it, nor may another climber (told the same as for an id that does not
+    exist); nothing is deleted while it runs; an admin may delete an analysis without an owner."""
+    from core.config import get_settings
+    from core.storage import get_store, split_ref
+
+    a, b, coach, admin = people["a"], people["b"], people["coach"], people["admin"]
+    mine, legacy = as_["mine"], as_["legacy"]
+    rec = api.get(mine, coach)
+    assert rec and not api.can_delete(rec, coach) and api.can_delete(api.get(mine, a), a)
+    for who in (coach, b):
+        with pytest.raises(api.PipelineError) as e:
+            api.delete_mine(mine, who)
+        assert e.value.user_message == "Only whoever uploaded this analysis can delete it."
+    jobs = Jobs()
+    jobs.claim("t", mine)  # running: kept, and said so
+    assert not api.can_delete(api.get(mine, a), a)
+    with pytest.raises(api.PipelineError) as e:
+        api.delete_mine(mine, a)
+    assert "running" in e.value.user_message and api.get(mine, a) is not None
+    jobs.fail(mine, "t", api.PipelineError(api.ErrorCode.VIDEO_CORRUPT, "truncated"))
+    kind, video = split_ref(jobs.get(mine)["video_ref"])
+    store = get_store(get_settings())
+    assert kind == "key" and store.exists(video)
+    api.delete_mine(mine, a)
+    assert jobs.get(mine) is None and not store.exists(video) and api.recent(a) == []
+    assert api.get(legacy, a) is None and api.can_delete(api.get(legacy, admin), admin)
+    api.delete_mine(legacy, admin)
+    assert jobs.get(legacy) is None
+
+
 def test_results_page_link_opens_only_for_who_may_see_it(people, as_):
     from streamlit.testing.v1 import AppTest
 
@@ -205,6 +237,11 @@ def test_personal_api_tokens_have_their_accounts_scope(people, as_, monkeypatch,
     assert _api(http.get_one, f"/api/analyses/{aid}", "pm_not-a-token", aid=aid)[0] == 401
     assert _api(http.get_one, f"/api/analyses/{as_['mine']}", tokens["b"], aid=as_["mine"])[0] == 404
     assert _api(http.retry, f"/api/analyses/{aid}/retry", tokens["coach"], aid=aid)[0] == 403  # not the coach's to retry
+    # deleted by whoever uploaded it: not by the coach who sees it, nor by someone who does not
+    assert _api(http.delete_one, f"/api/analyses/{aid}", tokens["b"], aid=aid)[0] == 404
+    assert _api(http.delete_one, f"/api/analyses/{aid}", tokens["coach"], aid=aid)[0] == 403
+    assert _api(http.delete_one, f"/api/analyses/{aid}", tokens["a"], aid=aid) == (200, {"analysis_id": aid, "deleted": True})
+    assert _api(http.get_one, f"/api/analyses/{aid}", tokens["admin"], aid=aid)[0] == 404
 
 
 def test_coach_sees_a_climber_only_after_the_climber_accepts_an_invitation(clips):

@@ -136,6 +136,27 @@ def test_every_page_renders_with_every_state(seeded):
             assert any("Tracking your body" in str(p.proto.text) for p in at.get("progress"))
 
 
+def test_an_analysis_is_deleted_from_its_results_page_after_a_confirmation(seeded):
+    """The results page offers to delete an analysis to whoever may (here an admin): a failed one
+    below its error, a completed one under its measures; the button waits for the confirmation,
+    and the page goes back to the upload page once it is gone. Not while it runs."""
+    at = app(query={"id": seeded["running"]})
+    at.switch_page("pages/results.py")
+    at.run()
+    assert "Delete this analysis" not in [b.label for b in at.button]
+    for state in ("failed", "completed"):
+        at = app(query={"id": seeded[state]})
+        at.switch_page("pages/results.py")
+        at.run()
+        assert not at.exception
+        go = next(b for b in at.button if b.label == "Delete this analysis")
+        assert go.disabled
+        next(c for c in at.checkbox if c.label == "Yes, delete it").check().run()
+        next(b for b in at.button if b.label == "Delete this analysis").click().run()
+        assert not at.exception and Jobs(fast_settings()).get(seeded[state]) is None, state
+        assert any(t.value == "Analysis deleted" for t in at.toast) and at.title[0].value == "Analyse a climb"
+
+
 def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_climb):
     """A flagged analysis says why in one warning, not again in the summary: the window unsure (a rise
     after a long hang or sit; or which way is up, the picture turned with no floor in view) is not

@@ -128,3 +128,23 @@ def uploader_words(max_mb: int) -> None:
     limits = _css_text(_("up to {mb} MB · MP4, MOV, WebM or MKV").format(mb=max_mb))
     st.markdown(f"<style>{button},{line}{{font-size:0}}{button}::after{{content:{choose};font-size:.875rem}}"
                 f"{line}::after{{content:{limits};font-size:.875rem}}</style>", unsafe_allow_html=True)
+
+
+def delete_panel(rec: dict[str, Any], user: api.User) -> None:
+    """Delete this analysis, for whoever uploaded it (or an admin): the video, frames, replay and
+    record go, after a confirmation."""
+    if not api.can_delete(rec, user):
+        return
+    aid = rec["analysis_id"]
+    with st.expander(_("Delete this analysis")):
+        st.caption(_("The video, its frames, the replay and the coaching are deleted; this cannot be undone."))
+        sure = st.checkbox(_("Yes, delete it"), key=f"delete-sure-{aid}")
+        if st.button(_("Delete this analysis"), key=f"delete-{aid}", disabled=not sure, type="primary"):
+            try:
+                api.delete_mine(aid, user)
+            except api.PipelineError as exc:
+                st.error(_(exc.user_message))
+                return
+            st.query_params.pop("id", None)
+            st.session_state["deleted"] = True
+            st.switch_page("pages/upload.py")

@@ -64,7 +64,9 @@ from core.api.auth import (
 from core.api.coach import WITHIN_SPREAD, aligned_frames, compare, completed_options, option_label, trend
 from core.api.results import (
     blob,
+    can_delete,
     can_pick,
+    delete_mine,
     describe,
     export_csv,
     export_json,
@@ -100,7 +102,7 @@ __all__ = [
     "settings", "submit_upload", "submit_ref", "recent", "climbers",
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
-    "pick_person", "can_pick", "person_label",
+    "pick_person", "can_pick", "person_label", "can_delete", "delete_mine",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin

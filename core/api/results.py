@@ -15,12 +15,17 @@ from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
 from core.i18n import N_, _, language, secs
 from core.jobs import Analysis, Jobs, Status, iso_ts
+from core.logs import get_logger
+from core.ops import lifecycle
 from core.pipeline import STAGE_LABELS
 from core.runtime.executors import notify
 from core.storage import split_ref, store_for_ref
 
-__all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners",
+__all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners", "can_delete", "delete_mine",
            "media", "pick_person", "can_pick"]
+
+
+log = get_logger("core.api.results")
 
 
 def jobs() -> Jobs:
@@ -121,6 +126,28 @@ def can_pick(rec: Mapping[str, Any]) -> bool:
     """Can another person of this analysis be analysed? It must be finished, and its video kept (a
     pick may run where the frames are not)."""
     return rec.get("status") == Status.COMPLETED and not rec.get("video_purged_at")
+
+
+def _uploader_or_admin(rec: Mapping[str, Any], viewer: User) -> bool:
+    return viewer.is_admin or (bool(viewer.id) and rec.get("owner_id") == viewer.id)
+
+
+def can_delete(rec: Mapping[str, Any], viewer: User) -> bool:
+    """May ``viewer`` delete this analysis now? Whoever uploaded it (a coach does not delete what
+    an athlete uploaded), or an admin; not while it runs."""
+    return _uploader_or_admin(rec, viewer) and rec.get("status") != Status.RUNNING
+
+
+def delete_mine(aid: str, viewer: User) -> None:
+    """Delete an analysis with its video, frames and replay, as its uploader (or an admin) asks."""
+    rec = visible(aid, viewer)
+    if rec is None or not _uploader_or_admin(rec, viewer):
+        raise PipelineError(ErrorCode.BAD_REQUEST, "not the uploader's analysis",
+                            message=N_("Only whoever uploaded this analysis can delete it."))
+    if rec.get("status") == Status.RUNNING or not lifecycle.delete_analysis(aid):
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is running",
+                            message=N_("This analysis is running; it can be deleted once it has finished."))
+    log.info("analysis.deleted_by_request", analysis_id=aid, user_id=viewer.id)
 
 
 def person_label(p: Mapping[str, Any]) -> str:
