@@ -144,7 +144,7 @@ def delete_mine(aid: str, viewer: User) -> None:
     if rec is None or not _uploader_or_admin(rec, viewer):
         raise PipelineError(ErrorCode.BAD_REQUEST, "not the uploader's analysis",
                             message=N_("Only whoever uploaded this analysis can delete it."))
-    if rec.get("status") == Status.RUNNING or not lifecycle.delete_analysis(aid):
+    if rec.get("status") == Status.RUNNING or not lifecycle.delete_completely([rec]):
         raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is running",
                             message=N_("This analysis is running; it can be deleted once it has finished."))
     log.info("analysis.deleted_by_request", analysis_id=aid, user_id=viewer.id)

@@ -62,8 +62,9 @@ def delete_analysis(aid: str, settings: Settings | None = None) -> bool:
     return True
 
 
-def _delete_completely(rows: list[Analysis], s: Settings) -> int:
+def delete_completely(rows: list[Analysis], settings: Settings | None = None) -> int:
     """Delete these analyses with everything they left, cached coaching included; returns how many."""
+    s = settings or get_settings()
     store = get_store(s)
     for r in rows:
         h = (r.get("cost") or {}).get("request_hash")
@@ -75,7 +76,7 @@ def _delete_completely(rows: list[Analysis], s: Settings) -> int:
 def delete_climber(name: str, settings: Settings | None = None) -> int:
     """Delete everything of one climber: videos, frames, replays, cached coaching, records, events."""
     s = settings or get_settings()
-    n = _delete_completely(Jobs(s).of_climber(name), s)
+    n = delete_completely(Jobs(s).of_climber(name), s)
     log.info("climber.deleted", analyses=n)
     return n
 
@@ -88,7 +89,7 @@ def owned(owner_id: int, settings: Settings | None = None) -> list[str]:
 def delete_owned(owner_id: int, settings: Settings | None = None) -> int:
     """Delete every analysis an account owns, completely (videos, frames, replays, cached coaching)."""
     s = settings or get_settings()
-    n = _delete_completely(Jobs(s).of_owner(owner_id), s)
+    n = delete_completely(Jobs(s).of_owner(owner_id), s)
     log.info("account.data_deleted", analyses=n)
     return n
 
