@@ -627,8 +627,12 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
         ref = height[top_i] if certain else np.max(height[max(top_i, nxt - span):nxt])
         # with a certain "up", a drop the hip climbs back from (to within half of it) is not the
         # way off: the feet cut loose and the body swung down on its arms, then went on climbing
+        # without one, a drop onto the floor is followed by the body standing there (feet below
+        # the hip): a body that never stands after it is still on the wall (a swing, or readings
+        # of a body seen from below leaping about)
         if track.found[nxt] and ref - height[nxt] >= END_DROP and \
-                (not certain or np.max(seen_height[nxt:]) < height[top_i] - END_DROP / 2):
+                (np.max(seen_height[nxt:]) < height[top_i] - END_DROP / 2 if certain
+                 else _stood(track, down, nxt, int(idx[-1]) + 1)):
             break
         end_i = nxt
     if unsure and before >= UNSURE_BEFORE_SHARE * (t[end_i] - t[start_i]):
