@@ -365,6 +365,28 @@ def test_the_table_of_measures_marks_a_difference_the_reading_could_make():
     assert better(rec(0.50, None), rec(0.56, None)) == "B"
 
 
+def test_a_share_changes_by_percentage_points_in_the_table_of_measures():
+    """Feet off 10% against 31% read "+204%" (of a share, a change relative to itself); a share
+    changes by percentage points (and from 0% too, which had no change at all); other measures
+    by percent, as before."""
+    from core.api import coach
+
+    def change(key: str, va: float, vb: float) -> str:
+        rows = coach.metric_table({"metrics": {key: va}}, {"metrics": {key: vb}})
+        return next(iter(rows))["Change from A to B"] if rows else ""
+
+    assert change("feet_off_share", 0.10, 0.31) == "+21 pp"
+    assert change("feet_off_share", 0.0, 0.31) == "+31 pp"
+    assert change("path_efficiency", 0.54, 0.24) == "−30 pp"
+    assert change("gie", 1.0, 0.5) == "−50%"
+    api.use_language("de")
+    try:
+        assert next(iter(coach.metric_table({"metrics": {"feet_off_share": 0.1}}, {"metrics": {"feet_off_share": 0.31}})))[
+            "Veränderung von A zu B"] == "+21 Pp."
+    finally:
+        api.use_language("en")
+
+
 def test_the_trend_draws_each_score_with_bars_as_long_as_it_moves_when_read_again():
     """Over time, each session's score has bars of its spread, and says it on hover; sessions
     analysed before the spread was measured have none."""

@@ -164,8 +164,8 @@ WITHIN_SPREAD = "≈"
 
 
 def metric_table(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]:
-    """The measures side by side in the reader's language, with the change in percent and which is
-    better: WITHIN_SPREAD where the two differ by no more than the same climb read again could."""
+    """The measures side by side in the reader's language, with the change in percent (of a share:
+    in percentage points) and which is better: WITHIN_SPREAD where the two differ by no more than the same climb read again could."""
     lang = language()
     rows = []
     for key in catalog.METRICS:
@@ -175,7 +175,11 @@ def metric_table(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]
         sa, sb = (((r.get("metrics") or {}).get("value_spread") or {}).get(key) for r in (ra, rb))
         better = "" if va == vb or key not in HIGHER_IS_BETTER else \
             WITHIN_SPREAD if abs(vb - va) <= _noise(sa, sb) else ("A" if (va > vb) == HIGHER_IS_BETTER[key] else "B")
-        change = f"{'+' if vb >= va else '−'}{pct(abs(vb - va) / abs(va))}" if va else "-"
+        sign = "+" if vb >= va else "−"
+        if catalog.METRICS[key]["kind"] == "pct":  # a share: how many percentage points it moved
+            change = sign + _("{v} pp").format(v=num(abs(vb - va) * 100, 0))
+        else:
+            change = f"{sign}{pct(abs(vb - va) / abs(va))}" if va else "-"
         rows.append({_("Measure"): catalog.metric_label(lang, key), "A": catalog.metric_value(lang, key, va),
                      "B": catalog.metric_value(lang, key, vb), _("Change from A to B"): change, _("Better"): better})
     return rows
