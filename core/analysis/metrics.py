@@ -457,12 +457,21 @@ def gravity(track: Track) -> np.ndarray:
 
 def hanging_axis(track: Track) -> np.ndarray | None:
     """The image axis the hip hangs along from the hands, from the frames where a hand reaches,
-    when UPRIGHT_SHARE of them agree within UPRIGHT_DEG; None when the hands do not say."""
+    when surely UPRIGHT_SHARE of them agree within UPRIGHT_DEG (the share's lower bound, see
+    _surely: under a roof the hip hangs from the hands only as the feet leave; with them on the roof
+    it lies off to one side, and a bare majority of a few such frames turned an upright picture's
+    "down" sideways); None when the hands do not say."""
     d = _reaches(track)
     if len(d) < MIN_REACHES:
         return None
     out, agree = _snapped(d)
-    return out if agree >= UPRIGHT_SHARE else None
+    return out if _surely(agree, len(d)) >= UPRIGHT_SHARE else None
+
+
+def _surely(share: float, n: int, z: float = 1.645) -> float:
+    """The lower bound of a share seen in ``n`` samples (Wilson's score interval, one-sided 95%)."""
+    q = z * z / n
+    return (share + q / 2 - z * math.sqrt(share * (1 - share) / n + q / (4 * n))) / (1 + q)
 
 
 def _snapped(u: np.ndarray) -> tuple[np.ndarray, float]:
