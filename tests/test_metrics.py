@@ -722,15 +722,16 @@ def test_a_cut_loose_began_before_a_dab_in_its_swing(both_feet):
     assert m.cut_looses == [pytest.approx(began, abs=0.13)]
 
 
+@pytest.mark.parametrize("faint", [0.4, 0.2])
 @pytest.mark.parametrize("swings_away", [True, False])
-def test_the_last_foot_read_faintly_swinging_away_left_its_hold(swings_away):
+def test_the_last_foot_read_faintly_swinging_away_left_its_hold(swings_away, faint):
     """The right foot, the last on the wall, fades out of sight the moment it leaves (a leg hanging
-    off a roof towards the camera, foreshortened): read faintly (visibility 0.4) swinging away, it
-    left, and the feet cut loose. Read faintly still at its hold, it is a foot hidden on its hold:
-    no cut loose."""
+    off a roof towards the camera, foreshortened): read faintly (visibility 0.4, or as low as 0.2,
+    as the roof clip read at another size and rate had both legs) swinging away, it left, and the
+    feet cut loose. Read faintly still at its hold, it is a foot hidden on its hold: no cut loose."""
     t = np.arange(0, 6, 0.125)
     track = _feet_track(t, left=[(0.0, 0.6, (420, 760))], right=[(0.0, 1.5, (600, 740)), (4.0, 6.0, (610, 740))],
-                        hidden=(1.55, 3.8), hidden_vis=0.4)
+                        hidden=(1.55, 3.8), hidden_vis=faint)
     if not swings_away:
         track.lm[(t > 1.5) & (t < 4.0), P.R_ANKLE, :2] = (600, 740)
     m = M.compute(track, (0.0, 5.875))
