@@ -154,7 +154,9 @@ def get_one(request: Request) -> JSONResponse:
     return JSONResponse(_public(rec))
 
 
-def retry(request: Request) -> JSONResponse:
+def _own(request: Request, refused: str) -> tuple[api.User, str] | JSONResponse:
+    """The caller and the analysis in the path when it is theirs (they uploaded it) or they are an
+    admin; else the answer: 401 unsigned, 404 not theirs to see (as for no such id), 403 ``refused``."""
     viewer, denied = _viewer(request)
     if viewer is None:
         return denied or JSONResponse({}, status_code=401)
@@ -163,7 +165,15 @@ def retry(request: Request) -> JSONResponse:
     if rec is None:
         return JSONResponse({"error": "not found"}, status_code=404)
     if not viewer.is_admin and rec.get("owner_id") != viewer.id:
-        return JSONResponse({"error": "only the climber or an admin can retry it"}, status_code=403)
+        return JSONResponse({"error": refused}, status_code=403)
+    return viewer, aid
+
+
+def retry(request: Request) -> JSONResponse:
+    own = _own(request, "only the climber or an admin can retry it")
+    if isinstance(own, JSONResponse):
+        return own
+    aid = own[1]
     if not api.retry(aid):
         return JSONResponse({"error": "only failed or cancelled analyses can be retried"}, status_code=409)
     return JSONResponse({"analysis_id": aid, "status": "queued"})
@@ -172,15 +182,10 @@ def retry(request: Request) -> JSONResponse:
 def delete_one(request: Request) -> JSONResponse:
     """Delete an analysis with its video, frames and replay: its uploader or an admin, as on the
     results page; not while it runs."""
-    viewer, denied = _viewer(request)
-    if viewer is None:
-        return denied or JSONResponse({}, status_code=401)
-    aid = request.path_params["aid"]
-    rec = api.get(aid, viewer)
-    if rec is None:
-        return JSONResponse({"error": "not found"}, status_code=404)
-    if not viewer.is_admin and rec.get("owner_id") != viewer.id:
-        return JSONResponse({"error": "only whoever uploaded it or an admin can delete it"}, status_code=403)
+    own = _own(request, "only whoever uploaded it or an admin can delete it")
+    if isinstance(own, JSONResponse):
+        return own
+    viewer, aid = own
     try:
         api.delete_mine(aid, viewer)
     except PipelineError as exc:
