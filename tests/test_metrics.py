@@ -722,6 +722,26 @@ def test_a_cut_loose_began_before_a_dab_in_its_swing(both_feet):
     assert m.cut_looses == [pytest.approx(began, abs=0.13)]
 
 
+@pytest.mark.parametrize("together", [True, False])
+def test_legs_hanging_together_still_for_a_moment_are_no_foot_back_on_the_wall(together):
+    """Both feet cut loose at 1.0 s and swing until they are back on holds at 4.0 s. At 1.6 s both
+    legs, hanging side by side, are read still for a quarter of a second at the turn of the swing
+    (the over-exposed roof copy: no cut loose, feet off 0.14 for 0.28): that is no foothold, and
+    the feet were off from 1.0 s to 4.0 s. Two feet still at once apart, on two holds, is the
+    climber back on the wall (see test_a_cut_loose_began_before_a_dab_in_its_swing)."""
+    t = np.arange(0, 6, 0.125)
+    right_at = (510, 905) if together else (800, 900)
+    track = _feet_track(t, left=[(0.0, 1.0, (420, 760)), (1.6, 1.9, (500, 900)), (4.0, 6.0, (430, 760))],
+                        right=[(0.0, 1.0, (600, 740)), (1.6, 1.9, right_at), (4.0, 6.0, (610, 740))])
+    cs = M.contacts(track, 0.0, 6.0)
+    assert sum(1 for c in cs if 1.5 < c.start < 1.9) == 2  # both moments are read as contacts
+    gaps = M.cut_loose_gaps(track, cs, 0.0, 6.0)
+    if together:
+        assert gaps == [(pytest.approx(1.0, abs=0.01), pytest.approx(4.0, abs=0.01))]
+    else:
+        assert all(g[0] > 1.85 for g in gaps), gaps
+
+
 @pytest.mark.parametrize("faint", [0.4, 0.2])
 @pytest.mark.parametrize("swings_away", [True, False])
 def test_the_last_foot_read_faintly_swinging_away_left_its_hold(swings_away, faint):

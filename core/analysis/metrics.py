@@ -1011,7 +1011,9 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
             continue  # another foot is still on: not the last one
         if _possibly_on(track, [o for o in feet if o.limb != c.limb], c.end, out[-1][1] if out else -np.inf):
             continue  # the other foot went out of sight on its hold, and may be there still
-        nxt = min((o.start for o in feet if o.start > c.end + 1e-6), default=b)
+        # back on the wall: a foot on a hold (both legs read still together for a moment, briefer
+        # than FEET_ON_BEFORE_S, are legs hanging at a swing's turning point)
+        nxt = min((o.start for o in feet if o.start > c.end + 1e-6 and not _hanging_together(track, o)), default=b)
         if getting_off and nxt >= b - 1e-6 and c.end > b - DISMOUNT_S - CUT_LOOSE_GAP_S + 1e-6:
             continue  # no foot back before the floor, and no hang before getting off: stepping down
         idx = P.L_ANKLE if c.limb == "left_foot" else P.R_ANKLE
@@ -1028,6 +1030,18 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
                 continue
             out.append((max(start, a), nxt))  # (both feet leaving together give it once)
     return out
+
+
+def _hanging_together(track: Track, c: Contact) -> bool:
+    """Is foot contact ``c`` brief (under FEET_ON_BEFORE_S) with the other foot read beside it
+    (within NEW_HOLD_DIST, at any confidence) all along: legs hanging together, still for a moment
+    at a swing's turning point, not a foot on a hold?"""
+    if c.end - c.start + _dt(track.t) >= FEET_ON_BEFORE_S - 1e-6:
+        return False
+    other = P.R_ANKLE if c.limb == "left_foot" else P.L_ANKLE
+    w = (track.t >= c.start - 1e-6) & (track.t <= c.end + 1e-6)
+    d = np.linalg.norm(track.lm[w, other, :2] - np.array([c.x, c.y]), axis=1) / track.torso_px
+    return bool(len(d)) and bool(np.all(d <= NEW_HOLD_DIST))
 
 
 def _swing_began(track: Track, feet: list[Contact], c: Contact, swung_until: float) -> float:
