@@ -378,6 +378,7 @@ def test_a_share_changes_by_percentage_points_in_the_table_of_measures():
     assert change("feet_off_share", 0.10, 0.31) == "+21 pp"
     assert change("feet_off_share", 0.0, 0.31) == "+31 pp"
     assert change("path_efficiency", 0.54, 0.24) == "−30 pp"
+    assert change("path_efficiency", 0.236, 0.544) == "+30 pp"  # 24% and 54% as shown, not 30.8
     assert change("gie", 1.0, 0.5) == "−50%"
     api.use_language("de")
     try:

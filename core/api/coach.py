@@ -176,8 +176,9 @@ def metric_table(ra: dict[str, Any], rb: dict[str, Any]) -> list[dict[str, Any]]
         better = "" if va == vb or key not in HIGHER_IS_BETTER else \
             WITHIN_SPREAD if abs(vb - va) <= _noise(sa, sb) else ("A" if (va > vb) == HIGHER_IS_BETTER[key] else "B")
         sign = "+" if vb >= va else "−"
-        if catalog.METRICS[key]["kind"] == "pct":  # a share: how many percentage points it moved
-            change = sign + _("{v} pp").format(v=num(abs(vb - va) * 100, 0))
+        if catalog.METRICS[key]["kind"] == "pct":  # a share: how many percentage points it moved,
+            # between the two as shown (24% and 54% differ by 30 points, whatever the decimals)
+            change = sign + _("{v} pp").format(v=num(abs(round(vb * 100) - round(va * 100)), 0))
         else:
             change = f"{sign}{pct(abs(vb - va) / abs(va))}" if va else "-"
         rows.append({_("Measure"): catalog.metric_label(lang, key), "A": catalog.metric_value(lang, key, va),
