@@ -3,7 +3,8 @@
 # make bench - benchmarks (ratios from one run)
 # make eval  - the offline analysis measured against the hand labels in tests/data/eval
 #             (make eval-variants: on altered copies; make eval-probes: on harder ones, outside CI;
-#             EVAL_ARGS="--keep DIR" keeps the poses for re-runs)
+#             EVAL_ARGS="--keep DIR" keeps the poses for re-runs;
+#             make eval-sizes: copies and probes with frames of other sizes, SIZES="720 1920", KEEP=DIR)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,7 +13,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PORT ?= 8501
 
-.PHONY: install install-dev run test bench eval eval-variants eval-probes lint clean
+.PHONY: install install-dev run test bench eval eval-variants eval-probes eval-sizes lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,17 @@ eval-variants: $(RUNTIME)
 
 eval-probes: $(RUNTIME)
 	$(PY) -m core eval --probes $(EVAL_ARGS)
+
+# the copies and probes read from frames of other sizes (README: "The same copies at other frame
+# sizes"): a rule that holds at 960 px and not at another stands on a reading's edge. Slow, outside
+# CI; KEEP=DIR keeps each size's poses in DIR/<size> for re-runs
+SIZES ?= 720 1920
+eval-sizes: $(RUNTIME)
+	set -e; for side in $(SIZES); do \
+	  echo "== frames $$side px on the long side"; \
+	  PERFORMATE_FRAME_MAX_SIDE=$$side $(PY) -m core eval --variants $(if $(KEEP),--keep $(KEEP)/$$side); \
+	  PERFORMATE_FRAME_MAX_SIDE=$$side $(PY) -m core eval --probes $(if $(KEEP),--keep $(KEEP)/$$side); \
+	done
 
 lint: $(DEV)
 	$(PY) -m ruff check core tests bench pages ui scripts app.py
