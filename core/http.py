@@ -164,7 +164,7 @@ def _own(request: Request, refused: str) -> tuple[api.User, str] | JSONResponse:
     rec = api.get(aid, viewer)
     if rec is None:
         return JSONResponse({"error": "not found"}, status_code=404)
-    if not viewer.is_admin and rec.get("owner_id") != viewer.id:
+    if not api.uploaded_by(rec, viewer):
         return JSONResponse({"error": refused}, status_code=403)
     return viewer, aid
 

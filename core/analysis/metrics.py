@@ -1005,15 +1005,16 @@ def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[
     feet = sorted((replace(c, end=float(track.t[held[id(c)][-1]])) if len(held[id(c)]) else c
                    for c in cs if c.hold_type == "foot"), key=lambda c: c.end)
     getting_off = _got_off(track, b)
+    # where the feet are back on the wall: a foot on a hold (both legs read still together for a
+    # moment, briefer than FEET_ON_BEFORE_S, are legs hanging at a swing's turning point)
+    footholds = [o for o in feet if not _hanging_together(track, o)]
     out: list[tuple[float, float]] = []
     for c in feet:
         if any(o is not c and o.start <= c.end + 1e-6 < o.end for o in feet):
             continue  # another foot is still on: not the last one
         if _possibly_on(track, [o for o in feet if o.limb != c.limb], c.end, out[-1][1] if out else -np.inf):
             continue  # the other foot went out of sight on its hold, and may be there still
-        # back on the wall: a foot on a hold (both legs read still together for a moment, briefer
-        # than FEET_ON_BEFORE_S, are legs hanging at a swing's turning point)
-        nxt = min((o.start for o in feet if o.start > c.end + 1e-6 and not _hanging_together(track, o)), default=b)
+        nxt = min((o.start for o in footholds if o.start > c.end + 1e-6), default=b)
         if getting_off and nxt >= b - 1e-6 and c.end > b - DISMOUNT_S - CUT_LOOSE_GAP_S + 1e-6:
             continue  # no foot back before the floor, and no hang before getting off: stepping down
         idx = P.L_ANKLE if c.limb == "left_foot" else P.R_ANKLE

@@ -21,7 +21,7 @@ from core.pipeline import STAGE_LABELS
 from core.runtime.executors import notify
 from core.storage import split_ref, store_for_ref
 
-__all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners", "can_delete", "delete_mine",
+__all__ = ["describe", "localize", "get", "status", "blob", "replay_ready", "replay", "export_json", "export_csv", "owners", "can_delete", "delete_mine", "uploaded_by",
            "media", "pick_person", "can_pick"]
 
 
@@ -128,20 +128,21 @@ def can_pick(rec: Mapping[str, Any]) -> bool:
     return rec.get("status") == Status.COMPLETED and not rec.get("video_purged_at")
 
 
-def _uploader_or_admin(rec: Mapping[str, Any], viewer: User) -> bool:
+def uploaded_by(rec: Mapping[str, Any], viewer: User) -> bool:
+    """Is ``viewer`` who uploaded this analysis, or an admin (who may retry or delete it)?"""
     return viewer.is_admin or (bool(viewer.id) and rec.get("owner_id") == viewer.id)
 
 
 def can_delete(rec: Mapping[str, Any], viewer: User) -> bool:
     """May ``viewer`` delete this analysis now? Whoever uploaded it (a coach does not delete what
     an athlete uploaded), or an admin; not while it runs."""
-    return _uploader_or_admin(rec, viewer) and rec.get("status") != Status.RUNNING
+    return uploaded_by(rec, viewer) and rec.get("status") != Status.RUNNING
 
 
 def delete_mine(aid: str, viewer: User) -> None:
     """Delete an analysis with its video, frames and replay, as its uploader (or an admin) asks."""
     rec = visible(aid, viewer)
-    if rec is None or not _uploader_or_admin(rec, viewer):
+    if rec is None or not uploaded_by(rec, viewer):
         raise PipelineError(ErrorCode.BAD_REQUEST, "not the uploader's analysis",
                             message=N_("Only whoever uploaded this analysis can delete it."))
     if rec.get("status") == Status.RUNNING or not lifecycle.delete_completely([rec]):
