@@ -491,6 +491,16 @@ def lower_foot(track: Track, down: np.ndarray) -> np.ndarray:
     return np.max(np.where(np.isnan(feet), -np.inf, feet), axis=1)
 
 
+def lowest_support(track: Track, down: np.ndarray) -> np.ndarray:
+    """Per frame, the depth along ``down`` of the lowest of the parts a body rests on the floor with:
+    the feet, and the seat (the lower hip, where seen), which rests on the mat in a sit start or
+    after a fall while the feet are already up on holds or in the air; -inf when none is seen."""
+    hips = np.column_stack([track.point(P.L_HIP) @ down, track.point(P.R_HIP) @ down])
+    seen = np.column_stack([track.lm[:, P.L_HIP, 2], track.lm[:, P.R_HIP, 2]]) >= LOW_VISIBILITY
+    seat = np.max(np.where(seen & ~np.isnan(hips), hips, -np.inf), axis=1)
+    return np.maximum(lower_foot(track, down), seat)
+
+
 def floor_line(track: Track, down: np.ndarray) -> float | None:
     """The floor, as the depth (along ``down``, pixels) of the lowest place a foot stands still for
     FLOOR_MIN_S, if that happens at the start or the end of the clip (a climb starts and ends on the
@@ -554,7 +564,9 @@ def _confirmed(down: np.ndarray, others: np.ndarray | None) -> bool:
 def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:
     t = track.t
     band = FLOOR_BAND * track.torso_px
-    lowest = lower_foot(track, down)
+    # a climb starts when the last part resting on the floor leaves it: the feet, or the seat of a
+    # sit start (the feet up on the low holds while the climber still sits on the mat)
+    lowest = lowest_support(track, down)
     on_floor = lowest >= floor - band
     off = ~on_floor & track.found
     # not seeing the climber for a moment (someone walking past the lens) does not end the climb:
@@ -575,7 +587,7 @@ def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[fl
     if best is None or t[best[1] - 1] - t[best[0]] < MIN_CLIMB_S:
         return None
     s0, e0 = best
-    # the foot left the floor where it began to rise, not where it cleared the band
+    # the foot (or seat) left the floor where it began to rise, not where it cleared the band
     while s0 > 1 and np.isfinite(lowest[s0 - 1]) and lowest[s0 - 2] > lowest[s0 - 1] + 1e-6:
         s0 -= 1
     start = float(t[s0 - 1] + t[s0]) / 2 if s0 > 0 else float(t[0])  # left the floor between two samples
