@@ -491,14 +491,19 @@ def lower_foot(track: Track, down: np.ndarray) -> np.ndarray:
     return np.max(np.where(np.isnan(feet), -np.inf, feet), axis=1)
 
 
-def lowest_support(track: Track, down: np.ndarray) -> np.ndarray:
-    """Per frame, the depth along ``down`` of the lowest of the parts a body rests on the floor with:
-    the feet, and the seat (the lower hip, where seen), which rests on the mat in a sit start or
-    after a fall while the feet are already up on holds or in the air; -inf when none is seen."""
-    hips = np.column_stack([track.point(P.L_HIP) @ down, track.point(P.R_HIP) @ down])
-    seen = np.column_stack([track.lm[:, P.L_HIP, 2], track.lm[:, P.R_HIP, 2]]) >= LOW_VISIBILITY
-    seat = np.max(np.where(seen & ~np.isnan(hips), hips, -np.inf), axis=1)
-    return np.maximum(lower_foot(track, down), seat)
+def seated(track: Track, down: np.ndarray, floor: float) -> np.ndarray:
+    """Per frame, is the body sitting on the floor (a sit start): the feet off it (up on the low
+    holds) and the hip at the floor's level, seen, and still there for FLOOR_MIN_S, as a foot standing
+    on the floor is. A hip hanging low on the wall for a moment (the feet high on a volume in a low
+    start) is no seat, nor a crouch's hip still while the feet still stand on the floor."""
+    band = FLOOR_BAND * track.torso_px
+    hip = track.hip()
+    seen = np.minimum(track.lm[:, P.L_HIP, 2], track.lm[:, P.R_HIP, 2]) >= LOW_VISIBILITY
+    low = seen & ~(lower_foot(track, down) >= floor - band) & (hip @ down >= floor - band)
+    out = np.zeros(len(track.t), bool)
+    for s0, e0 in still_spans(track.norm(np.where(low[:, None], hip, np.nan)), track.t, CONTACT_RADIUS, FLOOR_MIN_S):
+        out[s0:e0] = True
+    return out
 
 
 def floor_line(track: Track, down: np.ndarray) -> float | None:
@@ -566,8 +571,9 @@ def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[fl
     band = FLOOR_BAND * track.torso_px
     # a climb starts when the last part resting on the floor leaves it: the feet, or the seat of a
     # sit start (the feet up on the low holds while the climber still sits on the mat)
-    lowest = lowest_support(track, down)
-    on_floor = lowest >= floor - band
+    seat = seated(track, down, floor)
+    lowest = np.maximum(lower_foot(track, down), np.where(seat, track.hip() @ down, -np.inf))
+    on_floor = (lowest >= floor - band) | seat
     off = ~on_floor & track.found
     # not seeing the climber for a moment (someone walking past the lens) does not end the climb:
     # only seeing them back on the floor does
