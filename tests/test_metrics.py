@@ -781,6 +781,25 @@ def test_the_last_foot_read_faintly_swinging_away_left_its_hold(swings_away, fai
     assert (m.values["feet_off_share"] >= 0.35) is swings_away
 
 
+@pytest.mark.parametrize("swings_with_the_other", [True, False])
+def test_a_foot_barely_seen_still_that_swings_away_with_the_other_cut_loose_with_it(swings_with_the_other):
+    """The left foot, faint (visibility 0.35) from 0.75 s, is read still on its hold; the right foot,
+    the last seen on the wall, leaves at 1.5 s, and the left one's readings (fainter still, as hanging
+    legs are) swing away with it in the next two frames: the legs cut loose together (the roof clip
+    beside its mirror image: the cut loose missed, feet off 0.00 for 0.28). Read still on its hold
+    after, it is a foot hidden there, and no cut loose."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 1.5 if swings_with_the_other else 4.0, (420, 760))],
+                        right=[(0.0, 1.5, (600, 740)), (4.0, 6.0, (610, 740))], hidden=(1.55, 3.8))
+    faint = (t >= 0.75) & (t < 1.55)
+    track.lm[faint, P.L_ANKLE, 2] = track.lm[faint, P.L_KNEE, 2] = 0.35
+    if not swings_with_the_other:
+        track.lm[t >= 1.55, P.L_ANKLE, 2] = track.lm[t >= 1.55, P.L_KNEE, 2] = 0.35
+    m = M.compute(track, (0.0, 5.875))
+    assert m.values["dynos"] == int(swings_with_the_other)
+    assert (m.values["feet_off_share"] >= 0.35) is swings_with_the_other
+
+
 @pytest.mark.parametrize("back_for, cut_looses", [(0.25, 1), (1.0, 2)])
 def test_a_foot_back_on_the_wall_for_a_moment_in_the_swing_is_one_cut_loose(back_for, cut_looses):
     """Both feet cut loose; 1.75 s later the right foot touches a hold for a moment (a dab, or a

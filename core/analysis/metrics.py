@@ -969,8 +969,11 @@ def _possibly_on(track: Track, other: list[Contact], at: float, swung_until: flo
     t = track.t
     idx = P.L_ANKLE if o.limb == "left_foot" else P.R_ANKLE
     moment = max(FEET_TOGETHER_S, 2 * _dt(t)) + 1e-6
-    if at - o.end > moment and _still_barely_seen(track, idx, at):
-        return True  # it left its hold a while ago, and stands still somewhere it is hardly seen
+    spot = _still_barely_seen(track, idx, at) if at - o.end > moment else None
+    if spot is not None and not _goes_too(track, idx, o, at, spot):
+        # it left its hold a while ago, and stands still somewhere it is hardly seen (and is not
+        # read away from there as the seen foot leaves: legs cut loose together)
+        return True
     w = (t > o.end + 1e-6) & (t <= at + 1e-6)
     p = track.point(idx)[w]
     seen = ~np.isnan(p[:, 0])
@@ -981,7 +984,21 @@ def _possibly_on(track: Track, other: list[Contact], at: float, swung_until: flo
         return False  # seen away from its hold: it left
     if _guessed_away(track, idx, o, at, moment):
         return False  # read, faintly, moving away from it
+    if _goes_too(track, idx, o, at, (o.x, o.y)):
+        return False  # read leaving its hold as the seen foot leaves: the legs cut loose together
     return at - last_seen > moment
+
+
+def _goes_too(track: Track, idx: int, o: Contact, at: float, place: Sequence[float] | np.ndarray) -> bool:
+    """Is the other foot (of contact ``o``), last seen on ``place``, read leaving as the seen foot
+    leaves at ``at``: in the moment after (see _leaves), away from ``place`` and from where it was last
+    read, at any confidence? Hanging legs are read faintly, and swing away together; a foot hidden
+    on a hold is read at or near it, and a guess that lay off it before and stays there says nothing."""
+    before = np.flatnonzero((track.t <= at + 1e-6) & ~np.isnan(track.lm[:, idx, 0]))
+    if not len(before):
+        return False
+    last = track.lm[before[-1], idx, :2]
+    return all(_leaves(track, idx, replace(o, end=at, x=float(x), y=float(y))) for x, y in (place, last))
 
 
 def _guessed_away(track: Track, idx: int, o: Contact, at: float, moment: float) -> bool:
@@ -996,19 +1013,20 @@ def _guessed_away(track: Track, idx: int, o: Contact, at: float, moment: float) 
                                 > NEW_HOLD_DIST)
 
 
-def _still_barely_seen(track: Track, idx: int, at: float) -> bool:
-    """Does limb end ``idx`` stay within CONTACT_RADIUS of one place from CONTACT_MIN_S before ``at``
-    to CONTACT_MIN_S after, counting positions the model gives with visibility down to
-    LOW_VISIBILITY? A foot behind the body, on a hold, is placed still with little confidence, once
+def _still_barely_seen(track: Track, idx: int, at: float) -> np.ndarray | None:
+    """Where limb end ``idx`` stays, if it stays within CONTACT_RADIUS of one place from CONTACT_MIN_S
+    before ``at`` to CONTACT_MIN_S after, counting positions the model gives with visibility down to
+    LOW_VISIBILITY. A foot behind the body, on a hold, is placed still with little confidence, once
     in a while a guess elsewhere (of four readings or more, one may lie off); a foot that cut loose
     swings away with the other, in every reading."""
     w = (track.t >= at - CONTACT_MIN_S - 1e-6) & (track.t <= at + CONTACT_MIN_S + 1e-6)
     p = track.lm[w, idx, :2]
     p = p[track.lm[w, idx, 2] >= LOW_VISIBILITY]
     if len(p) < max(3, int(0.75 * w.sum())):
-        return False
-    off = np.sort(np.linalg.norm(p - np.median(p, axis=0), axis=1))
-    return bool(off[-2 if len(off) >= 4 else -1] <= CONTACT_RADIUS * track.torso_px)
+        return None
+    place = np.median(p, axis=0)
+    off = np.sort(np.linalg.norm(p - place, axis=1))
+    return place if off[-2 if len(off) >= 4 else -1] <= CONTACT_RADIUS * track.torso_px else None
 
 
 def cut_loose_gaps(track: Track, cs: list[Contact], a: float, b: float) -> list[tuple[float, float]]:
