@@ -409,7 +409,13 @@ def test_results_page_in_german(browser, server):
                          body)
     assert not english, english
     assert re.search(r"\d+,\d s", body)  # seconds written the German way
+    # Streamlit's own parts of the page speak German too: the document's language, and the link the
+    # first Tab shows (its text is hidden until focused, so it is not in the body's visible text)
+    wait_for(lambda: page.evaluate("document.documentElement.lang") == "de", timeout=10, what="the page's lang")
+    assert page.locator("[data-testid=stSkipToContent]").text_content() == "Zum Hauptinhalt springen"
     shot(page, "results_de")
     page.goto(url + "&lang=en")  # and back: the choice is remembered for the account
     page.wait_for_selector("text=Performance score", timeout=30000)
+    wait_for(lambda: page.evaluate("document.documentElement.lang") == "en", timeout=10, what="the page's lang")
+    assert page.locator("[data-testid=stSkipToContent]").text_content() == "Skip to main content"
     page.context.close()

@@ -8,6 +8,7 @@ returns the signed-in user or shows the sign-in form.
 """
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -79,6 +80,17 @@ def language_picker(user: api.User, key: str, label: str) -> None:
                  args=(user, key))
 
 
+def _speak_the_page_language() -> None:
+    """Streamlit's own page is English whatever the reader's language: the document's language (read
+    by screen readers, and by the browser to offer translation) and the "Skip to main content" link
+    the first Tab shows. Both are set to the reader's."""
+    script = ("<script>document.documentElement.lang = %s;"
+              "const skip = document.querySelector('[data-testid=stSkipToContent]');"
+              "if (skip) { skip.textContent = %s; }</script>"
+              % (json.dumps(api.current_language()), json.dumps(_("Skip to main content"))))
+    st.html(script, unsafe_allow_javascript=True)
+
+
 def _main() -> None:
     user = current_user()
     choose_language(user)
@@ -95,10 +107,13 @@ def _main() -> None:
     st.set_page_config(page_title="Performate", page_icon="🧗", layout="wide")
     st.markdown(
         "<style>div[data-testid='stMetricValue']{font-size:1.8rem} .block-container{padding-top:2rem}"
+        # the element holding _speak_the_page_language's script takes no room
+        " div[data-testid='stElementContainer']:has(> div[data-testid='stHtml'] > script:only-child){display:none}"
         "@media (max-width: 640px){div[data-testid='stMetricValue']{font-size:1.4rem}"
         " .block-container{padding-left:.8rem;padding-right:.8rem}}</style>",
         unsafe_allow_html=True,
     )
+    _speak_the_page_language()
     if user is not None:
         with st.sidebar:
             st.markdown("### :material/landscape: Performate")
