@@ -84,10 +84,10 @@ def _speak_the_page_language() -> None:
     """Streamlit's own page is English whatever the reader's language: the document's language (read
     by screen readers, and by the browser to offer translation) and the "Skip to main content" link
     the first Tab shows. Both are set to the reader's."""
-    script = ("<script>document.documentElement.lang = %s;"
+    lang, skip = json.dumps(api.current_language()), json.dumps(_("Skip to main content"))
+    script = (f"<script>document.documentElement.lang = {lang};"
               "const skip = document.querySelector('[data-testid=stSkipToContent]');"
-              "if (skip) { skip.textContent = %s; }</script>"
-              % (json.dumps(api.current_language()), json.dumps(_("Skip to main content"))))
+              f"if (skip) {{ skip.textContent = {skip}; }}</script>")
     st.html(script, unsafe_allow_javascript=True)
 
 
