@@ -104,6 +104,8 @@ VARIANTS: dict[str, str] = {
     # labelled time is 1.5 times as late (see STRETCH); no frame is shown twice
     "slower": "setpts=1.5*PTS,fps=50/3",
 }
+#: A landscape half of the picture tilting up from the mat from 2 s to 11 s (see PROBES["follow"]).
+FOLLOW = "crop=iw:trunc(ih/4)*2:0:'(ih-oh)-0.16*ih*min(max((t-2)/9\\,0)\\,1)'"
 #: Harder copies, a second and slower set outside CI (``--probes``): what a stranger's phone does
 #: beyond the copies above. Most still fail somewhere; they are where to look next.
 PROBES: dict[str, str | Mapping[str, str]] = {
@@ -153,8 +155,10 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
     # that follows them from the mat (the floor leaves the view); only where the climb goes up the
     # picture (a copy made for one clip only names it)
-    "follow": {"boulder_gym_fixed_camera_single_climber.mp4":
-               "crop=iw:trunc(ih/4)*2:0:'(ih-oh)-0.16*ih*min(max((t-2)/9\\,0)\\,1)'"},
+    "follow": {"boulder_gym_fixed_camera_single_climber.mp4": FOLLOW},
+    # ... and turned a quarter, "up" to the left: a broadcast following a climber up a wall laid
+    # across the picture (as speed climbing is shown), the floor leaving the view as they climb
+    "followside": {"boulder_gym_fixed_camera_single_climber.mp4": FOLLOW + ",transpose=2"},
 }
 #: Copies played slower or faster: the labels' times are multiplied by this.
 STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5}
