@@ -71,6 +71,8 @@ with st.expander(_("How this is measured")):
                   "moves more than {most} points is not assessed either. Smoothness is the spectral arc length of the "
                   "hip speed (Balasubramanian et al.); the path detour is the tortuosity of the hip path.").format(
         n=m.get("sampled_frames", "-"), fps=api.num(m.get("analysis_fps") or 0, 0), most=api.num(api.MOST_SCORE_SPREAD, 0)))
+    if said := api.window_said(rec):
+        st.markdown(said)
     if (rec.get("cost") or {}).get("usd"):
         st.caption(_("Cost of the coaching model: {usd} USD").format(usd=api.num(rec["cost"]["usd"], 4)))
 if rec.get("degraded"):

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import api, i18n
+from core.analysis import metrics as M
 from core.config import reset_settings
 from core.errors import ErrorCode, PipelineError
 from core.jobs import Jobs
@@ -189,6 +190,39 @@ def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_clim
         warnings = [w.value for w in at.warning]
         assert sum(said in w for w in warnings) == 1 and not any(not_said in w for w in warnings), warnings
         assert not any(said in str(m.value) for m in at.markdown)  # not said again in the summary
+
+
+def test_how_the_climb_time_was_found_is_said_with_its_own_times(short_climb):
+    """The climb time on the page comes with how it was found, and the times it runs between: for a
+    climb from the floor, from nothing of the climber resting on the mat any more (the last foot, or
+    the seat of a sit start) to being back on it; in German too. Every way the window can be found
+    has its sentence."""
+    assert set(api.results.WINDOW_SAID) == {M.FROM_FLOOR, M.FROM_HIP, M.START_UNSURE, M.UP_UNSURE,
+                                             M.ON_THE_WALL_THROUGHOUT, M.TRIMMED, M.WHOLE_CLIP, M.NO_PROGRESS}
+    reset_settings()
+    s = fast_settings()
+    jobs = Jobs(s)
+    aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": "R-window"})
+    rec = analyze(jobs.claim("t", aid), s)
+    rec["route_analysis"]["climb_window"] = {"start": 1.3, "end": 9.5, "how": M.FROM_FLOOR}
+    jobs.complete(aid, "t", rec)
+    for lang, said in (("en", "rested on the mat any more (the last foot, or your seat in a sit start) until you "
+                               "were back on it, or the video ended: 1.3 s to 9.5 s."),
+                       ("de", "Sitzstart dein Gesäß), bis du wieder auf ihr warst oder das Video endete: 1,3 s bis 9,5 s.")):
+        i18n.set_language(lang)
+        try:
+            at = app(query={"id": aid, "lang": lang})
+            at.switch_page("pages/results.py")
+            at.run()
+        finally:
+            i18n.set_language("en")
+        assert not at.exception
+        shown = [str(m.value) for e in at.expander for m in e.markdown]
+        assert sum(said in x for x in shown) == 1, shown
+    other = dict(rec, route_analysis=dict(rec["route_analysis"], climb_window={"start": 0.0, "end": 7.16, "how": M.ON_THE_WALL_THROUGHOUT}))
+    assert api.window_said(other) == ("Climb time runs from the first moment you were seen to the last: you were on "
+                                      "the wall all along (0.0 s to 7.2 s).")
+    assert api.window_said(dict(rec, route_analysis={})) is None  # a record from before says nothing
 
 
 def test_upload_page_lists_recent_uploads_and_live_status(seeded):

@@ -134,6 +134,12 @@ MIN_REACHES = 8
 #: it: wider than UPRIGHT_DEG, since a hand reaching sideways at shoulder height (a traverse) still
 #: holds the hip below it, about 50 degrees off straight down.
 HANG_DEG = 60.0
+#: How the climb window was found (the third of climb_window's answers; the others are below):
+FROM_FLOOR = "feet off the floor"  # from the floor line: nothing resting on it (feet, or a seat)
+FROM_HIP = "detected"  # no floor in view: from the hip's rise and its drop from the top
+TRIMMED = "manual trim"  # the part of the video the climber chose
+WHOLE_CLIP = "whole clip"  # too little of the climber seen to tell
+NO_PROGRESS = "no vertical progress: whole track"  # seen standing, never rising: every frame seen
 #: How the window was found when the climber was seen only hanging on the wall (see _window_from_hip);
 #: not counted as time on the wall when choosing the climber: a spectator sitting on the floor has
 #: the feet no lower than the hips either.
@@ -543,20 +549,20 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
     if trim and (trim[0] is not None or trim[1] is not None):
         a = trim[0] if trim[0] is not None else float(t[0])
         b = trim[1] if trim[1] is not None else float(t[-1])
-        return max(float(t[0]), a), min(float(t[-1]), b), "manual trim"
+        return max(float(t[0]), a), min(float(t[-1]), b), TRIMMED
     idx = np.flatnonzero(track.found)
     if len(idx) < 4:
-        return float(t[0]), float(t[-1]), "whole clip"
+        return float(t[0]), float(t[-1]), WHOLE_CLIP
     down, certain = down_axis(track)
     floor = floor_line(track, down) if certain else None
     if floor is not None:
         got = _window_from_floor(track, down, floor)
         if got is not None:
-            return got[0], got[1], "feet off the floor"
+            return got[0], got[1], FROM_FLOOR
     if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
         down = gravity(track)
     a, b, how = _window_from_hip(track, down, certain)
-    if certain and how == "detected" and down[1] < 0.5 and not _confirmed(down, track.others_down):
+    if certain and how == FROM_HIP and down[1] < 0.5 and not _confirmed(down, track.others_down):
         how = UP_UNSURE
     return a, b, how
 
@@ -621,7 +627,7 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
         if not _stood(track, down, int(idx[0]), int(idx[-1]) + 1):
             # never a rise, and never standing (feet below the hip): hanging on the wall all along
             return float(t[idx[0]]), float(t[idx[-1]]), ON_THE_WALL_THROUGHOUT
-        return float(t[idx[0]]), float(t[idx[-1]]), "no vertical progress: whole track"
+        return float(t[idx[0]]), float(t[idx[-1]]), NO_PROGRESS
     start_i = int(risen[0])
     # the rise that leads to the top: a hip that rose and sank back below the threshold before it
     # was shifting on the ground (a low start's crouch settling), not leaving it
@@ -632,7 +638,7 @@ def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tu
     # step back to where the rise began: the last still moment before it
     while start_i > first and height[start_i - 1] < height[start_i] - 1e-3:
         start_i -= 1
-    how, unsure = "detected", False
+    how, unsure = FROM_HIP, False
     before = float(t[start_i] - t[first])
     if before > 0 and not _stood(track, down, first, start_i):
         if not certain:
@@ -1437,4 +1443,4 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     values["tracking_continuity"] = round(continuity, 3)
     values["feet_seen_share"] = round(feet_known, 3)
     return Metrics(values, pauses, shown, (a, b, how), hip, ht, v, coverage, dynos, swings, cut_looses, samples,
-                   hanging, supported, replaced_at, feet_off_spans, support_n, continuity, feet_known, how in ("feet off the floor", "detected", "manual trim", ON_THE_WALL_THROUGHOUT))
+                   hanging, supported, replaced_at, feet_off_spans, support_n, continuity, feet_known, how in (FROM_FLOOR, FROM_HIP, TRIMMED, ON_THE_WALL_THROUGHOUT))

@@ -408,7 +408,7 @@ def on_the_wall(people: People, times: list[float] | np.ndarray, transforms: np.
         if frames >= MIN_FRAMES:
             track = M.build_track(t, people.of(n, t).landmarks, transforms, frame_w, frame_h)
             a, b, how = M.climb_window(track)
-            if how in ("feet off the floor", "detected", M.START_UNSURE, M.UP_UNSURE):
+            if how in (M.FROM_FLOOR, M.FROM_HIP, M.START_UNSURE, M.UP_UNSURE):
                 window, on_wall = (a, b), max(0.0, b - a)
             elif how == M.ON_THE_WALL_THROUGHOUT:
                 hanging = max(0.0, b - a)

@@ -186,7 +186,7 @@ def reread(track: M.Track, m: M.Metrics) -> Rereadings:
     far a score moves over these is about how far the same climb, sampled at other moments or rates
     and read again, moves it (bench/repeatability.py compares the two on the shared clips)."""
     sig = np.nan_to_num(M.jitter(track))
-    trim = (m.window[0], m.window[1]) if m.window[2] == "manual trim" else None
+    trim = (m.window[0], m.window[1]) if m.window[2] == M.TRIMMED else None
     rng = np.random.default_rng(REREAD_SEED)
     out = Rereadings({a: [] for a in AREAS}, {k: [] for k in READ_AGAIN}, {k: [] for k in JUDGED})
     n = len(track.t)

@@ -81,6 +81,7 @@ from core.api.results import (
     replay_ready,
     status,
     uploaded_by,
+    window_said,
 )
 from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
 from core.api.vocab import (
@@ -103,7 +104,7 @@ __all__ = [
     "settings", "submit_upload", "submit_ref", "recent", "climbers",
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
-    "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by",
+    "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin

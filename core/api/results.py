@@ -11,6 +11,7 @@ from typing import Any
 
 from core.accounts import Accounts, User
 from core.analysis import catalog
+from core.analysis import metrics as M
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
 from core.i18n import N_, _, language, secs
@@ -75,6 +76,34 @@ WHAT_TO_DO = {
     "ours": N_("This is a problem on our side, and our team can see it. Upload the video again later, or wait until an admin runs it again."),
     "retry": N_("We tried several times. An admin can run it again from the admin page; your video is kept for that."),
 }
+
+
+#: Why the climb time starts and ends where it does, by how the climb window was found.
+_BY_HIP = N_("No floor was in view long enough, so climb time is read from your hips: from when they began to rise "
+             "until they dropped from their highest point, or the video ended: {start} to {end}.")
+WINDOW_SAID = {
+    M.FROM_FLOOR: N_("Climb time runs from the moment nothing of you rested on the mat any more (the last foot, or "
+                     "your seat in a sit start) until you were back on it, or the video ended: {start} to {end}."),
+    M.FROM_HIP: _BY_HIP,
+    M.START_UNSURE: _BY_HIP,
+    M.UP_UNSURE: _BY_HIP,
+    M.ON_THE_WALL_THROUGHOUT: N_("Climb time runs from the first moment you were seen to the last: you were on the "
+                                "wall all along ({start} to {end})."),
+    M.TRIMMED: N_("Climb time is the part of the video you chose: {start} to {end}."),
+    M.WHOLE_CLIP: N_("Too little of you was seen to tell when the climb began, so climb time is the whole video: "
+                     "{start} to {end}."),
+    M.NO_PROGRESS: N_("Your hips never rose, so climb time is the whole time you were seen: {start} to {end}."),
+}
+
+
+def window_said(rec: Mapping[str, Any]) -> str | None:
+    """How the climb time on the page was found, in the reader's language (None for records that
+    do not say)."""
+    w = (rec.get("route_analysis") or {}).get("climb_window") or {}
+    said = WINDOW_SAID.get(str(w.get("how")))
+    if said is None or w.get("start") is None or w.get("end") is None:
+        return None
+    return _(said).format(start=secs(w["start"]), end=secs(w["end"]))
 
 
 def localize(rec: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
