@@ -80,7 +80,8 @@ WHAT_TO_DO = {
 
 #: Why the climb time starts and ends where it does, by how the climb window was found.
 _BY_HIP = N_("No floor was in view long enough, so climb time is read from your hips: from when they began to rise "
-             "until they dropped from their highest point, or the video ended: {start} to {end}.")
+             "(or from the first moment you were seen, if you were on the wall already) until they dropped from "
+             "their highest point, or the video ended: {start} to {end}.")
 WINDOW_SAID = {
     M.FROM_FLOOR: N_("Climb time runs from the moment nothing of you rested on the mat any more (the last foot, or "
                      "your seat in a sit start) until you were back on it, or the video ended: {start} to {end}."),
