@@ -90,6 +90,8 @@ if rec.get("low_confidence"):  # why, as far as the analysis knows: only the win
                      "ended may be wrong. Treat these numbers with care."))
     else:
         st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
+if others := api.other_climbs_said(rec):
+    st.info(others)
 if rec.get("summary"):
     st.markdown(f"> {md(rec['summary'])}")
 

@@ -74,6 +74,29 @@ def test_climb_window_ignores_walking_in_and_coming_down():
     assert 10.5 <= b <= 13.0
 
 
+def test_a_second_attempt_is_named_beside_the_longest_climb_the_analysis_takes():
+    """Two attempts in one clip: a try of 3 s, back on the mat for 3 s, then a climb of 8 s. The
+    window is the longest (from 9 s); the other one, seen from the floor and back to it, is named
+    so the climber knows it was there. A clip that ends with the climber still off the floor names
+    nothing it did not see end."""
+    t = np.arange(0, 22, 0.125)
+    y = np.piecewise(t, [t < 3, (t >= 3) & (t < 6), t >= 6],
+                     [800, lambda s: 800 - 40 * np.minimum(s - 3, 1.5), 800])
+    y = np.where(t >= 9, np.piecewise(t, [t < 17, (t >= 17) & (t < 18), t >= 18],
+                                      [lambda s: 800 - 40 * (s - 9), 480, lambda s: 480 + 300 * (s - 18)]), y)
+    track = _track_from_hip(t, np.column_stack([np.full(len(t), 380.0), np.minimum(y, 800)]))
+    m = M.compute(track)
+    a, b, how = m.window
+    assert how == M.FROM_FLOOR and 8.5 <= a <= 9.6 and 18.0 <= b <= 19.5
+    assert len(m.values["other_climbs"]) == 1
+    (o0, o1), = m.values["other_climbs"]
+    assert 2.5 <= o0 <= 3.6 and 5.5 <= o1 <= 6.6
+    # the clip cut at 11 s: the longest is the first (3-6 s), and 9-11 s is never seen to end
+    cut = M.Track(t[t < 11], track.lm[t < 11], track.torso_px, 1000, 1000, track.found[t < 11])
+    m = M.compute(cut)
+    assert m.window[0] <= 3.6 and m.window[1] <= 6.6 and m.values["other_climbs"] == []
+
+
 @pytest.mark.parametrize("low_for, starts_by", [(0.25, 3.6), (0.75, 6.0)])
 def test_a_foot_on_a_low_foothold_for_a_moment_on_the_way_up_does_not_restart_the_climb(low_for, starts_by):
     """A foot put on one of the lowest footholds (inside the floor's band, which allows for

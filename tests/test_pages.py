@@ -225,6 +225,35 @@ def test_how_the_climb_time_was_found_is_said_with_its_own_times(short_climb):
     assert api.window_said(dict(rec, route_analysis={})) is None  # a record from before says nothing
 
 
+def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_it(short_climb):
+    """A video with a second attempt says so above the summary, with both climbs' times and how to
+    analyse the other (the upload's trim); in German too. None, nothing is said."""
+    reset_settings()
+    s = fast_settings()
+    jobs = Jobs(s)
+    aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": "R-two"})
+    rec = analyze(jobs.claim("t", aid), s)
+    assert rec["metrics"]["other_climbs"] == [] and api.other_climbs_said(rec) is None
+    rec["route_analysis"]["climb_window"] = {"start": 1.3, "end": 9.5, "how": M.FROM_FLOOR}
+    rec["metrics"]["other_climbs"] = [[12.4, 15.0]]
+    jobs.complete(aid, "t", rec)
+    for lang, said in (("en", "This video shows another climb too, at 12.4 s to 15.0 s. This analysis is of the "
+                               "longest, 1.3 s to 9.5 s: to analyse another, upload the video again trimmed to it."),
+                       ("de", "Dieses Video zeigt noch eine Begehung: 12,4 s bis 15,0 s. Analysiert ist die längste, "
+                              "1,3 s bis 9,5 s")):
+        i18n.set_language(lang)
+        try:
+            at = app(query={"id": aid, "lang": lang})
+            at.switch_page("pages/results.py")
+            at.run()
+        finally:
+            i18n.set_language("en")
+        assert not at.exception
+        assert sum(said in str(x.value) for x in at.info) == 1, [x.value for x in at.info]
+    two = dict(rec, metrics=dict(rec["metrics"], other_climbs=[[0.5, 2.0], [12.4, 15.0]]))
+    assert api.other_climbs_said(two).startswith("This video shows 2 other climbs too, at 0.5 s to 2.0 s, 12.4 s to 15.0 s.")
+
+
 def test_upload_page_lists_recent_uploads_and_live_status(seeded):
     at = app(query={"id": seeded["running"]})
     at.switch_page("pages/upload.py")

@@ -556,9 +556,9 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
     down, certain = down_axis(track)
     floor = floor_line(track, down) if certain else None
     if floor is not None:
-        got = _window_from_floor(track, down, floor)
-        if got is not None:
-            return got[0], got[1], FROM_FLOOR
+        climbs = _climbs_from_floor(track, down, floor)
+        if climbs:
+            return climbs[0].start, climbs[0].end, FROM_FLOOR
     if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
         down = gravity(track)
     a, b, how = _window_from_hip(track, down, certain)
@@ -567,12 +567,35 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
     return a, b, how
 
 
+def other_climbs(track: Track) -> list[tuple[float, float]]:
+    """The climbs in the clip besides the one climb_window takes from the floor (the longest), in
+    time order: another attempt after a fall and a rest, a try of the first moves. Only those seen
+    leaving the floor and back on it: a stretch the clip begins or ends in may be the picture leaving
+    the floor (a camera tilting up) or a first frame held still, not a climb."""
+    if np.count_nonzero(track.found) < 4:
+        return []
+    down, certain = down_axis(track)
+    floor = floor_line(track, down) if certain else None
+    climbs = _climbs_from_floor(track, down, floor) if floor is not None else []
+    return sorted((c.start, c.end) for c in climbs[1:] if c.whole)
+
+
 def _confirmed(down: np.ndarray, others: np.ndarray | None) -> bool:
     """Do the other people in the picture say down is where the climber's body says it is?"""
     return others is not None and float(np.dot(down, others)) > 0.5
 
 
-def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[float, float] | None:
+@dataclass
+class Climb:
+    """A stretch with nothing resting on the floor: from leaving it to being back on it."""
+    start: float
+    end: float
+    length: float  # seconds off the floor, from the first sample off it to the last
+    whole: bool  # seen leaving the floor and back on it (not cut by the clip's start or end)
+
+
+def _climbs_from_floor(track: Track, down: np.ndarray, floor: float) -> list[Climb]:
+    """Every stretch with nothing resting on the floor for MIN_CLIMB_S, the longest first."""
     t = track.t
     band = FLOOR_BAND * track.torso_px
     # a climb starts when the last part resting on the floor leaves it: the feet, or the seat of a
@@ -592,19 +615,21 @@ def _window_from_floor(track: Track, down: np.ndarray, floor: float) -> tuple[fl
         if s0 > 0 and e0 < len(off) and off[s0 - 1] and off[e0] and t[e0 - 1] < top and \
                 t[e0 - 1] - t[s0] + _dt(t) < BACK_ON_FLOOR_S - 1e-6:
             off[s0:e0] = True
-    best: tuple[int, int] | None = None
-    for s0, e0 in runs(off):  # the longest stretch off the floor is the climb
-        if best is None or t[e0 - 1] - t[s0] > t[best[1] - 1] - t[best[0]]:
-            best = (s0, e0)
-    if best is None or t[best[1] - 1] - t[best[0]] < MIN_CLIMB_S:
-        return None
-    s0, e0 = best
-    # the foot (or seat) left the floor where it began to rise, not where it cleared the band
-    while s0 > 1 and np.isfinite(lowest[s0 - 1]) and lowest[s0 - 2] > lowest[s0 - 1] + 1e-6:
-        s0 -= 1
-    start = float(t[s0 - 1] + t[s0]) / 2 if s0 > 0 else float(t[0])  # left the floor between two samples
-    end = float(t[e0]) if e0 < len(t) else float(t[-1])
-    return start, end
+    seen_on = on_floor & track.found
+    climbs = []
+    for s0, e0 in runs(off):  # each stretch off the floor long enough is a climb; the longest is the climb
+        length = float(t[e0 - 1] - t[s0])
+        if length < MIN_CLIMB_S:
+            continue
+        # seen leaving the floor and back on it (not a clip that begins or ends off it)
+        whole = s0 > 0 and bool(seen_on[s0 - 1]) and e0 < len(t) and bool(seen_on[e0])
+        # the foot (or seat) left the floor where it began to rise, not where it cleared the band
+        while s0 > 1 and np.isfinite(lowest[s0 - 1]) and lowest[s0 - 2] > lowest[s0 - 1] + 1e-6:
+            s0 -= 1
+        start = float(t[s0 - 1] + t[s0]) / 2 if s0 > 0 else float(t[0])  # left the floor between two samples
+        end = float(t[e0]) if e0 < len(t) else float(t[-1])
+        climbs.append(Climb(start, end, length, whole))
+    return sorted(climbs, key=lambda c: -c.length)  # (the first of equally long ones first)
 
 
 def _window_from_hip(track: Track, down: np.ndarray, certain: bool = True) -> tuple[float, float, str]:
@@ -1405,6 +1430,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "climb_start_s": round(a, 2),
         "climb_end_s": round(b, 2),
         "climb_window": how,
+        # other climbs in the clip, each seen from the floor and back to it (another attempt)
+        "other_climbs": [[round(x, 2), round(y, 2)] for x, y in other_climbs(track)] if how == FROM_FLOOR else [],
         "gie": round(gie(hip), 4) if len(hip) >= 3 else None,
         "jerk": round(dimensionless_jerk(smooth(smooth(hip, ht, JERK_SMOOTH_S), ht, JERK_SMOOTH_S), ht), 1)
         if len(hip) >= 6 else None,

@@ -74,6 +74,7 @@ from core.api.results import (
     jobs,
     localize,
     media,
+    other_climbs_said,
     owners,
     person_label,
     pick_person,
@@ -104,7 +105,7 @@ __all__ = [
     "settings", "submit_upload", "submit_ref", "recent", "climbers",
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
-    "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said",
+    "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said", "other_climbs_said",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin

@@ -14,7 +14,7 @@ from core.analysis import catalog
 from core.analysis import metrics as M
 from core.config import get_settings
 from core.errors import ErrorCode, PipelineError
-from core.i18n import N_, _, language, secs
+from core.i18n import N_, _, language, ngettext, secs
 from core.jobs import Analysis, Jobs, Status, iso_ts
 from core.logs import get_logger
 from core.ops import lifecycle
@@ -105,6 +105,20 @@ def window_said(rec: Mapping[str, Any]) -> str | None:
     if said is None or w.get("start") is None or w.get("end") is None:
         return None
     return _(said).format(start=secs(w["start"]), end=secs(w["end"]))
+
+
+def other_climbs_said(rec: Mapping[str, Any]) -> str | None:
+    """The other climbs the video shows besides the one analysed (another attempt), with their times
+    and how to analyse one, in the reader's language; None when there are none."""
+    others = (rec.get("metrics") or {}).get("other_climbs") or []
+    w = (rec.get("route_analysis") or {}).get("climb_window") or {}
+    if not others or w.get("start") is None or w.get("end") is None:
+        return None
+    times = ", ".join(_("{start} to {end}").format(start=secs(a), end=secs(b)) for a, b in others)
+    return (ngettext("This video shows another climb too, at {times}.", "This video shows {n} other climbs too, at {times}.",
+                     len(others)).format(n=len(others), times=times) + " "
+            + _("This analysis is of the longest, {start} to {end}: to analyse another, upload the video again "
+                "trimmed to it.").format(start=secs(w["start"]), end=secs(w["end"])))
 
 
 def localize(rec: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
