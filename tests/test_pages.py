@@ -158,6 +158,28 @@ def test_an_analysis_is_deleted_from_its_results_page_after_a_confirmation(seede
         assert any(t.value == "Analysis deleted" for t in at.toast) and at.title[0].value == "Analyse a climb"
 
 
+def _analysed(short_climb: Path, route: str) -> tuple[Jobs, str, dict]:
+    """The short clip analysed offline, not yet completed: (the queue, its id, its record)."""
+    reset_settings()
+    s = fast_settings()
+    jobs = Jobs(s)
+    aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": route})
+    return jobs, aid, analyze(jobs.claim("t", aid), s)
+
+
+def _results_page(aid: str, lang: str) -> AppTest:
+    """The results page of ``aid`` as a reader of ``lang`` sees it (no exception raised)."""
+    i18n.set_language(lang)  # AppTest formats widget options in this thread too
+    try:
+        at = app(query={"id": aid, "lang": lang})
+        at.switch_page("pages/results.py")
+        at.run()
+    finally:
+        i18n.set_language("en")
+    assert not at.exception
+    return at
+
+
 def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_climb):
     """A flagged analysis says why in one warning, not again in the summary: the window unsure (a rise
     after a long hang or sit; or which way is up, the picture turned with no floor in view) is not
@@ -179,14 +201,7 @@ def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_clim
             ("hard_to_see", "en", "hard to see", "not certain"),
             ("up", "en", "Which way is up is not certain here", "When the climb began"),
             ("up", "de", "Wo oben ist, ist hier nicht sicher", "Wann die Kletterei begann")):
-        i18n.set_language(lang)  # AppTest formats widget options in this thread too
-        try:
-            at = app(query={"id": ids[why], "lang": lang})
-            at.switch_page("pages/results.py")
-            at.run()
-        finally:
-            i18n.set_language("en")
-        assert not at.exception
+        at = _results_page(ids[why], lang)
         warnings = [w.value for w in at.warning]
         assert sum(said in w for w in warnings) == 1 and not any(not_said in w for w in warnings), warnings
         assert not any(said in str(m.value) for m in at.markdown)  # not said again in the summary
@@ -199,24 +214,13 @@ def test_how_the_climb_time_was_found_is_said_with_its_own_times(short_climb):
     has its sentence."""
     assert set(api.results.WINDOW_SAID) == {M.FROM_FLOOR, M.FROM_HIP, M.START_UNSURE, M.UP_UNSURE,
                                              M.ON_THE_WALL_THROUGHOUT, M.TRIMMED, M.WHOLE_CLIP, M.NO_PROGRESS}
-    reset_settings()
-    s = fast_settings()
-    jobs = Jobs(s)
-    aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": "R-window"})
-    rec = analyze(jobs.claim("t", aid), s)
+    jobs, aid, rec = _analysed(short_climb, "R-window")
     rec["route_analysis"]["climb_window"] = {"start": 1.3, "end": 9.5, "how": M.FROM_FLOOR}
     jobs.complete(aid, "t", rec)
     for lang, said in (("en", "rested on the mat any more (the last foot, or your seat in a sit start) until you "
                                "were back on it, or the video ended: 1.3 s to 9.5 s."),
                        ("de", "Sitzstart dein Gesäß), bis du wieder auf ihr warst oder das Video endete: 1,3 s bis 9,5 s.")):
-        i18n.set_language(lang)
-        try:
-            at = app(query={"id": aid, "lang": lang})
-            at.switch_page("pages/results.py")
-            at.run()
-        finally:
-            i18n.set_language("en")
-        assert not at.exception
+        at = _results_page(aid, lang)
         shown = [str(m.value) for e in at.expander for m in e.markdown]
         assert sum(said in x for x in shown) == 1, shown
     other = dict(rec, route_analysis=dict(rec["route_analysis"], climb_window={"start": 0.0, "end": 7.16, "how": M.ON_THE_WALL_THROUGHOUT}))
@@ -228,11 +232,7 @@ def test_how_the_climb_time_was_found_is_said_with_its_own_times(short_climb):
 def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_it(short_climb):
     """A video with a second attempt says so above the summary, with both climbs' times and how to
     analyse the other (the upload's trim); in German too. None, nothing is said."""
-    reset_settings()
-    s = fast_settings()
-    jobs = Jobs(s)
-    aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": "R-two"})
-    rec = analyze(jobs.claim("t", aid), s)
+    jobs, aid, rec = _analysed(short_climb, "R-two")
     assert rec["metrics"]["other_climbs"] == [] and api.other_climbs_said(rec) is None
     rec["route_analysis"]["climb_window"] = {"start": 1.3, "end": 9.5, "how": M.FROM_FLOOR}
     rec["metrics"]["other_climbs"] = [[12.4, 15.0]]
@@ -241,14 +241,7 @@ def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_i
                                "longest, 1.3 s to 9.5 s: to analyse another, upload the video again trimmed to it."),
                        ("de", "Dieses Video zeigt noch eine Begehung: 12,4 s bis 15,0 s. Analysiert ist die längste, "
                               "1,3 s bis 9,5 s")):
-        i18n.set_language(lang)
-        try:
-            at = app(query={"id": aid, "lang": lang})
-            at.switch_page("pages/results.py")
-            at.run()
-        finally:
-            i18n.set_language("en")
-        assert not at.exception
+        at = _results_page(aid, lang)
         assert sum(said in str(x.value) for x in at.info) == 1, [x.value for x in at.info]
     two = dict(rec, metrics=dict(rec["metrics"], other_climbs=[[0.5, 2.0], [12.4, 15.0]]))
     assert api.other_climbs_said(two).startswith("This video shows 2 other climbs too, at 0.5 s to 2.0 s, 12.4 s to 15.0 s.")
