@@ -85,9 +85,11 @@ def _speak_the_page_language() -> None:
     by screen readers, and by the browser to offer translation) and the "Skip to main content" link
     the first Tab shows. Both are set to the reader's."""
     lang, skip = json.dumps(api.current_language()), json.dumps(_("Skip to main content"))
-    script = (f"<script>document.documentElement.lang = {lang};"
+    # (in a block of its own: the script runs again whenever the language changes, and a second
+    # top-level "const" of the same name would throw)
+    script = (f"<script>{{ document.documentElement.lang = {lang};"
               "const skip = document.querySelector('[data-testid=stSkipToContent]');"
-              f"if (skip) {{ skip.textContent = {skip}; }}</script>")
+              f"if (skip) {{ skip.textContent = {skip}; }} }}</script>")
     st.html(script, unsafe_allow_javascript=True)
 
 
