@@ -543,41 +543,40 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
     """Start and end of the climb itself (not walking in, chalking up, coming down), and how it was found.
 
     On the wall means nothing is supported by the floor. With a floor line in view, the climb starts
-    when the last foot leaves it and ends when a foot is back on it; without one (a clip that starts
-    and ends on the wall), by the hip: rising from its starting level, falling from its top."""
+    when the last foot (or the seat of a sit start) leaves it and ends when a foot is back on it;
+    without one (a clip that starts and ends on the wall), by the hip: rising from its starting
+    level, falling from its top."""
+    a, b, how, _others = _climb_windows(track, trim)
+    return a, b, how
+
+
+def _climb_windows(track: Track, trim: tuple[float | None, float | None] | None = None
+                   ) -> tuple[float, float, str, list[tuple[float, float]]]:
+    """climb_window, and the other climbs in the clip in time order: another attempt after a fall
+    and a rest, a try of the first moves. Only where the window came from the floor, and only those
+    seen leaving the floor and back on it: a stretch the clip begins or ends in may be the picture
+    leaving the floor (a camera tilting up) or a first frame held still, not a climb."""
     t = track.t
     if trim and (trim[0] is not None or trim[1] is not None):
         a = trim[0] if trim[0] is not None else float(t[0])
         b = trim[1] if trim[1] is not None else float(t[-1])
-        return max(float(t[0]), a), min(float(t[-1]), b), TRIMMED
+        return max(float(t[0]), a), min(float(t[-1]), b), TRIMMED, []
     idx = np.flatnonzero(track.found)
     if len(idx) < 4:
-        return float(t[0]), float(t[-1]), WHOLE_CLIP
+        return float(t[0]), float(t[-1]), WHOLE_CLIP, []
     down, certain = down_axis(track)
     floor = floor_line(track, down) if certain else None
     if floor is not None:
         climbs = _climbs_from_floor(track, down, floor)
         if climbs:
-            return climbs[0].start, climbs[0].end, FROM_FLOOR
+            others = sorted((c.start, c.end) for c in climbs[1:] if c.whole)
+            return climbs[0].start, climbs[0].end, FROM_FLOOR, others
     if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
         down = gravity(track)
     a, b, how = _window_from_hip(track, down, certain)
     if certain and how == FROM_HIP and down[1] < 0.5 and not _confirmed(down, track.others_down):
         how = UP_UNSURE
-    return a, b, how
-
-
-def other_climbs(track: Track) -> list[tuple[float, float]]:
-    """The climbs in the clip besides the one climb_window takes from the floor (the longest), in
-    time order: another attempt after a fall and a rest, a try of the first moves. Only those seen
-    leaving the floor and back on it: a stretch the clip begins or ends in may be the picture leaving
-    the floor (a camera tilting up) or a first frame held still, not a climb."""
-    if np.count_nonzero(track.found) < 4:
-        return []
-    down, certain = down_axis(track)
-    floor = floor_line(track, down) if certain else None
-    climbs = _climbs_from_floor(track, down, floor) if floor is not None else []
-    return sorted((c.start, c.end) for c in climbs[1:] if c.whole)
+    return a, b, how, []
 
 
 def _confirmed(down: np.ndarray, others: np.ndarray | None) -> bool:
@@ -1257,7 +1256,7 @@ class Metrics:
 
 def compute(track: Track, trim: tuple[float | None, float | None] | None = None) -> Metrics:
     t = track.t
-    a, b, how = climb_window(track, trim)
+    a, b, how, others = _climb_windows(track, trim)
     inside = (t >= a - 1e-6) & (t <= b + 1e-6)
     coverage = float(track.found[inside].mean()) if inside.any() else 0.0
     hip_px = fill_gaps(track.hip(), t)
@@ -1431,7 +1430,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "climb_end_s": round(b, 2),
         "climb_window": how,
         # other climbs in the clip, each seen from the floor and back to it (another attempt)
-        "other_climbs": [[round(x, 2), round(y, 2)] for x, y in other_climbs(track)] if how == FROM_FLOOR else [],
+        "other_climbs": [[round(x, 2), round(y, 2)] for x, y in others],
         "gie": round(gie(hip), 4) if len(hip) >= 3 else None,
         "jerk": round(dimensionless_jerk(smooth(smooth(hip, ht, JERK_SMOOTH_S), ht, JERK_SMOOTH_S), ht), 1)
         if len(hip) >= 6 else None,

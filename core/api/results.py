@@ -97,22 +97,26 @@ WINDOW_SAID = {
 }
 
 
+def _window(rec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record's climb window (start, end, how), or None for records that do not keep one."""
+    w = (rec.get("route_analysis") or {}).get("climb_window") or {}
+    return w if w.get("start") is not None and w.get("end") is not None else None
+
+
 def window_said(rec: Mapping[str, Any]) -> str | None:
     """How the climb time on the page was found, in the reader's language (None for records that
     do not say)."""
-    w = (rec.get("route_analysis") or {}).get("climb_window") or {}
-    said = WINDOW_SAID.get(str(w.get("how")))
-    if said is None or w.get("start") is None or w.get("end") is None:
-        return None
-    return _(said).format(start=secs(w["start"]), end=secs(w["end"]))
+    w = _window(rec)
+    said = WINDOW_SAID.get(str(w.get("how"))) if w else None
+    return _(said).format(start=secs(w["start"]), end=secs(w["end"])) if w and said else None
 
 
 def other_climbs_said(rec: Mapping[str, Any]) -> str | None:
     """The other climbs the video shows besides the one analysed (another attempt), with their times
     and how to analyse one, in the reader's language; None when there are none."""
     others = (rec.get("metrics") or {}).get("other_climbs") or []
-    w = (rec.get("route_analysis") or {}).get("climb_window") or {}
-    if not others or w.get("start") is None or w.get("end") is None:
+    w = _window(rec)
+    if not others or not w:
         return None
     times = ", ".join(_("{start} to {end}").format(start=secs(a), end=secs(b)) for a, b in others)
     return (ngettext("This video shows another climb too, at {times}.", "This video shows {n} other climbs too, at {times}.",
