@@ -127,6 +127,12 @@ def m009_people(db: sqlite_utils.Database) -> None:
     db.table("analyses").add_column("person", int)
 
 
+@migrations()
+def m010_climb_at(db: sqlite_utils.Database) -> None:
+    # the climb the climber picked among those the video shows (another attempt): a time inside it
+    db.table("analyses").add_column("climb_at", float)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 

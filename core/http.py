@@ -8,6 +8,8 @@
     POST /api/analyses                 submit a storage reference with metadata      (Bearer token)
     GET  /api/analyses/{id}            status and result                              (Bearer token)
     POST /api/analyses/{id}/retry      queue a failed analysis again                  (Bearer token)
+    POST /api/analyses/{id}/person     analyse another person seen: {"person": N}     (Bearer token)
+    POST /api/analyses/{id}/climb      analyse another climb seen: {"at": seconds}    (Bearer token)
     DELETE /api/analyses/{id}          delete it with its video, frames and replay    (Bearer token)
 
     Bearer: the service token (PERFORMATE_API_TOKEN, the operator) or a personal token, which has
@@ -19,7 +21,8 @@ server. Handlers are sync (Starlette runs them in its thread pool; SQLite connec
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
@@ -196,6 +199,21 @@ def delete_one(request: Request) -> JSONResponse:
 async def pick(request: Request) -> JSONResponse:
     """Analyse another person seen in the video (``{"person": N}``, numbered as in the record's
     ``people.list``): whoever may see the analysis may ask, as on the results page."""
+    return await _again(request, "person", lambda v: isinstance(v, int) and not isinstance(v, bool),
+                        "person (a number from people.list) is required", api.pick_person)
+
+
+async def pick_climb(request: Request) -> JSONResponse:
+    """Analyse another climb the video shows (``{"at": seconds}``, a time inside one of the record's
+    ``metrics.other_climbs``): whoever may see the analysis may ask, as on the results page."""
+    return await _again(request, "at", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
+                        "at (seconds inside one of metrics.other_climbs) is required",
+                        lambda aid, viewer, v: api.pick_climb(aid, viewer, float(v)))
+
+
+async def _again(request: Request, field: str, valid: Callable[[Any], bool], required: str,
+                 call: Callable[[str, Any, Any], bool]) -> JSONResponse:
+    """Queue an analysis again with one choice of the body (``field``) changed."""
     viewer, denied = _viewer(request)
     if viewer is None:
         return denied or JSONResponse({}, status_code=401)
@@ -206,16 +224,16 @@ async def pick(request: Request) -> JSONResponse:
         body = await request.json()
     except ValueError:
         return JSONResponse({"error": "body must be JSON"}, status_code=400)
-    person = body.get("person") if isinstance(body, dict) else None
-    if not isinstance(person, int) or isinstance(person, bool):
-        return JSONResponse({"error": "person (a number from people.list) is required"}, status_code=400)
+    value = body.get(field) if isinstance(body, dict) else None
+    if not valid(value):
+        return JSONResponse({"error": required}, status_code=400)
     try:
-        queued = await anyio.to_thread.run_sync(lambda: api.pick_person(aid, viewer, person))
+        queued = await anyio.to_thread.run_sync(lambda: call(aid, viewer, value))
     except PipelineError as exc:
         return JSONResponse({"error_code": exc.code.value, "message": exc.user_message}, status_code=409)
     if not queued:
         return JSONResponse({"error": "the analysis is busy; try again when it has finished"}, status_code=409)
-    return JSONResponse({"analysis_id": aid, "status": "queued", "person": person})
+    return JSONResponse({"analysis_id": aid, "status": "queued", field: value})
 
 
 def _next(request: Request) -> str:
@@ -273,4 +291,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/analyses/{aid}", delete_one, methods=["DELETE"]),
         Route("/api/analyses/{aid}/retry", retry, methods=["POST"]),
         Route("/api/analyses/{aid}/person", pick, methods=["POST"]),
+        Route("/api/analyses/{aid}/climb", pick_climb, methods=["POST"]),
     ]

@@ -88,10 +88,21 @@ if rec.get("low_confidence"):  # why, as far as the analysis knows: only the win
         st.warning(_("Which way is up is not certain here: your body lies across the picture and no floor is in "
                      "view (a phone held sideways, or a body misread from far away), so when the climb began and "
                      "ended may be wrong. Treat these numbers with care."))
-    else:
+    elif m.get("low_confidence_why") != "attempt":  # (the other climbs, below, say that one)
         st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
 if others := api.other_climbs_said(rec):
-    st.info(others)
+    (st.warning if m.get("attempt_unsure") else st.info)(others)
+    if api.can_pick(rec):
+        cols = st.columns(min(3, len(api.other_climbs(rec))))
+        for k, (start, end, at) in enumerate(api.other_climbs(rec)):
+            if cols[k % len(cols)].button(_("Analyse the climb at {start} to {end}").format(
+                    start=api.secs(start), end=api.secs(end)), key=f"climb-go-{k}"):
+                try:
+                    api.pick_climb(aid, user, at)
+                except api.PipelineError as exc:
+                    st.error(_(exc.user_message))
+                else:
+                    st.rerun()
 if rec.get("summary"):
     st.markdown(f"> {md(rec['summary'])}")
 

@@ -91,10 +91,38 @@ def test_a_second_attempt_is_named_beside_the_longest_climb_the_analysis_takes()
     assert len(m.values["other_climbs"]) == 1
     (o0, o1), = m.values["other_climbs"]
     assert 2.5 <= o0 <= 3.6 and 5.5 <= o1 <= 6.6
+    assert not m.values["attempt_unsure"] and m.window_certain  # a try a third as long: not the one meant
     # the clip cut at 11 s: the longest is the first (3-6 s), and 9-11 s is never seen to end
     cut = M.Track(t[t < 11], track.lm[t < 11], track.torso_px, 1000, 1000, track.found[t < 11])
     m = M.compute(cut)
     assert m.window[0] <= 3.6 and m.window[1] <= 6.6 and m.values["other_climbs"] == []
+
+
+def test_two_attempts_nearly_as_long_leave_the_window_unsure_until_one_is_picked():
+    """A fall after 6 s on the wall, back on the mat, then a send of 8 s: the longest is analysed, but
+    the first is long enough to be the one meant, so the window is not certain (the page asks the
+    climber to pick). Picked (a time inside it), the first is analysed, certain, and the longest is
+    named among the others, to be picked back. A first try of 3 s before a climb of 9 s leaves the
+    longest certain (see the test above)."""
+    t = np.arange(0, 26, 0.125)
+    y = np.piecewise(t, [t < 2, (t >= 2) & (t < 8), (t >= 8) & (t < 11), (t >= 11) & (t < 19), t >= 19],
+                     [800, lambda s: 800 - 40 * np.minimum(s - 2, 3), 800, lambda s: 800 - 40 * (s - 11), 800])
+    track = _track_from_hip(t, np.column_stack([np.full(len(t), 380.0), y]))
+    m = M.compute(track)
+    assert m.window[2] == M.FROM_FLOOR and 10.5 <= m.window[0] <= 11.6 and 18.5 <= m.window[1] <= 19.6
+    assert m.values["attempt_unsure"] and not m.values["climb_picked"] and not m.window_certain
+    (o0, o1), = m.values["other_climbs"]
+    assert 1.5 <= o0 <= 2.6 and 7.5 <= o1 <= 8.6
+    picked = M.compute(track, at=(o0 + o1) / 2)
+    assert picked.window[:2] == pytest.approx((o0, o1), abs=0.01) and picked.window[2] == M.FROM_FLOOR
+    assert picked.values["climb_picked"] and not picked.values["attempt_unsure"] and picked.window_certain
+    assert picked.values["other_climbs"] == [[m.values["climb_start_s"], m.values["climb_end_s"]]]  # (rounded alike)
+    # the same measures as the first climb alone would give: its own moves, its own height
+    assert picked.values["duration_s"] == pytest.approx(o1 - o0, abs=0.01)
+    assert picked.values["vertical_progress"] < m.values["vertical_progress"]
+    # a time in no climb (the mat between them) leaves the longest analysed, as if nothing was picked
+    again = M.compute(track, at=9.5)
+    assert again.window == m.window and not again.values["climb_picked"] and again.values["attempt_unsure"]
 
 
 @pytest.mark.parametrize("low_for, starts_by", [(0.25, 3.6), (0.75, 6.0)])

@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import api, i18n
+from core import api, http, i18n
+from core.accounts import Accounts
 from core.analysis import metrics as M
 from core.config import reset_settings
 from core.errors import ErrorCode, PipelineError
 from core.jobs import Jobs
 from core.pipeline import analyze
-from tests.accounts import make_user, session_for
+from tests.accounts import call_api, make_user, session_for
 from tests.conftest import fast_settings
+from tests.media import REAL_FIXED, ffmpeg
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["pages/upload.py", "pages/results.py", "pages/compare.py", "pages/account.py", "pages/admin.py"]
@@ -230,21 +232,94 @@ def test_how_the_climb_time_was_found_is_said_with_its_own_times(short_climb):
 
 
 def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_it(short_climb):
-    """A video with a second attempt says so above the summary, with both climbs' times and how to
-    analyse the other (the upload's trim); in German too. None, nothing is said."""
+    """A video with a second attempt says so above the summary, with both climbs' times and a button
+    to analyse the other (or, the video gone, the upload's trim); in German too. None, nothing is said."""
     jobs, aid, rec = _analysed(short_climb, "R-two")
     assert rec["metrics"]["other_climbs"] == [] and api.other_climbs_said(rec) is None
     rec["route_analysis"]["climb_window"] = {"start": 1.3, "end": 9.5, "how": M.FROM_FLOOR}
     rec["metrics"]["other_climbs"] = [[12.4, 15.0]]
     jobs.complete(aid, "t", rec)
-    for lang, said in (("en", "This video shows another climb too, at 12.4 s to 15.0 s. This analysis is of the "
-                               "longest, 1.3 s to 9.5 s: to analyse another, upload the video again trimmed to it."),
-                       ("de", "Dieses Video zeigt noch eine Begehung: 12,4 s bis 15,0 s. Analysiert ist die längste, "
-                              "1,3 s bis 9,5 s")):
+    for lang, said, button in (("en", "This video shows another climb too, at 12.4 s to 15.0 s. This analysis is of the "
+                                      "longest, 1.3 s to 9.5 s. Pick another one below to analyse it instead.",
+                                "Analyse the climb at 12.4 s to 15.0 s"),
+                               ("de", "Dieses Video zeigt noch eine Begehung: 12,4 s bis 15,0 s. Analysiert ist die längste, "
+                                      "1,3 s bis 9,5 s.", "Die Begehung 12,4 s bis 15,0 s analysieren")):
         at = _results_page(aid, lang)
-        assert sum(said in str(x.value) for x in at.info) == 1, [x.value for x in at.info]
+        assert sum(said in str(x.value) for x in at.info) == 1 and not at.warning, [x.value for x in at.info]
+        assert [x.label for x in at.button if x.key == "climb-go-0"] == [button]
     two = dict(rec, metrics=dict(rec["metrics"], other_climbs=[[0.5, 2.0], [12.4, 15.0]]))
     assert api.other_climbs_said(two).startswith("This video shows 2 other climbs too, at 0.5 s to 2.0 s, 12.4 s to 15.0 s.")
+    assert api.other_climbs(two) == [(0.5, 2.0, 1.25), (12.4, 15.0, 13.7)]
+    # the video gone, a pick cannot run: the page says how else, and offers no button
+    gone = dict(rec, video_purged_at="2026-12-01T00:00:00")
+    assert api.other_climbs_said(gone).endswith("The video is no longer kept: to analyse another, upload the video "
+                                                "again trimmed to it.")
+    # a time in no other climb is refused with a reason, and nothing is queued
+    with pytest.raises(PipelineError) as err:
+        api.pick_climb(aid, make_user("admin@test.example", "admin"), 5.0)
+    assert err.value.user_message == "No other climb was seen at that time in this video."
+    assert jobs.get(aid)["status"] == "completed"
+
+
+@pytest.fixture(scope="module")
+def two_attempts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixed clip twice in a row, 540x720: two climbs of the same length, from the mat and back."""
+    out = tmp_path_factory.mktemp("twice") / "two_attempts.mp4"
+    ffmpeg("-i", str(REAL_FIXED), "-i", str(REAL_FIXED), "-filter_complex",
+           "[0:v]scale=540:720[a];[1:v]scale=540:720[b];[a][b]concat=n=2:v=1[v]", "-map", "[v]", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+def test_two_attempts_as_long_ask_the_climber_which_and_a_pick_analyses_the_other(two_attempts):
+    """The fixed clip played twice: two climbs alike, each seen from the mat and back to it. The
+    analysis takes one and is not sure it is the one meant (flagged, and the page says why once, with
+    both climbs' times); the page offers the other, and picking it analyses that one from the stored
+    poses: its own times, the one analysed before named instead, nothing flagged; in German too."""
+    jobs, aid, rec = _analysed(two_attempts, "R-twice")
+    jobs.complete(aid, "t", rec)
+    m = rec["metrics"]
+    (o0, o1), = m["other_climbs"]
+    a, b = m["climb_start_s"], m["climb_end_s"]
+    # each climb is the clip's own (1.35-13.4 s, labelled), the second 15.08 s later
+    first, second = sorted([(a, b), (o0, o1)])
+    assert abs(first[0] - 1.35) <= 1.0 and abs(first[1] - 13.4) <= 1.0, (first, second)
+    assert abs(second[0] - 16.43) <= 1.0 and abs(second[1] - 28.48) <= 1.0, (first, second)
+    assert m["attempt_unsure"] and rec["low_confidence"] and m["low_confidence_why"] == "attempt"
+    at = _results_page(aid, "en")
+    said = [w.value for w in at.warning]
+    assert len(said) == 1 and said[0].startswith("This video shows another climb too") and \
+        said[0].endswith("Another one is nearly as long, so which you meant cannot be told. Pick another one below "
+                         "to analyse it instead."), said
+    go = [x for x in at.button if x.label.startswith("Analyse the climb at")]
+    assert [x.label for x in go] == [f"Analyse the climb at {o0:.1f} s to {o1:.1f} s"]
+    go[0].click()
+    at.run()
+    assert not at.exception
+    job = jobs.get(aid)
+    assert job["status"] == "queued" and abs(job["climb_at"] - (o0 + o1) / 2) < 0.01
+    assert job["started_at"] is None  # timed from its own start, not the first analysis'
+    again = analyze(jobs.claim("t", aid), fast_settings())
+    jobs.complete(aid, "t", again)
+    m2 = again["metrics"]
+    assert (m2["climb_start_s"], m2["climb_end_s"]) == (o0, o1) and m2["other_climbs"] == [[a, b]]
+    assert m2["climb_picked"] and not m2["attempt_unsure"] and m2["low_confidence_why"] != "attempt"
+    assert m2["timings_s"]["poses_reused"] is True and api.events(aid)[-3]["detail"] == f"analyse the climb at {(o0 + o1) / 2:.2f} s"
+    for lang, said in (("en", f"This analysis is of the one you picked, {o0:.1f} s to {o1:.1f} s."),
+                       ("de", "Analysiert ist die, die du gewählt hast")):
+        at = _results_page(aid, lang)
+        assert sum(said in str(x.value) for x in at.info) == 1 and not at.warning, [x.value for x in at.info]
+        assert len([x for x in at.button if x.key == "climb-go-0"]) == 1  # and the first can be picked back
+    # picked back through the HTTP API with a personal token; a time in no other climb is refused
+    token = Accounts().issue_api_token(make_user("admin@test.example", "admin"))
+    path = f"/api/analyses/{aid}/climb"
+    assert call_api(http.pick_climb, path, token, {"at": 15.0}, aid=aid)[0] == 409  # on the mat between them
+    assert call_api(http.pick_climb, path, token, {"at": "7"}, aid=aid)[0] == 400
+    back = (a + b) / 2
+    assert call_api(http.pick_climb, path, token, {"at": back}, aid=aid) == (200, {"analysis_id": aid, "status": "queued",
+                                                                                  "at": back})
+    third = analyze(jobs.claim("t", aid), fast_settings())
+    assert (third["metrics"]["climb_start_s"], third["metrics"]["climb_end_s"]) == (a, b)
 
 
 def test_upload_page_lists_recent_uploads_and_live_status(seeded):

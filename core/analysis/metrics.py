@@ -123,6 +123,10 @@ FLOOR_BAND = 0.4
 BACK_ON_FLOOR_S = 0.5
 EDGE_SHARE = 0.15
 MIN_CLIMB_S = 1.0
+#: Another attempt in the clip (seen from the floor and back to it) at least this share as long as
+#: the longest may be the one meant: the send after a fall, or the fall before the send. Which climb
+#: the video is of is then not certain, and the page asks the climber to pick, not to trust it.
+ATTEMPT_RIVAL_SHARE = 0.5
 #: "Down" from the body is certain when the torso lies within UPRIGHT_DEG of it in UPRIGHT_SHARE of frames.
 UPRIGHT_DEG = 45.0
 UPRIGHT_SHARE = 0.7
@@ -546,37 +550,56 @@ def climb_window(track: Track, trim: tuple[float | None, float | None] | None = 
     when the last foot (or the seat of a sit start) leaves it and ends when a foot is back on it;
     without one (a clip that starts and ends on the wall), by the hip: rising from its starting
     level, falling from its top."""
-    a, b, how, _others = _climb_windows(track, trim)
-    return a, b, how
+    w = _climb_windows(track, trim)
+    return w.start, w.end, w.how
 
 
-def _climb_windows(track: Track, trim: tuple[float | None, float | None] | None = None
-                   ) -> tuple[float, float, str, list[tuple[float, float]]]:
+@dataclass
+class Windows:
+    """The climb analysed, how it was found, and the other climbs the clip shows."""
+    start: float
+    end: float
+    how: str
+    others: list[tuple[float, float]] = field(default_factory=list)  # in time order
+    picked: bool = False  # the climb the climber picked among those found, not the longest
+    rival: bool = False  # another attempt nearly as long: the one meant may be that one
+
+
+def _climb_windows(track: Track, trim: tuple[float | None, float | None] | None = None,
+                   at: float | None = None) -> Windows:
     """climb_window, and the other climbs in the clip in time order: another attempt after a fall
     and a rest, a try of the first moves. Only where the window came from the floor, and only those
     seen leaving the floor and back on it: a stretch the clip begins or ends in may be the picture
-    leaving the floor (a camera tilting up) or a first frame held still, not a climb."""
+    leaving the floor (a camera tilting up) or a first frame held still, not a climb. With ``at``
+    (a time the climber picked), the climb found there is analysed instead of the longest, which is
+    then among the others (whole or not: it was offered)."""
     t = track.t
     if trim and (trim[0] is not None or trim[1] is not None):
         a = trim[0] if trim[0] is not None else float(t[0])
         b = trim[1] if trim[1] is not None else float(t[-1])
-        return max(float(t[0]), a), min(float(t[-1]), b), TRIMMED, []
+        return Windows(max(float(t[0]), a), min(float(t[-1]), b), TRIMMED)
     idx = np.flatnonzero(track.found)
     if len(idx) < 4:
-        return float(t[0]), float(t[-1]), WHOLE_CLIP, []
+        return Windows(float(t[0]), float(t[-1]), WHOLE_CLIP)
     down, certain = down_axis(track)
     floor = floor_line(track, down) if certain else None
     if floor is not None:
         climbs = _climbs_from_floor(track, down, floor)
         if climbs:
-            others = sorted((c.start, c.end) for c in climbs[1:] if c.whole)
-            return climbs[0].start, climbs[0].end, FROM_FLOOR, others
+            chosen = next((c for c in climbs if at is not None and c.start - 1e-6 <= at <= c.end + 1e-6), None)
+            if chosen is not None and chosen is not climbs[0]:
+                others = sorted((c.start, c.end) for c in climbs if c is not chosen and (c.whole or c is climbs[0]))
+                return Windows(chosen.start, chosen.end, FROM_FLOOR, others, picked=True)
+            first = climbs[0]
+            rival = any(c.whole and c.length >= ATTEMPT_RIVAL_SHARE * first.length for c in climbs[1:])
+            return Windows(first.start, first.end, FROM_FLOOR, sorted((c.start, c.end) for c in climbs[1:] if c.whole),
+                           picked=chosen is not None and len(climbs) > 1, rival=rival and chosen is None)
     if not certain:  # the torso does not say (a roof): the way the hip hangs from the hands, else the picture's
         down = gravity(track)
     a, b, how = _window_from_hip(track, down, certain)
     if certain and how == FROM_HIP and down[1] < 0.5 and not _confirmed(down, track.others_down):
         how = UP_UNSURE
-    return a, b, how, []
+    return Windows(a, b, how)
 
 
 def _confirmed(down: np.ndarray, others: np.ndarray | None) -> bool:
@@ -1254,9 +1277,12 @@ class Metrics:
     window_certain: bool = True  # the window came from a floor line or a clear rise, not a fallback
 
 
-def compute(track: Track, trim: tuple[float | None, float | None] | None = None) -> Metrics:
+def compute(track: Track, trim: tuple[float | None, float | None] | None = None, at: float | None = None) -> Metrics:
+    """Every measure of the climb: the longest one in the clip, or the one found at ``at`` (a time
+    the climber picked), or the part ``trim`` says."""
     t = track.t
-    a, b, how, others = _climb_windows(track, trim)
+    windows = _climb_windows(track, trim, at)
+    a, b, how, others = windows.start, windows.end, windows.how, windows.others
     inside = (t >= a - 1e-6) & (t <= b + 1e-6)
     coverage = float(track.found[inside].mean()) if inside.any() else 0.0
     hip_px = fill_gaps(track.hip(), t)
@@ -1431,6 +1457,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
         "climb_window": how,
         # other climbs in the clip, each seen from the floor and back to it (another attempt)
         "other_climbs": [[round(x, 2), round(y, 2)] for x, y in others],
+        "climb_picked": windows.picked,  # the climber picked this one among them
+        "attempt_unsure": windows.rival,  # another one nearly as long: which was meant is not certain
         "gie": round(gie(hip), 4) if len(hip) >= 3 else None,
         "jerk": round(dimensionless_jerk(smooth(smooth(hip, ht, JERK_SMOOTH_S), ht, JERK_SMOOTH_S), ht), 1)
         if len(hip) >= 6 else None,
@@ -1469,4 +1497,5 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None)
     values["tracking_continuity"] = round(continuity, 3)
     values["feet_seen_share"] = round(feet_known, 3)
     return Metrics(values, pauses, shown, (a, b, how), hip, ht, v, coverage, dynos, swings, cut_looses, samples,
-                   hanging, supported, replaced_at, feet_off_spans, support_n, continuity, feet_known, how in (FROM_FLOOR, FROM_HIP, TRIMMED, ON_THE_WALL_THROUGHOUT))
+                   hanging, supported, replaced_at, feet_off_spans, support_n, continuity, feet_known,
+                   how in (FROM_FLOOR, FROM_HIP, TRIMMED, ON_THE_WALL_THROUGHOUT) and not windows.rival)

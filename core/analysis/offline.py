@@ -121,8 +121,10 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
     metrics["value_spread"] = {k: technique.spread(v, 4) for k, v in again.values.items()}
     metrics["reread"] = again.judged  # the measures the labels judge, per reading (see technique.JUDGED)
     # why the analysis is flagged, for the page's warning: the climber hard to see, or only the window
-    # unsure: which way is up (a turned picture, no floor in view), or when the climb began
-    why = "hard_to_see" if seen_badly else "up" if m.window[2] == M.UP_UNSURE else "window"
+    # unsure: which way is up (a turned picture, no floor in view), or when the climb began,
+    # or which of two attempts the video is meant for
+    why = ("hard_to_see" if seen_badly else "up" if m.window[2] == M.UP_UNSURE else
+           "attempt" if v["attempt_unsure"] else "window")
     metrics["low_confidence_why"] = why if low_conf else None
     # which way is down for everyone else in view (picture x, y), where they agree: what confirms a
     # turned picture's "up" when no floor is in view

@@ -182,11 +182,13 @@ def reread(track: M.Track, m: M.Metrics) -> Rereadings:
     """The climb measured again as another reading of the same video could give it, REREADS times:
     sampled at other moments (every landmark taken up to half a frame interval earlier or later,
     between its readings in the frames either side) and every landmark moved by noise as large as
-    its own jitter on this clip (``M.jitter``); the same window rules (or the same manual trim). How
+    its own jitter on this clip (``M.jitter``); the same window rules (or the same manual trim, or
+    the same climb picked). How
     far a score moves over these is about how far the same climb, sampled at other moments or rates
     and read again, moves it (bench/repeatability.py compares the two on the shared clips)."""
     sig = np.nan_to_num(M.jitter(track))
     trim = (m.window[0], m.window[1]) if m.window[2] == M.TRIMMED else None
+    at = (m.window[0] + m.window[1]) / 2 if m.values.get("climb_picked") else None  # the climb picked, again
     rng = np.random.default_rng(REREAD_SEED)
     out = Rereadings({a: [] for a in AREAS}, {k: [] for k in READ_AGAIN}, {k: [] for k in JUDGED})
     n = len(track.t)
@@ -197,7 +199,7 @@ def reread(track: M.Track, m: M.Metrics) -> Rereadings:
         lm = track.lm.copy()
         lm[both, :, :2] = (1 - abs(shift)) * track.lm[both, :, :2] + abs(shift) * track.lm[other[both], :, :2]
         lm[:, :, :2] += rng.standard_normal(lm[:, :, :2].shape) * sig
-        again = M.compute(replace(track, lm=lm), trim)
+        again = M.compute(replace(track, lm=lm), trim, at)
         scores = {p.area: p.score if p.assessed else None for p in _assess(again)}
         for a in AREAS:
             out.scores[a].append(scores.get(a))

@@ -74,9 +74,11 @@ from core.api.results import (
     jobs,
     localize,
     media,
+    other_climbs,
     other_climbs_said,
     owners,
     person_label,
+    pick_climb,
     pick_person,
     replay,
     replay_ready,
@@ -106,6 +108,7 @@ __all__ = [
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
     "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said", "other_climbs_said",
+    "other_climbs", "pick_climb",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin

@@ -112,17 +112,23 @@ def window_said(rec: Mapping[str, Any]) -> str | None:
 
 
 def other_climbs_said(rec: Mapping[str, Any]) -> str | None:
-    """The other climbs the video shows besides the one analysed (another attempt), with their times
-    and how to analyse one, in the reader's language; None when there are none."""
-    others = (rec.get("metrics") or {}).get("other_climbs") or []
+    """The other climbs the video shows besides the one analysed (another attempt), with their times,
+    which one this is and how to analyse another, in the reader's language; None when there are none."""
+    m = rec.get("metrics") or {}
+    others = m.get("other_climbs") or []
     w = _window(rec)
     if not others or not w:
         return None
     times = ", ".join(_("{start} to {end}").format(start=secs(a), end=secs(b)) for a, b in others)
-    return (ngettext("This video shows another climb too, at {times}.", "This video shows {n} other climbs too, at {times}.",
-                     len(others)).format(n=len(others), times=times) + " "
-            + _("This analysis is of the longest, {start} to {end}: to analyse another, upload the video again "
-                "trimmed to it.").format(start=secs(w["start"]), end=secs(w["end"])))
+    said = ngettext("This video shows another climb too, at {times}.", "This video shows {n} other climbs too, at {times}.",
+                    len(others)).format(n=len(others), times=times)
+    this = (_("This analysis is of the one you picked, {start} to {end}.") if m.get("climb_picked") else
+            _("This analysis is of the longest, {start} to {end}.")).format(start=secs(w["start"]), end=secs(w["end"]))
+    if m.get("attempt_unsure"):
+        this += " " + _("Another one is nearly as long, so which you meant cannot be told.")
+    how = (_("Pick another one below to analyse it instead.") if can_pick(rec) else
+           _("The video is no longer kept: to analyse another, upload the video again trimmed to it."))
+    return " ".join((said, this, how))
 
 
 def localize(rec: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
@@ -229,6 +235,32 @@ def pick_person(aid: str, viewer: User, person: int) -> bool:
     ok = jobs().pick_person(aid, person)
     notify()
     return ok
+
+
+def pick_climb(aid: str, viewer: User, at: float) -> bool:
+    """Analyse the other climb the video shows at ``at`` (seconds, inside one of the record's
+    ``other_climbs``) instead: anyone who may see the analysis may ask, as for a person. The analysis
+    is queued again and reuses its frames and everyone's poses."""
+    rec = visible(aid, viewer)
+    offered = ((rec or {}).get("metrics") or {}).get("other_climbs") or []
+    if rec is None or not any(a - 1e-6 <= at <= b + 1e-6 for a, b in offered):
+        raise PipelineError(ErrorCode.BAD_REQUEST, f"no other climb at {at:.2f} s",
+                            message=N_("No other climb was seen at that time in this video."))
+    if rec.get("status") != Status.COMPLETED:
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is not finished",
+                            message=N_("Another climb can be analysed once this analysis has finished."))
+    if not can_pick(rec):
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the video is no longer kept",
+                            message=N_("The video is no longer kept, so another climb cannot be analysed."))
+    ok = jobs().pick_climb(aid, at)
+    notify()
+    return ok
+
+
+def other_climbs(rec: Mapping[str, Any]) -> list[tuple[float, float, float]]:
+    """The other climbs the record names, each (start, end, a time inside it to pick it by)."""
+    return [(float(a), float(b), round((float(a) + float(b)) / 2, 2))
+            for a, b in ((rec.get("metrics") or {}).get("other_climbs") or [])]
 
 
 def blob(ref_or_key: str | None) -> bytes | None:

@@ -72,6 +72,7 @@ class Analysis(TypedDict, total=False):
     phrases: dict[str, Any] | None
     people: dict[str, Any] | None  # everyone seen: count, chosen, how, list, overview image
     person: int | None  # the person the climber picked (None: the one on the wall longest)
+    climb_at: float | None  # a time inside the climb the climber picked (None: the longest)
     summary: str | None
     strengths: list[str] | None
     recommendations: list[str] | None

@@ -316,20 +316,35 @@ class Jobs(JobReads):
     def pick_person(self, aid: str, person: int) -> bool:
         """Analyse another person seen in a completed analysis: queue it again with ``person`` (the
         frames and everyone's poses are kept, so nothing is decoded or tracked again where they are)."""
+        ok = self._again(aid, "person", int(person), f"analyse person {int(person)}")
+        if ok:
+            log.info("analysis.person_picked", analysis_id=aid, person=int(person))
+        return ok
+
+    def pick_climb(self, aid: str, at: float) -> bool:
+        """Analyse another climb of a completed analysis' video (another attempt): queue it again
+        with ``at``, a time inside that climb (the frames and poses are kept, as for a person)."""
+        ok = self._again(aid, "climb_at", float(at), f"analyse the climb at {float(at):.2f} s")
+        if ok:
+            log.info("analysis.climb_picked", analysis_id=aid, at=round(float(at), 2))
+        return ok
+
+    def _again(self, aid: str, column: str, value: float | int, detail: str) -> bool:
+        """Queue a completed analysis again with one of its choices (``column``: person, climb_at) set:
+        a new analysis of the same video, timed from its own start (the page's "Elapsed", "took")."""
+        assert column in ("person", "climb_at")
+
         def tx(conn: sqlite3.Connection) -> bool:
             r = conn.execute("select status from analyses where analysis_id=?", (aid,)).fetchone()
             if r is None or r[0] != COMPLETED:
                 return False
             conn.execute(f"update analyses set status='{QUEUED}', stage='{QUEUED}', progress=0, attempts=0, next_run_at=0, "
-                         "error_code=null, error_detail=null, finished_at=null, lease_owner=null, lease_until=null, "
-                         "person=?, queued_at=?, updated_at=? where analysis_id=?", (int(person), dbm.now_iso(), dbm.now_iso(), aid))
-            self._event(conn, aid, COMPLETED, QUEUED, detail=f"analyse person {int(person)}")
+                         "error_code=null, error_detail=null, started_at=null, finished_at=null, lease_owner=null, "
+                         f"lease_until=null, {column}=?, queued_at=?, updated_at=? where analysis_id=?", (value, dbm.now_iso(), dbm.now_iso(), aid))
+            self._event(conn, aid, COMPLETED, QUEUED, detail=detail)
             return True
 
-        ok = bool(self._tx(tx))
-        if ok:
-            log.info("analysis.person_picked", analysis_id=aid, person=int(person))
-        return ok
+        return bool(self._tx(tx))
 
     def retry_failed(self, code: str | None = None) -> list[str]:
         sql = f"select analysis_id from analyses where status='{FAILED}'" + (" and error_code=?" if code else "")

@@ -84,7 +84,8 @@ def sample_and_track(job: dict[str, Any], settings: Settings, report: Progress, 
     done = reusable(frames_dir, settings)
     if done is not None and (people := _load_people(wd, len(done.frames))) is not None:
         return done, people
-    if job.get("person") and _stored_people(job, settings, wd):  # a pick: decode again, track nobody again
+    picked = job.get("person") or job.get("climb_at") is not None
+    if picked and _stored_people(job, settings, wd):  # a pick: decode again, track nobody again
         sampled = done or ingest(job["video_ref"], frames_dir, settings, report, reuse=False)
         if (people := _load_people(wd, len(sampled.frames))) is not None:
             return sampled, people
@@ -280,7 +281,7 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
     track.others_down = others_down(persons, chosen)
     trim = job.get("trim") or {}
-    m = M.compute(track, (trim.get("start"), trim.get("end")) if trim else None)
+    m = M.compute(track, (trim.get("start"), trim.get("end")) if trim else None, job.get("climb_at"))
 
     report("feedback", stage_start("feedback"))
     record = build_record(pose, cam, track, m, lang, sampled.width, sampled.height)
