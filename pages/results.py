@@ -191,7 +191,8 @@ with tab_tech:
                 else:
                     score.caption(_("not assessed"))
                 st.markdown(md(p["feedback"]))
-                st.markdown("**" + _("Drill:") + "** " + md(p["drill"]))
+                # a drill answers what was measured; where nothing was, it is only offered
+                st.markdown("**" + (_("Drill:") if p["assessed"] else _("To train it anyway:")) + "** " + md(p["drill"]))
                 ev = (p.get("evidence") or [])[:6]
                 if ev:
                     seen = {api.secs(e["time_start"]): e["time_start"] for e in ev}  # one chip per shown time

@@ -261,6 +261,21 @@ def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_i
     assert jobs.get(aid)["status"] == "completed"
 
 
+def test_an_area_not_assessed_offers_its_drill_without_prescribing_it(short_climb):
+    """A card with a score says "Drill:"; one not assessed (nothing measured to answer) offers the
+    drill "to train it anyway", in German too."""
+    jobs, aid, rec = _analysed(short_climb, "R-drills")
+    points = rec["technique_points"]
+    points[0] = dict(points[0], assessed=False, score=None)
+    points[1] = dict(points[1], assessed=True, score=points[1]["score"] if points[1]["score"] is not None else 50.0)
+    jobs.complete(aid, "t", rec)
+    for lang, drill, anyway in (("en", "**Drill:**", "**To train it anyway:**"),
+                                ("de", "**Übung:**", "**Wenn du es trotzdem üben willst:**")):
+        shown = [str(x.value) for x in _results_page(aid, lang).markdown]
+        assert sum(x.startswith(anyway) for x in shown) == sum(not p["assessed"] for p in points) >= 1
+        assert sum(x.startswith(drill) for x in shown) == sum(p["assessed"] for p in points) >= 1
+
+
 @pytest.fixture(scope="module")
 def two_attempts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixed clip twice in a row, 540x720: two climbs of the same length, from the mat and back."""
