@@ -226,12 +226,8 @@ def pick_person(aid: str, viewer: User, person: int) -> bool:
     if rec is None or person not in offered:
         raise PipelineError(ErrorCode.BAD_REQUEST, f"person {person} is not among those seen",
                             message=N_("That person was not seen in this video."))
-    if rec.get("status") != Status.COMPLETED:
-        raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is not finished",
-                            message=N_("Another person can be analysed once this analysis has finished."))
-    if not can_pick(rec):
-        raise PipelineError(ErrorCode.BAD_REQUEST, "the video is no longer kept",
-                            message=N_("The video is no longer kept, so another person cannot be analysed."))
+    _may_pick(rec, N_("Another person can be analysed once this analysis has finished."),
+              N_("The video is no longer kept, so another person cannot be analysed."))
     ok = jobs().pick_person(aid, person)
     notify()
     return ok
@@ -246,15 +242,19 @@ def pick_climb(aid: str, viewer: User, at: float) -> bool:
     if rec is None or not any(a - 1e-6 <= at <= b + 1e-6 for a, b in offered):
         raise PipelineError(ErrorCode.BAD_REQUEST, f"no other climb at {at:.2f} s",
                             message=N_("No other climb was seen at that time in this video."))
-    if rec.get("status") != Status.COMPLETED:
-        raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is not finished",
-                            message=N_("Another climb can be analysed once this analysis has finished."))
-    if not can_pick(rec):
-        raise PipelineError(ErrorCode.BAD_REQUEST, "the video is no longer kept",
-                            message=N_("The video is no longer kept, so another climb cannot be analysed."))
+    _may_pick(rec, N_("Another climb can be analysed once this analysis has finished."),
+              N_("The video is no longer kept, so another climb cannot be analysed."))
     ok = jobs().pick_climb(aid, at)
     notify()
     return ok
+
+
+def _may_pick(rec: Mapping[str, Any], unfinished: str, purged: str) -> None:
+    """Raise, with the message given, unless the analysis is finished and its video kept."""
+    if rec.get("status") != Status.COMPLETED:
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is not finished", message=unfinished)
+    if not can_pick(rec):
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the video is no longer kept", message=purged)
 
 
 def other_climbs(rec: Mapping[str, Any]) -> list[tuple[float, float, float]]:
