@@ -386,6 +386,41 @@ def test_people_keep_one_identity_and_a_passer_by_is_someone_else():
     assert set(people.person[~tracked].tolist()) == {3}  # the passer-by
 
 
+@pytest.mark.parametrize("then_looks", [2, 10])
+def test_a_region_that_slides_off_a_bystander_onto_the_climber_leaves_the_climber_their_own(then_looks):
+    """The climber hangs at (500, 400) from the start; a bystander is found at (100, 600) at 1 s and
+    their followed region slides towards the climber (readings across both, drifting right), and
+    from 2 s only that reading is left, nearer the slide's end than the climber's last reading for
+    longer than a tracklet waits, then on the climber. The readings there look like the climber (2):
+    they are the climber's, who is then seen from the start; the slide is someone else's. Where
+    they look like the bystander (10), the bystander walked there after the climber was lost: as
+    followed, nothing changed."""
+    t = np.arange(0, 5, 0.125)
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i, ti in enumerate(t):
+        if ti < 2.0:
+            seen[i].append(P.Candidate(_body(500, 400), np.zeros(4), 0.9, _look(2), "track"))
+        if 1.0 <= ti < 2.0:  # the bystander's region, sliding towards the climber: read across both
+            # (a body twice as large), wearing more of the climber's colours the further it slides
+            w = max(0.0, (ti - 1.25) / 0.125) / 10
+            seen[i].append(P.Candidate(_body(100 + 400 * w, 600 - 200 * w, 200.0), np.zeros(4), 0.9,
+                                       (1 - w) * _look(10) + w * _look(2), "track"))
+        if ti >= 2.0:  # only one reading left, across both for a while (nearer where the slide ended,
+            # for its size, than the climber's last reading), then on the climber
+            x, y, size = {2.0: (340, 480, 200.0)}.get(float(ti), (430, 435, 200.0) if ti < 3.25 else (490, 405, 100.0))
+            seen[i].append(P.Candidate(_body(x, y, size), np.zeros(4), 0.9, _look(then_looks), "track"))
+    people = link(People.from_frames(seen), t)
+    first = int(people.person[np.flatnonzero(people.frame == 0)[0]])
+    later = set(people.person[people.frame >= 16].tolist())
+    slid = set(people.person[(people.frame >= 8) & (people.frame < 16) & (np.array([P.hip_centre(lm)[0] for lm in
+                                                                                        people.landmarks]) < 480)].tolist())
+    assert people.count == 2 and len(slid) == 1
+    if then_looks == 2:
+        assert later == {first} and slid != {first}
+    else:
+        assert later == slid != {first}
+
+
 def _turned(lm: np.ndarray) -> np.ndarray:
     """The skeleton as a phone turned a quarter (frame-right is up) shows it: (x, y) -> (1000 - y, x)."""
     out = lm.copy()

@@ -30,6 +30,9 @@ from core.analysis import pose as P
 MAX_JUMP_TORSOS = 1.5
 DRIFT_TORSOS_PER_S = 2.0
 MAX_GAP_S = 1.0
+#: A tracklet that comes within this many torso lengths of where another ended has arrived at its
+#: place (see _taken_over): a hanging body's hip moves less than that in MAX_GAP_S.
+ARRIVE_TORSOS = 1.0
 #: Two looks (histograms summing to 1 per body part) are alike above this Bhattacharyya coefficient.
 SAME_LOOK = 0.55
 #: The person's size just after a gap: their median torso length over this many readings from it
@@ -218,6 +221,47 @@ def _tracklets(people: People, times: np.ndarray, hips: np.ndarray, torsos: np.n
     return chains
 
 
+def _taken_over(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.ndarray,
+                chains: list[list[int]]) -> list[list[int]]:
+    """Give a body back the tracklet that drifted onto it. A followed region can slide off one
+    person onto another (a bystander's region, under a roof, pulled onto the climber by the body
+    the landmark model reads across both); where it arrives, the two readings are one body, and
+    the one kept goes on in the tracklet that slid, while the tracklet that was on that body all
+    along ends. So: tracklet A ends at frame k; B, seen at k further than MAX_JUMP_TORSOS from A
+    (A's size), is within ARRIVE_TORSOS of A's last place within MAX_GAP_S after k, nearer to it
+    than to where B itself was at k, and looks more like A than like B before k: B after k is A.
+    Where someone else's tracklet just ends beside the climber, or the climber walks off (not onto
+    where the other was), nothing is changed."""
+    frame = people.frame
+    out = [list(c) for c in chains]
+    for a in out:
+        if not a:
+            continue
+        k, last = int(frame[a[-1]]), a[-1]
+        size = float(np.median(torsos[a[-SIZE_AFTER:]]))
+        for b in out:
+            at_k = [j for j in b if int(frame[j]) == k]
+            after = [j for j in b if int(frame[j]) > k]
+            if b is a or not at_k or not after:
+                continue
+            here = hips[at_k[0]]
+            if float(np.linalg.norm(here - hips[last])) <= MAX_JUMP_TORSOS * size:
+                continue  # beside A already: one of two readings of one body ending, not a drift
+            soon = [j for j in after if t[frame[j]] - t[k] <= MAX_GAP_S + 1e-6]
+            arrived = any(float(np.linalg.norm(hips[j] - hips[last])) <= ARRIVE_TORSOS * size
+                          and float(np.linalg.norm(hips[j] - hips[last])) < float(np.linalg.norm(hips[j] - here))
+                          for j in soon)
+            if not arrived:
+                continue
+            before = [j for j in b if int(frame[j]) <= k]
+            cont = _mean_look(people, after)
+            if likeness(cont, _mean_look(people, a)) > likeness(cont, _mean_look(people, before)):
+                a.extend(after)
+                b[:] = before
+                break
+    return [c for c in out if c]
+
+
 def _mean_look(people: People, chain: list[int]) -> np.ndarray:
     looks = people.look[chain]
     half = looks.shape[1] // 2
@@ -237,7 +281,7 @@ def link(people: People, times: list[float] | np.ndarray, cuts: Collection[int] 
     t = np.asarray(times, float)
     hips = np.array([P.hip_centre(lm) for lm in people.landmarks]).reshape(-1, 2)
     torsos = np.array([max(P.torso_length(lm), 1.0) for lm in people.landmarks])
-    chains = _tracklets(people, t, hips, torsos)
+    chains = _taken_over(people, t, hips, torsos, _tracklets(people, t, hips, torsos))
     if not chains:
         people.person = np.zeros(len(people.frame), int)
         return people
