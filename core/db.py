@@ -133,6 +133,13 @@ def m010_climb_at(db: sqlite_utils.Database) -> None:
     db.table("analyses").add_column("climb_at", float)
 
 
+@migrations()
+def m011_climb_of(db: sqlite_utils.Database) -> None:
+    # the analysis of the same video this one was made from (another climb in it): its poses are reused
+    db.table("analyses").add_column("climb_of", str)
+    db.table("analyses").create_index(["video_ref"])
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 

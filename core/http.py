@@ -9,7 +9,7 @@
     GET  /api/analyses/{id}            status and result                              (Bearer token)
     POST /api/analyses/{id}/retry      queue a failed analysis again                  (Bearer token)
     POST /api/analyses/{id}/person     analyse another person seen: {"person": N}     (Bearer token)
-    POST /api/analyses/{id}/climb      analyse another climb seen: {"at": seconds}    (Bearer token)
+    POST /api/analyses/{id}/climb      analyse another climb seen, on its own: {"at": s} (Bearer token)
     DELETE /api/analyses/{id}          delete it with its video, frames and replay    (Bearer token)
 
     Bearer: the service token (PERFORMATE_API_TOKEN, the operator) or a personal token, which has
@@ -199,21 +199,40 @@ def delete_one(request: Request) -> JSONResponse:
 async def pick(request: Request) -> JSONResponse:
     """Analyse another person seen in the video (``{"person": N}``, numbered as in the record's
     ``people.list``): whoever may see the analysis may ask, as on the results page."""
-    return await _again(request, "person", lambda v: isinstance(v, int) and not isinstance(v, bool),
-                        "person (a number from people.list) is required", api.pick_person)
+    asked = await _asked(request, "person", lambda v: isinstance(v, int) and not isinstance(v, bool),
+                         "person (a number from people.list) is required")
+    if isinstance(asked, JSONResponse):
+        return asked
+    viewer, aid, person = asked
+    try:
+        queued = await anyio.to_thread.run_sync(lambda: api.pick_person(aid, viewer, person))
+    except PipelineError as exc:
+        return JSONResponse({"error_code": exc.code.value, "message": exc.user_message}, status_code=409)
+    if not queued:
+        return JSONResponse({"error": "the analysis is busy; try again when it has finished"}, status_code=409)
+    return JSONResponse({"analysis_id": aid, "status": "queued", "person": person})
 
 
 async def pick_climb(request: Request) -> JSONResponse:
     """Analyse another climb the video shows (``{"at": seconds}``, a time inside one of the record's
-    ``metrics.other_climbs``): whoever may see the analysis may ask, as on the results page."""
-    return await _again(request, "at", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
-                        "at (seconds inside one of metrics.other_climbs) is required",
-                        lambda aid, viewer, v: api.pick_climb(aid, viewer, float(v)))
+    ``metrics.other_climbs``) as an analysis of its own: whoever may see the analysis may ask, as on
+    the results page. The answer names that analysis (new, or the one made for that climb before)."""
+    asked = await _asked(request, "at", lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+                         and math.isfinite(v), "at (seconds inside one of metrics.other_climbs) is required")
+    if isinstance(asked, JSONResponse):
+        return asked
+    viewer, aid, at = asked
+    try:
+        new = await anyio.to_thread.run_sync(lambda: api.pick_climb(aid, viewer, float(at)))
+    except PipelineError as exc:
+        return JSONResponse({"error_code": exc.code.value, "message": exc.user_message}, status_code=409)
+    rec = api.get(new, viewer) or {}
+    return JSONResponse({"analysis_id": new, "status": rec.get("status"), "of": aid, "at": at})
 
 
-async def _again(request: Request, field: str, valid: Callable[[Any], bool], required: str,
-                 call: Callable[[str, Any, Any], bool]) -> JSONResponse:
-    """Queue an analysis again with one choice of the body (``field``) changed."""
+async def _asked(request: Request, field: str, valid: Callable[[Any], bool],
+                 required: str) -> JSONResponse | tuple[Any, str, Any]:
+    """Who asks, about which analysis, for what (``field`` of the JSON body): or the answer refusing."""
     viewer, denied = _viewer(request)
     if viewer is None:
         return denied or JSONResponse({}, status_code=401)
@@ -227,13 +246,7 @@ async def _again(request: Request, field: str, valid: Callable[[Any], bool], req
     value = body.get(field) if isinstance(body, dict) else None
     if not valid(value):
         return JSONResponse({"error": required}, status_code=400)
-    try:
-        queued = await anyio.to_thread.run_sync(lambda: call(aid, viewer, value))
-    except PipelineError as exc:
-        return JSONResponse({"error_code": exc.code.value, "message": exc.user_message}, status_code=409)
-    if not queued:
-        return JSONResponse({"error": "the analysis is busy; try again when it has finished"}, status_code=409)
-    return JSONResponse({"analysis_id": aid, "status": "queued", field: value})
+    return viewer, aid, value
 
 
 def _next(request: Request) -> str:

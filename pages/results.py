@@ -92,17 +92,22 @@ if rec.get("low_confidence"):  # why, as far as the analysis knows: only the win
         st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
 if others := api.other_climbs_said(rec):
     (st.warning if m.get("attempt_unsure") else st.info)(others)
-    if api.can_pick(rec):
-        cols = st.columns(min(3, len(api.other_climbs(rec))))
-        for k, (start, end, at) in enumerate(api.other_climbs(rec)):
-            if cols[k % len(cols)].button(_("Analyse the climb at {start} to {end}").format(
-                    start=api.secs(start), end=api.secs(end)), key=f"climb-go-{k}"):
-                try:
-                    api.pick_climb(aid, user, at)
-                except api.PipelineError as exc:
-                    st.error(_(exc.user_message))
-                else:
-                    st.rerun()
+    cols = st.columns(min(3, len(api.other_climbs(rec))))
+    for k, (start, end, at) in enumerate(api.other_climbs(rec)):
+        times = {"start": api.secs(start), "end": api.secs(end)}
+        done = api.climb_analysis(rec, at)  # each climb analysed once, on its own: to compare the two
+        if done is None and not api.can_pick(rec):
+            continue
+        label = (_("Open the analysis of the climb at {start} to {end}") if done else
+                 _("Analyse the climb at {start} to {end} too")).format(**times)
+        if cols[k % len(cols)].button(label, key=f"climb-go-{k}"):
+            try:
+                other = done or api.pick_climb(aid, user, at)
+            except api.PipelineError as exc:
+                st.error(_(exc.user_message))
+            else:
+                st.query_params["id"] = other
+                st.rerun()
 if rec.get("summary"):
     st.markdown(f"> {md(rec['summary'])}")
 

@@ -58,6 +58,25 @@ def test_retention_days_purge_old_videos_and_optionally_whole_analyses(short_cli
     assert api.get(aid, api.SYSTEM) is None
 
 
+def test_a_video_two_analyses_share_is_purged_when_neither_keeps_it(short_climb, monkeypatch):
+    """Two climbs of one video, each analysed on its own, share the stored video: the first past the
+    retention days loses it (marked), but the file stays while the other, newer, keeps it; once the
+    other is past them too, it goes."""
+    aid = _complete(short_climb, "Ana", consent=True)
+    jobs = Jobs(fast_settings())
+    ref = jobs.get(aid)["video_ref"]
+    other = jobs.submit_ref(ref, {"climber": "Ana", "consent": True}, choices={"climb_of": aid, "climb_at": 2.0})
+    db = dbm.connect(get_settings().db_path)
+    db.conn.execute("update analyses set created_at='2020-01-01T00:00:00+00:00' where analysis_id=?", [aid])
+    db.conn.execute("update analyses set status='completed' where analysis_id=?", [other])
+    monkeypatch.setenv("PERFORMATE_RETENTION_DAYS", "30")
+    reset_settings()
+    assert lifecycle.purge()["videos_purged"] == 0
+    assert jobs.get(aid)["video_purged_at"] and not jobs.get(other)["video_purged_at"] and get_store().exists(ref)
+    db.conn.execute("update analyses set created_at='2020-01-02T00:00:00+00:00' where analysis_id=?", [other])
+    assert lifecycle.purge()["videos_purged"] == 1 and not get_store().exists(ref)
+
+
 def test_export_and_complete_deletion_of_one_climber(short_climb):
     a = _complete(short_climb, "Ana", consent=True)
     b = _complete(short_climb, "Ben", consent=True)

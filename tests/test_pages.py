@@ -14,7 +14,9 @@ from core.analysis import metrics as M
 from core.config import reset_settings
 from core.errors import ErrorCode, PipelineError
 from core.jobs import Jobs
+from core.ops import lifecycle
 from core.pipeline import analyze
+from core.storage import store_for_ref
 from tests.accounts import call_api, make_user, session_for
 from tests.conftest import fast_settings
 from tests.media import REAL_FIXED, ffmpeg
@@ -233,17 +235,18 @@ def test_how_the_climb_time_was_found_is_said_with_its_own_times(short_climb):
 
 def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_it(short_climb):
     """A video with a second attempt says so above the summary, with both climbs' times and a button
-    to analyse the other (or, the video gone, the upload's trim); in German too. None, nothing is said."""
+    to analyse the other on its own (or, the video gone, says to upload it trimmed, and offers no
+    button); in German too. None, nothing is said."""
     jobs, aid, rec = _analysed(short_climb, "R-two")
     assert rec["metrics"]["other_climbs"] == [] and api.other_climbs_said(rec) is None
     rec["route_analysis"]["climb_window"] = {"start": 1.3, "end": 9.5, "how": M.FROM_FLOOR}
     rec["metrics"]["other_climbs"] = [[12.4, 15.0]]
     jobs.complete(aid, "t", rec)
     for lang, said, button in (("en", "This video shows another climb too, at 12.4 s to 15.0 s. This analysis is of the "
-                                      "longest, 1.3 s to 9.5 s. Pick another one below to analyse it instead.",
-                                "Analyse the climb at 12.4 s to 15.0 s"),
+                                      "longest, 1.3 s to 9.5 s. Each one can be analysed on its own below, to compare "
+                                      "them.", "Analyse the climb at 12.4 s to 15.0 s too"),
                                ("de", "Dieses Video zeigt noch eine Begehung: 12,4 s bis 15,0 s. Analysiert ist die längste, "
-                                      "1,3 s bis 9,5 s.", "Die Begehung 12,4 s bis 15,0 s analysieren")):
+                                      "1,3 s bis 9,5 s.", "Auch die Begehung 12,4 s bis 15,0 s analysieren")):
         at = _results_page(aid, lang)
         assert sum(said in str(x.value) for x in at.info) == 1 and not at.warning, [x.value for x in at.info]
         assert [x.label for x in at.button if x.key == "climb-go-0"] == [button]
@@ -251,14 +254,16 @@ def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_i
     assert api.other_climbs_said(two).startswith("This video shows 2 other climbs too, at 0.5 s to 2.0 s, 12.4 s to 15.0 s.")
     assert api.other_climbs(two) == [(0.5, 2.0, 1.25), (12.4, 15.0, 13.7)]
     # the video gone, a pick cannot run: the page says how else, and offers no button
-    gone = dict(rec, video_purged_at="2026-12-01T00:00:00")
+    jobs.mark_video_purged(aid)
+    gone = api.get(aid, make_user("admin@test.example", "admin"))
     assert api.other_climbs_said(gone).endswith("The video is no longer kept: to analyse another, upload the video "
                                                 "again trimmed to it.")
+    assert not [x for x in _results_page(aid, "en").button if x.key == "climb-go-0"]
     # a time in no other climb is refused with a reason, and nothing is queued
     with pytest.raises(PipelineError) as err:
         api.pick_climb(aid, make_user("admin@test.example", "admin"), 5.0)
     assert err.value.user_message == "No other climb was seen at that time in this video."
-    assert jobs.get(aid)["status"] == "completed"
+    assert jobs.get(aid)["status"] == "completed" and not jobs.sharing_video(jobs.get(aid)["video_ref"], aid)
 
 
 def test_an_area_not_assessed_offers_its_drill_without_prescribing_it(short_climb):
@@ -286,12 +291,18 @@ def two_attempts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_two_attempts_as_long_ask_the_climber_which_and_a_pick_analyses_the_other(two_attempts):
+def test_two_attempts_as_long_ask_which_and_each_is_analysed_on_its_own_to_compare(two_attempts):
     """The fixed clip played twice: two climbs alike, each seen from the mat and back to it. The
     analysis takes one and is not sure it is the one meant (flagged, and the page says why once, with
-    both climbs' times); the page offers the other, and picking it analyses that one from the stored
-    poses: its own times, the one analysed before named instead, nothing flagged; in German too."""
-    jobs, aid, rec = _analysed(two_attempts, "R-twice")
+    both climbs' times); the page offers the other, and asking makes an analysis of it of its own,
+    from the stored poses: its own times, the first one named and offered back (opened, not made
+    again), nothing flagged, in German too; the first stays as it was, to compare. The two share the
+    stored video: deleting one keeps it for the other."""
+    reset_settings()
+    s = fast_settings()
+    jobs = Jobs(s)
+    aid = jobs.submit_upload(two_attempts, "two_attempts.mp4", {"climber": "Ana", "route_name": "R-twice", "consent": True})
+    rec = analyze(jobs.claim("t", aid), s)
     jobs.complete(aid, "t", rec)
     m = rec["metrics"]
     (o0, o1), = m["other_climbs"]
@@ -304,37 +315,51 @@ def test_two_attempts_as_long_ask_the_climber_which_and_a_pick_analyses_the_othe
     at = _results_page(aid, "en")
     said = [w.value for w in at.warning]
     assert len(said) == 1 and said[0].startswith("This video shows another climb too") and \
-        said[0].endswith("Another one is nearly as long, so which you meant cannot be told. Pick another one below "
-                         "to analyse it instead."), said
-    go = [x for x in at.button if x.label.startswith("Analyse the climb at")]
-    assert [x.label for x in go] == [f"Analyse the climb at {o0:.1f} s to {o1:.1f} s"]
+        said[0].endswith("Another one is nearly as long, so which you meant cannot be told. Each one can be "
+                         "analysed on its own below, to compare them."), said
+    go = [x for x in at.button if x.key == "climb-go-0"]
+    assert [x.label for x in go] == [f"Analyse the climb at {o0:.1f} s to {o1:.1f} s too"]
     go[0].click()
     at.run()
     assert not at.exception
-    job = jobs.get(aid)
-    assert job["status"] == "queued" and abs(job["climb_at"] - (o0 + o1) / 2) < 0.01
-    assert job["started_at"] is None  # timed from its own start, not the first analysis'
-    again = analyze(jobs.claim("t", aid), fast_settings())
-    jobs.complete(aid, "t", again)
-    m2 = again["metrics"]
+    new = at.query_params["id"]
+    new = new[0] if isinstance(new, list) else new
+    job = jobs.get(new)
+    assert new != aid and job["status"] == "queued" and job["climb_of"] == aid and abs(job["climb_at"] - (o0 + o1) / 2) < 0.01
+    assert job["video_ref"] == jobs.get(aid)["video_ref"] and job["route_name"] == "R-twice" and job["consent"]
+    assert jobs.get(aid)["status"] == "completed"  # the first stays, to compare
+    assert api.pick_climb(aid, make_user("admin@test.example", "admin"), (o0 + o1) / 2) == new  # asked twice: one
+    other = analyze(jobs.claim("t", new), s)
+    jobs.complete(new, "t", other)
+    m2 = other["metrics"]
     assert (m2["climb_start_s"], m2["climb_end_s"]) == (o0, o1) and m2["other_climbs"] == [[a, b]]
     assert m2["climb_picked"] and not m2["attempt_unsure"] and m2["low_confidence_why"] != "attempt"
-    assert m2["timings_s"]["poses_reused"] is True and api.events(aid)[-3]["detail"] == f"analyse the climb at {(o0 + o1) / 2:.2f} s"
-    for lang, said in (("en", f"This analysis is of the one you picked, {o0:.1f} s to {o1:.1f} s."),
-                       ("de", "Analysiert ist die, die du gewählt hast")):
-        at = _results_page(aid, lang)
+    assert m2["timings_s"]["poses_reused"] is True
+    for lang, said, button in (("en", f"This analysis is of the one you picked, {o0:.1f} s to {o1:.1f} s. Each one has "
+                                      "an analysis of its own: open it below to compare them.",
+                                f"Open the analysis of the climb at {a:.1f} s to {b:.1f} s"),
+                               ("de", "Analysiert ist die, die du gewählt hast", "Die Analyse der Begehung")):
+        at = _results_page(new, lang)
         assert sum(said in str(x.value) for x in at.info) == 1 and not at.warning, [x.value for x in at.info]
-        assert len([x for x in at.button if x.key == "climb-go-0"]) == 1  # and the first can be picked back
-    # picked back through the HTTP API with a personal token; a time in no other climb is refused
+        assert [x.label for x in at.button if x.key == "climb-go-0"][0].startswith(button)
+    at.button(key="climb-go-0").click()
+    at.run()
+    assert at.query_params["id"] in (aid, [aid])  # the first, opened
+    # through the HTTP API with a personal token: the same analysis; a time in no other climb is refused
     token = Accounts().issue_api_token(make_user("admin@test.example", "admin"))
     path = f"/api/analyses/{aid}/climb"
     assert call_api(http.pick_climb, path, token, {"at": 15.0}, aid=aid)[0] == 409  # on the mat between them
     assert call_api(http.pick_climb, path, token, {"at": "7"}, aid=aid)[0] == 400
-    back = (a + b) / 2
-    assert call_api(http.pick_climb, path, token, {"at": back}, aid=aid) == (200, {"analysis_id": aid, "status": "queued",
-                                                                                  "at": back})
-    third = analyze(jobs.claim("t", aid), fast_settings())
-    assert (third["metrics"]["climb_start_s"], third["metrics"]["climb_end_s"]) == (a, b)
+    mid = (o0 + o1) / 2
+    assert call_api(http.pick_climb, path, token, {"at": mid}, aid=aid) == (
+        200, {"analysis_id": new, "status": "completed", "of": aid, "at": mid})
+    # the pickers (results, compare) tell the two apart by their climb's times
+    labels = {o["analysis_id"]: o["label"] for o in api.completed_options(make_user("admin@test.example", "admin"))}
+    assert f" · climb {a:.1f} s to {b:.1f} s · " in labels[aid] and f" · climb {o0:.1f} s to {o1:.1f} s · " in labels[new]
+    # one deleted, the video stays for the other (which can still be analysed again); both, it goes
+    store, key = store_for_ref(job["video_ref"])
+    assert lifecycle.delete_analysis(aid) and store.exists(key) and api.can_pick(jobs.get(new))
+    assert lifecycle.delete_analysis(new) and not store.exists(key)
 
 
 def test_upload_page_lists_recent_uploads_and_live_status(seeded):

@@ -66,6 +66,7 @@ from core.api.results import (
     blob,
     can_delete,
     can_pick,
+    climb_analysis,
     delete_mine,
     describe,
     export_csv,
@@ -108,7 +109,7 @@ __all__ = [
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
     "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said", "other_climbs_said",
-    "other_climbs", "pick_climb",
+    "other_climbs", "pick_climb", "climb_analysis",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin

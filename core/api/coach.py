@@ -14,7 +14,7 @@ from core.api.results import blob, jobs, localize, owners, visible
 from core.api.uploads import recent
 from core.api.vocab import HIGHER_IS_BETTER
 from core.errors import ErrorCode, PipelineError
-from core.i18n import N_, _, date_time, language, num, pct
+from core.i18n import N_, _, date_time, language, num, pct, secs
 from core.jobs import Status
 
 __all__ = ["trend", "completed_options", "compare", "aligned_frames", "option_label", "WITHIN_SPREAD"]
@@ -39,10 +39,15 @@ def trend(viewer: User, climber: str | None = None, route: str | None = None, gr
 
 
 def option_label(r: dict[str, Any]) -> str:
-    """How a picker names an analysis: climber, route and grade, attempt or send, date."""
+    """How a picker names an analysis: climber, route and grade, attempt or send, which climb of the
+    video (when it shows more than one), date."""
     kind = {"attempt": _("attempt"), "send": _("send")}.get(r.get("attempt_or_send") or "", "")
+    m = r.get("metrics") or {}
+    # a video of two climbs, each analysed on its own: which one this is
+    which = (_("climb {start} to {end}").format(start=secs(m["climb_start_s"]), end=secs(m["climb_end_s"]))
+             if m.get("other_climbs") and m.get("climb_start_s") is not None else "")
     parts = [r.get("climber") or _("Anonymous climber"), r.get("route_name") or "", r.get("grade") or "", kind,
-             date_time(r.get("created_at"))]
+             which, date_time(r.get("created_at"))]
     return " · ".join(p for p in parts if p)
 
 

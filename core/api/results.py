@@ -126,7 +126,9 @@ def other_climbs_said(rec: Mapping[str, Any]) -> str | None:
             _("This analysis is of the longest, {start} to {end}.")).format(start=secs(w["start"]), end=secs(w["end"]))
     if m.get("attempt_unsure"):
         this += " " + _("Another one is nearly as long, so which you meant cannot be told.")
-    how = (_("Pick another one below to analyse it instead.") if can_pick(rec) else
+    analysed = all(climb_analysis(rec, at) for _a, _b, at in other_climbs(rec))
+    how = (_("Each one has an analysis of its own: open it below to compare them.") if analysed else
+           _("Each one can be analysed on its own below, to compare them.") if can_pick(rec) else
            _("The video is no longer kept: to analyse another, upload the video again trimmed to it."))
     return " ".join((said, this, how))
 
@@ -233,20 +235,41 @@ def pick_person(aid: str, viewer: User, person: int) -> bool:
     return ok
 
 
-def pick_climb(aid: str, viewer: User, at: float) -> bool:
+def pick_climb(aid: str, viewer: User, at: float) -> str:
     """Analyse the other climb the video shows at ``at`` (seconds, inside one of the record's
-    ``other_climbs``) instead: anyone who may see the analysis may ask, as for a person. The analysis
-    is queued again and reuses its frames and everyone's poses."""
+    ``other_climbs``) too, as an analysis of its own beside this one (to compare the two attempts):
+    anyone who may see the analysis may ask, as for a person. Returns its id: a new analysis, which
+    reuses this one's frames and everyone's poses, or the one that analyses that climb already."""
     rec = visible(aid, viewer)
     offered = ((rec or {}).get("metrics") or {}).get("other_climbs") or []
     if rec is None or not any(a - 1e-6 <= at <= b + 1e-6 for a, b in offered):
         raise PipelineError(ErrorCode.BAD_REQUEST, f"no other climb at {at:.2f} s",
                             message=N_("No other climb was seen at that time in this video."))
+    if (done := climb_analysis(rec, at)) is not None:
+        return done
     _may_pick(rec, N_("Another climb can be analysed once this analysis has finished."),
               N_("The video is no longer kept, so another climb cannot be analysed."))
-    ok = jobs().pick_climb(aid, at)
+    new = jobs().submit_climb(aid, at)
+    if new is None:  # (it stopped being completed in between: the checks above say so next time)
+        raise PipelineError(ErrorCode.BAD_REQUEST, "the analysis is not finished",
+                            message=N_("Another climb can be analysed once this analysis has finished."))
     notify()
-    return ok
+    return new
+
+
+def climb_analysis(rec: Mapping[str, Any], at: float) -> str | None:
+    """The analysis of the same video that analyses the climb at ``at`` (another attempt in it,
+    analysed on its own), if there is one that has not failed."""
+    for o in jobs().sharing_video(str(rec.get("video_ref") or ""), str(rec.get("analysis_id"))):
+        if o["status"] not in (Status.COMPLETED, Status.QUEUED, Status.RUNNING):
+            continue
+        m = o.get("metrics") or {}
+        start, end = m.get("climb_start_s"), m.get("climb_end_s")
+        asked = o.get("climb_at")
+        if (start is not None and end is not None and start - 1e-6 <= at <= end + 1e-6) or \
+                (start is None and asked is not None and abs(float(asked) - at) < 0.01):
+            return str(o["analysis_id"])
+    return None
 
 
 def _may_pick(rec: Mapping[str, Any], unfinished: str, purged: str) -> None:

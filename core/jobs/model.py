@@ -73,6 +73,7 @@ class Analysis(TypedDict, total=False):
     people: dict[str, Any] | None  # everyone seen: count, chosen, how, list, overview image
     person: int | None  # the person the climber picked (None: the one on the wall longest)
     climb_at: float | None  # a time inside the climb the climber picked (None: the longest)
+    climb_of: str | None  # the analysis of the same video it was made from (another climb in it)
     summary: str | None
     strengths: list[str] | None
     recommendations: list[str] | None

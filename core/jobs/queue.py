@@ -107,15 +107,17 @@ class Jobs(JobReads):
             get_store(self.settings).delete(key)  # lost a double-click race: keep one video
         return aid
 
-    def submit_ref(self, video_ref: str, meta: dict[str, Any], *, client_key: str | None = None) -> str:
-        """Queue a job for a video already in storage. Idempotent on ``client_key``."""
+    def submit_ref(self, video_ref: str, meta: dict[str, Any], *, client_key: str | None = None,
+                   choices: dict[str, Any] | None = None) -> str:
+        """Queue a job for a video already in storage. Idempotent on ``client_key``. ``choices``: what
+        to analyse in it when not the default (see submit_climb)."""
         if client_key and (existing := self.find_by_client_key(client_key)):
             return existing
         aid = uuid.uuid4().hex
         now = dbm.now_iso()
         row = {"analysis_id": aid, "status": Status.QUEUED.value, "stage": QUEUED, "progress": 0.0, "attempts": 0,
                "client_key": client_key, "created_at": now, "queued_at": now, "updated_at": now,
-               "video_ref": video_ref, "next_run_at": 0.0, **_clean_meta(meta)}
+               "video_ref": video_ref, "next_run_at": 0.0, **_clean_meta(meta), **(choices or {})}
 
         def tx(conn: sqlite3.Connection) -> None:
             enc = dbm.encode(row)
@@ -321,18 +323,25 @@ class Jobs(JobReads):
             log.info("analysis.person_picked", analysis_id=aid, person=int(person))
         return ok
 
-    def pick_climb(self, aid: str, at: float) -> bool:
-        """Analyse another climb of a completed analysis' video (another attempt): queue it again
-        with ``at``, a time inside that climb (the frames and poses are kept, as for a person)."""
-        ok = self._again(aid, "climb_at", float(at), f"analyse the climb at {float(at):.2f} s")
-        if ok:
-            log.info("analysis.climb_picked", analysis_id=aid, at=round(float(at), 2))
-        return ok
+    def submit_climb(self, aid: str, at: float) -> str | None:
+        """Analyse another climb of a completed analysis' video (another attempt) as an analysis of its
+        own, beside it (to compare the two): the same video and details, ``at`` a time inside that
+        climb, and the person analysed there. Its frames and everyone's poses come from ``aid``'s, so
+        nothing is tracked again. Once per climb: asking again returns the same one. None when
+        ``aid`` is not completed."""
+        src = self.get(aid)
+        if src is None or src.get("status") != COMPLETED:
+            return None
+        meta = {k: src.get(k) for k in META_FIELDS}
+        new = self.submit_ref(src["video_ref"], meta, client_key=f"{aid}:climb:{float(at):.2f}",
+                              choices={"climb_at": float(at), "climb_of": aid, "person": src.get("person")})
+        log.info("analysis.climb_submitted", analysis_id=new, of=aid, at=round(float(at), 2))
+        return new
 
     def _again(self, aid: str, column: str, value: float | int, detail: str) -> bool:
-        """Queue a completed analysis again with one of its choices (``column``: person, climb_at) set:
-        a new analysis of the same video, timed from its own start (the page's "Elapsed", "took")."""
-        assert column in ("person", "climb_at")
+        """Queue a completed analysis again with one of its choices (``column``: person) set: a new
+        analysis of the same video, timed from its own start (the page's "Elapsed", "took")."""
+        assert column in ("person",)
 
         def tx(conn: sqlite3.Connection) -> bool:
             r = conn.execute("select status from analyses where analysis_id=?", (aid,)).fetchone()

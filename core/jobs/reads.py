@@ -164,6 +164,11 @@ class JobReads:
                                "coalesce(sum(usd),0) u from vision_calls"))[0]
         return {"tokens_in": r["i"], "tokens_out": r["o"], "usd": float(r["u"])}
 
+    def sharing_video(self, video_ref: str, but: str) -> list[Analysis]:
+        """The other analyses of the same stored video (another climb in it), oldest first."""
+        return self._rows("select * from analyses where video_ref=? and analysis_id<>? order by created_at",
+                          [video_ref, but])
+
     def unconsented_videos(self) -> list[dict[str, Any]]:
         """Completed analyses whose climber did not consent to keeping the video, video not yet purged."""
         return [dict(r) for r in self.db.query(

@@ -7,7 +7,8 @@
     python -m core delete-climber NAME
 
 Deleting an analysis removes its row and events (one transaction, in ``core.jobs``) and then every
-file it left: the uploaded video (only when we stored it), frames, key frames, replay, work dir.
+file it left: the uploaded video (only when we stored it, and no other analysis of it is left: two
+climbs in one video are two analyses of it), frames, key frames, replay, work dir.
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def delete_analysis(aid: str, settings: Settings | None = None) -> bool:
         return False
     store = get_store(s)
     owned = _owned(row.get("video_ref"), s)
-    if owned:
+    if owned and not Jobs(s).sharing_video(str(row.get("video_ref")), aid):  # (another climb in it is analysed too)
         owned[0].delete(owned[1])
     store.delete_prefix(f"frames/{aid}/")
     store.delete(f"replays/{aid}.mp4")
@@ -107,12 +108,16 @@ def purge(settings: Settings | None = None) -> dict[str, int]:
             deleted = sum(1 for r in jobs.finished_before(cut) if delete_analysis(r["analysis_id"], s))
         candidates += jobs.finished_before(cut, video_kept=True)
     seen = set()
+    due = {r["analysis_id"] for r in candidates}
     for r in candidates:
         if r["analysis_id"] in seen:
             continue
         seen.add(r["analysis_id"])
         owned = _owned(r["video_ref"], s)
-        if owned:
+        # a video two analyses share (two climbs in it) goes when neither keeps it any more
+        kept = [o for o in jobs.sharing_video(r["video_ref"], r["analysis_id"])
+                if o["video_purged_at"] is None and o["analysis_id"] not in due]
+        if owned and not kept:
             owned[0].delete(owned[1])
             purged += 1
         jobs.mark_video_purged(r["analysis_id"])

@@ -64,14 +64,20 @@ def _load_people(wd: Path, n: int) -> People | None:
 
 def _stored_people(job: dict[str, Any], settings: Settings, wd: Path) -> bool:
     """Fetch everyone seen from the store into the work dir (a pick made where the work dir is
-    not: another worker, after a clean-up); True when it is there now."""
+    not: another worker, after a clean-up; or another climb of a video analysed before, from that
+    analysis); True when it is there now."""
     store = get_store(settings)
     key = _people_key(job["analysis_id"])
     try:
+        if not store.exists(key) and job.get("climb_of"):
+            key = _people_key(job["climb_of"])
         if not store.exists(key):
             return False
         wd.mkdir(parents=True, exist_ok=True)
-        (wd / PEOPLE).write_bytes(store.get_bytes(key))
+        data = store.get_bytes(key)
+        (wd / PEOPLE).write_bytes(data)
+        if key != _people_key(job["analysis_id"]):  # its own copy: the other analysis may be deleted
+            store.put_bytes(data, _people_key(job["analysis_id"]), content_type="application/octet-stream")
         return True
     except PipelineError:
         return False
