@@ -229,7 +229,8 @@ def _taken_over(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.ndar
     the one kept goes on in the tracklet that slid, while the tracklet that was on that body all
     along ends. So: tracklet A ends at frame k; B, seen at k further than MAX_JUMP_TORSOS from A
     (A's size), is within ARRIVE_TORSOS of A's last place within MAX_GAP_S after k, nearer to it
-    than to where B itself was at k, and looks more like A than like B before k: B after k is A.
+    than to where B itself was at k, and is of A's size and look more than of B's before k (a body
+    keeps its size; one read across two is larger than either): B after k is A.
     Where someone else's tracklet just ends beside the climber, or the climber walks off (not onto
     where the other was), nothing is changed."""
     frame = people.frame
@@ -254,8 +255,11 @@ def _taken_over(people: People, t: np.ndarray, hips: np.ndarray, torsos: np.ndar
             if not arrived:
                 continue
             before = [j for j in b if int(frame[j]) <= k]
+            # ... and keeps A's size rather than B's (a reading across two bodies is larger than either)
+            sizes = [float(np.log(np.median(torsos[c]))) for c in (a, before, after)]
             cont = _mean_look(people, after)
-            if likeness(cont, _mean_look(people, a)) > likeness(cont, _mean_look(people, before)):
+            if abs(sizes[2] - sizes[0]) < abs(sizes[2] - sizes[1]) and \
+                    likeness(cont, _mean_look(people, a)) > likeness(cont, _mean_look(people, before)):
                 a.extend(after)
                 b[:] = before
                 break
