@@ -84,6 +84,9 @@ if rec.get("low_confidence"):  # why, as far as the analysis knows: only the win
     if m.get("low_confidence_why") == "window":
         st.warning(_("When the climb began is not certain here (you may have been on the wall already, or still on "
                      "the mat), so treat these numbers with care."))
+    elif m.get("low_confidence_why") == "person":
+        st.warning(_("We may have analysed the wrong person: someone else was in this video far longer. Check "
+                     "the people below, and pick the climber if this is not you."))
     elif m.get("low_confidence_why") == "up":
         st.warning(_("Which way is up is not certain here: your body lies across the picture and no floor is in "
                      "view (a phone held sideways, or a body misread from far away), so when the climb began and "

@@ -187,12 +187,13 @@ def _results_page(aid: str, lang: str) -> AppTest:
 def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_climb):
     """A flagged analysis says why in one warning, not again in the summary: the window unsure (a rise
     after a long hang or sit; or which way is up, the picture turned with no floor in view) is not
-    "hard to see", which is kept for a climber hard to see; in German too."""
+    "hard to see", which is kept for a climber hard to see; nor is someone else seen far longer than
+    the person analysed (who may be the wrong one); in German too."""
     reset_settings()
     s = fast_settings()
     jobs = Jobs(s)
     ids = {}
-    for why in ("window", "hard_to_see", "up"):
+    for why in ("window", "hard_to_see", "up", "person"):
         aid = jobs.submit_ref(str(short_climb), {"climber": "Ana", "route_name": f"R-{why}"})
         rec = analyze(jobs.claim("t", aid), s)
         rec["low_confidence"] = True
@@ -204,7 +205,9 @@ def test_a_flagged_analysis_says_why_once_in_the_language_of_the_page(short_clim
             ("window", "de", "Wann die Kletterei begann, ist hier nicht sicher", "schwer zu erkennen"),
             ("hard_to_see", "en", "hard to see", "not certain"),
             ("up", "en", "Which way is up is not certain here", "When the climb began"),
-            ("up", "de", "Wo oben ist, ist hier nicht sicher", "Wann die Kletterei begann")):
+            ("up", "de", "Wo oben ist, ist hier nicht sicher", "Wann die Kletterei begann"),
+            ("person", "en", "We may have analysed the wrong person", "hard to see"),
+            ("person", "de", "Vielleicht haben wir die falsche Person analysiert", "schwer zu erkennen")):
         at = _results_page(ids[why], lang)
         warnings = [w.value for w in at.warning]
         assert sum(said in w for w in warnings) == 1 and not any(not_said in w for w in warnings), warnings

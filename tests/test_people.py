@@ -13,7 +13,7 @@ import pytest
 
 from core.analysis import pose as P
 from core.analysis.blazepose import BlazePose, Roi, box_iou
-from core.analysis.people import People, climber, link, on_the_wall, others_down, smooth
+from core.analysis.people import People, Person, climber, link, on_the_wall, others_down, seen_far_longer, smooth
 from core.config import Settings
 from core.ops.health import REFERENCE_PERSON
 from core.pipeline import analyze
@@ -421,6 +421,19 @@ def test_a_region_that_slides_off_a_bystander_onto_the_climber_leaves_the_climbe
         assert later == {first} and slid != {first}
     else:
         assert later == slid != {first}
+
+
+def test_someone_seen_far_longer_than_the_person_chosen_flags_the_choice():
+    """The tight, paired, turned roof copy at 1920 px: the one "on the wall longest" is someone seen
+    for 13 frames of 58 (1.5 s), while a climber hanging under the roof in the turned picture, never
+    read as leaving the floor, was seen in 34. Someone else seen in twice as many frames flags the
+    choice; not once the climber picked, nor for someone seen about as long, or too briefly to offer."""
+    chosen = Person(2, 13, 0.0, 1.52, (0.0, 1.52))
+    assert seen_far_longer([Person(1, 34, 0.0, 0.0, None), chosen], 2, "longest on the wall")
+    assert not seen_far_longer([Person(1, 34, 0.0, 0.0, None), chosen], 2, "picked")
+    assert not seen_far_longer([Person(1, 25, 0.0, 0.0, None), chosen], 2, "longest on the wall")
+    assert not seen_far_longer([Person(1, 5, 0.0, 0.0, None), Person(2, 2, 0.0, 0.2, (0.0, 0.2))], 2,
+                               "longest on the wall")
 
 
 def _turned(lm: np.ndarray) -> np.ndarray:

@@ -46,6 +46,11 @@ MIN_FRAMES = 6
 #: (two climbers on one wall); the analysis' confidence is then multiplied by UNSURE_FACTOR.
 RIVAL_SHARE = 0.8
 UNSURE_FACTOR = 0.85
+#: Someone else seen in at least this many times as many frames as the person chosen (the one on the
+#: wall longest) flags the analysis: the climber may be the one seen all along whose time on the
+#: wall was not measured (hanging under a roof in a turned picture reads as never leaving the floor),
+#: and the one chosen someone seen for a moment.
+SEEN_LONGER = 2.0
 
 
 def likeness(a: np.ndarray, b: np.ndarray) -> float:
@@ -482,6 +487,15 @@ def climber(persons: list[Person]) -> int:
     """The person on the wall longest (then the one seen most); 0 when nobody was seen."""
     ranked = sorted(persons, key=lambda p: (p.on_wall_s, p.frames), reverse=True)
     return ranked[0].number if ranked and ranked[0].frames > 0 else 0
+
+
+def seen_far_longer(persons: list[Person], chosen: int, how: str) -> bool:
+    """Was someone else (offered to pick) seen in SEEN_LONGER times as many frames as the person
+    chosen, who was not picked by the climber?"""
+    if how == "picked":
+        return False
+    mine = next((p.frames for p in persons if p.number == chosen), 0)
+    return any(p.number != chosen and p.frames >= MIN_FRAMES and p.frames >= SEEN_LONGER * mine for p in persons)
 
 
 def choice_is_clear(persons: list[Person], chosen: int, how: str) -> bool:

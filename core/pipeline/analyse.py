@@ -37,6 +37,7 @@ from core.analysis.people import (
     link,
     on_the_wall,
     others_down,
+    seen_far_longer,
 )
 from core.analysis.vision import VisionAnalyzer
 from core.config import Settings
@@ -304,6 +305,10 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
                         "overview": overview(job["analysis_id"], sampled, people, persons, chosen, settings)}
     if not clear:  # two climbers on the wall about as long: the right one may be the other
         record["confidence"] = round(record["confidence"] * UNSURE_FACTOR, 3)
+    if seen_far_longer(persons, chosen, how):  # someone else seen all along: which is the climber is a guess
+        record["confidence"] = round(record["confidence"] * UNSURE_FACTOR, 3)
+        record["low_confidence"] = True
+        record["metrics"]["low_confidence_why"] = "person"
     record["video"] = sampled.info.to_dict()
     record["video_sha256"] = sampled.video_sha256
     record["metrics"]["sampled_frames"] = len(sampled.frames)
