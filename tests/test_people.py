@@ -713,7 +713,7 @@ def test_the_results_page_offers_the_others_and_a_pick_reanalyses_from_stored_po
     at.run()
     assert not at.exception
     job = jobs.get(aid)
-    assert job["status"] == "queued" and job["person"] == 2
+    assert job["status"] == "queued" and job["person"] == 2 and job["started_at"] is None  # timed from its own start
     assert [e["detail"] for e in api.events(aid)][-1] == "analyse person 2"
     with pytest.raises(PipelineError):
         api.pick_person(aid, make_user("ben@test.example"), 1)  # not theirs: as if it did not exist

@@ -317,8 +317,20 @@ class Jobs(JobReads):
 
     def pick_person(self, aid: str, person: int) -> bool:
         """Analyse another person seen in a completed analysis: queue it again with ``person`` (the
-        frames and everyone's poses are kept, so nothing is decoded or tracked again where they are)."""
-        ok = self._again(aid, "person", int(person), f"analyse person {int(person)}")
+        frames and everyone's poses are kept, so nothing is decoded or tracked again where they are),
+        timed from its own start (the page's "Elapsed", "took")."""
+        def tx(conn: sqlite3.Connection) -> bool:
+            r = conn.execute("select status from analyses where analysis_id=?", (aid,)).fetchone()
+            if r is None or r[0] != COMPLETED:
+                return False
+            conn.execute(f"update analyses set status='{QUEUED}', stage='{QUEUED}', progress=0, attempts=0, next_run_at=0, "
+                         "error_code=null, error_detail=null, started_at=null, finished_at=null, lease_owner=null, "
+                         "lease_until=null, person=?, queued_at=?, updated_at=? where analysis_id=?",
+                         (int(person), dbm.now_iso(), dbm.now_iso(), aid))
+            self._event(conn, aid, COMPLETED, QUEUED, detail=f"analyse person {int(person)}")
+            return True
+
+        ok = bool(self._tx(tx))
         if ok:
             log.info("analysis.person_picked", analysis_id=aid, person=int(person))
         return ok
@@ -337,23 +349,6 @@ class Jobs(JobReads):
                               choices={"climb_at": float(at), "climb_of": aid, "person": src.get("person")})
         log.info("analysis.climb_submitted", analysis_id=new, of=aid, at=round(float(at), 2))
         return new
-
-    def _again(self, aid: str, column: str, value: float | int, detail: str) -> bool:
-        """Queue a completed analysis again with one of its choices (``column``: person) set: a new
-        analysis of the same video, timed from its own start (the page's "Elapsed", "took")."""
-        assert column in ("person",)
-
-        def tx(conn: sqlite3.Connection) -> bool:
-            r = conn.execute("select status from analyses where analysis_id=?", (aid,)).fetchone()
-            if r is None or r[0] != COMPLETED:
-                return False
-            conn.execute(f"update analyses set status='{QUEUED}', stage='{QUEUED}', progress=0, attempts=0, next_run_at=0, "
-                         "error_code=null, error_detail=null, started_at=null, finished_at=null, lease_owner=null, "
-                         f"lease_until=null, {column}=?, queued_at=?, updated_at=? where analysis_id=?", (value, dbm.now_iso(), dbm.now_iso(), aid))
-            self._event(conn, aid, COMPLETED, QUEUED, detail=detail)
-            return True
-
-        return bool(self._tx(tx))
 
     def retry_failed(self, code: str | None = None) -> list[str]:
         sql = f"select analysis_id from analyses where status='{FAILED}'" + (" and error_code=?" if code else "")
