@@ -93,19 +93,19 @@ if rec.get("low_confidence"):  # why, as far as the analysis knows: only the win
                      "ended may be wrong. Treat these numbers with care."))
     elif m.get("low_confidence_why") != "attempt":  # (the other climbs, below, say that one)
         st.warning(_("The climber was hard to see in parts of this video, so treat these numbers with care."))
-if others := api.other_climbs_said(rec):
-    (st.warning if m.get("attempt_unsure") else st.info)(others)
-    cols = st.columns(min(3, len(api.other_climbs(rec))))
-    for k, (start, end, at) in enumerate(api.other_climbs(rec)):
-        times = {"start": api.secs(start), "end": api.secs(end)}
-        done = api.climb_analysis(rec, at)  # each climb analysed once, on its own: to compare the two
-        if done is None and not api.can_pick(rec):
+climbs = api.other_climbs(rec)
+if others := api.other_climbs_said(rec, climbs):
+    (st.warning if api.which_climb_unsure(rec, climbs) else st.info)(others)
+    cols = st.columns(min(3, len(climbs)))
+    for k, c in enumerate(climbs):
+        times = {"start": api.secs(c.start), "end": api.secs(c.end)}
+        if c.analysis is None and not api.can_pick(rec):  # each climb analysed once, on its own: to compare
             continue
-        label = (_("Open the analysis of the climb at {start} to {end}") if done else
+        label = (_("Open the analysis of the climb at {start} to {end}") if c.analysis else
                  _("Analyse the climb at {start} to {end} too")).format(**times)
         if cols[k % len(cols)].button(label, key=f"climb-go-{k}"):
             try:
-                other = done or api.pick_climb(aid, user, at)
+                other = c.analysis or api.pick_climb(aid, user, c.at)
             except api.PipelineError as exc:
                 st.error(_(exc.user_message))
             else:

@@ -255,7 +255,8 @@ def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_i
         assert [x.label for x in at.button if x.key == "climb-go-0"] == [button]
     two = dict(rec, metrics=dict(rec["metrics"], other_climbs=[[0.5, 2.0], [12.4, 15.0]]))
     assert api.other_climbs_said(two).startswith("This video shows 2 other climbs too, at 0.5 s to 2.0 s, 12.4 s to 15.0 s.")
-    assert api.other_climbs(two) == [(0.5, 2.0, 1.25), (12.4, 15.0, 13.7)]
+    assert [(c.start, c.end, c.at, c.analysis) for c in api.other_climbs(two)] == [(0.5, 2.0, 1.25, None),
+                                                                                 (12.4, 15.0, 13.7, None)]
     # the video gone, a pick cannot run: the page says how else, and offers no button
     jobs.mark_video_purged(aid)
     gone = api.get(aid, make_user("admin@test.example", "admin"))
@@ -348,6 +349,12 @@ def test_two_attempts_as_long_ask_which_and_each_is_analysed_on_its_own_to_compa
     at.button(key="climb-go-0").click()
     at.run()
     assert at.query_params["id"] in (aid, [aid])  # the first, opened
+    # the first no longer asks which was meant: each has an analysis of its own now (and offers it)
+    at = _results_page(aid, "en")
+    said = [x.value for x in at.info if "This video shows another climb too" in str(x.value)]
+    assert not at.warning and len(said) == 1 and said[0].endswith(
+        "Another one is nearly as long. Each one has an analysis of its own: open it below to compare them."), said
+    assert [x.label for x in at.button if x.key == "climb-go-0"] == [f"Open the analysis of the climb at {o0:.1f} s to {o1:.1f} s"]
     # through the HTTP API with a personal token: the same analysis; a time in no other climb is refused
     token = Accounts().issue_api_token(make_user("admin@test.example", "admin"))
     path = f"/api/analyses/{aid}/climb"

@@ -63,6 +63,7 @@ from core.api.auth import (
 )
 from core.api.coach import WITHIN_SPREAD, aligned_frames, compare, completed_options, option_label, trend
 from core.api.results import (
+    OtherClimb,
     blob,
     can_delete,
     can_pick,
@@ -85,6 +86,7 @@ from core.api.results import (
     replay_ready,
     status,
     uploaded_by,
+    which_climb_unsure,
     window_said,
 )
 from core.api.uploads import climbers, recent, settings, submit_ref, submit_upload
@@ -109,7 +111,7 @@ __all__ = [
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
     "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said", "other_climbs_said",
-    "other_climbs", "pick_climb", "climb_analysis",
+    "other_climbs", "OtherClimb", "which_climb_unsure", "pick_climb", "climb_analysis",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",
     # admin

@@ -6,6 +6,7 @@ import io
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,26 +112,33 @@ def window_said(rec: Mapping[str, Any]) -> str | None:
     return _(said).format(start=secs(w["start"]), end=secs(w["end"])) if w and said else None
 
 
-def other_climbs_said(rec: Mapping[str, Any]) -> str | None:
+def other_climbs_said(rec: Mapping[str, Any], climbs: list[OtherClimb] | None = None) -> str | None:
     """The other climbs the video shows besides the one analysed (another attempt), with their times,
-    which one this is and how to analyse another, in the reader's language; None when there are none."""
+    which one this is and how to analyse another, in the reader's language; None when there are none.
+    ``climbs``: ``other_climbs(rec)`` when the caller has it already (it asks the store)."""
     m = rec.get("metrics") or {}
-    others = m.get("other_climbs") or []
     w = _window(rec)
-    if not others or not w:
+    climbs = other_climbs(rec) if climbs is None else climbs
+    if not climbs or not w:
         return None
-    times = ", ".join(_("{start} to {end}").format(start=secs(a), end=secs(b)) for a, b in others)
+    times = ", ".join(_("{start} to {end}").format(start=secs(c.start), end=secs(c.end)) for c in climbs)
     said = ngettext("This video shows another climb too, at {times}.", "This video shows {n} other climbs too, at {times}.",
-                    len(others)).format(n=len(others), times=times)
+                    len(climbs)).format(n=len(climbs), times=times)
     this = (_("This analysis is of the one you picked, {start} to {end}.") if m.get("climb_picked") else
             _("This analysis is of the longest, {start} to {end}.")).format(start=secs(w["start"]), end=secs(w["end"]))
-    if m.get("attempt_unsure"):
-        this += " " + _("Another one is nearly as long, so which you meant cannot be told.")
-    analysed = all(climb_analysis(rec, at) for _a, _b, at in other_climbs(rec))
+    analysed = all(c.analysis for c in climbs)
+    if m.get("attempt_unsure"):  # which was meant cannot be told; once each is analysed, it need not be
+        this += " " + (_("Another one is nearly as long.") if analysed else
+                       _("Another one is nearly as long, so which you meant cannot be told."))
     how = (_("Each one has an analysis of its own: open it below to compare them.") if analysed else
            _("Each one can be analysed on its own below, to compare them.") if can_pick(rec) else
            _("The video is no longer kept: to analyse another, upload the video again trimmed to it."))
     return " ".join((said, this, how))
+
+
+def which_climb_unsure(rec: Mapping[str, Any], climbs: list[OtherClimb]) -> bool:
+    """Is which climb the climber meant still open: another nearly as long, not analysed on its own?"""
+    return bool((rec.get("metrics") or {}).get("attempt_unsure")) and not all(c.analysis for c in climbs)
 
 
 def localize(rec: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
@@ -260,9 +268,18 @@ def pick_climb(aid: str, viewer: User, at: float) -> str:
 def climb_analysis(rec: Mapping[str, Any], at: float) -> str | None:
     """The analysis of the same video that analyses the climb at ``at`` (another attempt in it,
     analysed on its own), if there is one that has not failed."""
-    for o in jobs().sharing_video(str(rec.get("video_ref") or ""), str(rec.get("analysis_id"))):
-        if o["status"] not in (Status.COMPLETED, Status.QUEUED, Status.RUNNING):
-            continue
+    return _analysis_at(_sharing(rec), at)
+
+
+def _sharing(rec: Mapping[str, Any]) -> list[Analysis]:
+    """The other analyses of the record's stored video that have not failed."""
+    return [o for o in jobs().sharing_video(str(rec.get("video_ref") or ""), str(rec.get("analysis_id")))
+            if o["status"] in (Status.COMPLETED, Status.QUEUED, Status.RUNNING)]
+
+
+def _analysis_at(sharing: list[Analysis], at: float) -> str | None:
+    """Of ``sharing``, the one whose climb holds ``at`` (or, not yet analysed, was asked for at it)."""
+    for o in sharing:
         m = o.get("metrics") or {}
         start, end = m.get("climb_start_s"), m.get("climb_end_s")
         asked = o.get("climb_at")
@@ -280,10 +297,26 @@ def _may_pick(rec: Mapping[str, Any], unfinished: str, purged: str) -> None:
         raise PipelineError(ErrorCode.BAD_REQUEST, "the video is no longer kept", message=purged)
 
 
-def other_climbs(rec: Mapping[str, Any]) -> list[tuple[float, float, float]]:
-    """The other climbs the record names, each (start, end, a time inside it to pick it by)."""
-    return [(float(a), float(b), round((float(a) + float(b)) / 2, 2))
-            for a, b in ((rec.get("metrics") or {}).get("other_climbs") or [])]
+@dataclass(frozen=True)
+class OtherClimb:
+    """Another climb the video shows: its times, a time inside it to pick it by, and the analysis of
+    it on its own (None until one is asked for)."""
+
+    start: float
+    end: float
+    at: float
+    analysis: str | None
+
+
+def other_climbs(rec: Mapping[str, Any]) -> list[OtherClimb]:
+    """The other climbs the record names, each with its analysis if there is one (one store query)."""
+    named = (rec.get("metrics") or {}).get("other_climbs") or []
+    sharing = _sharing(rec) if named else []
+    out = []
+    for a, b in named:
+        at = round((float(a) + float(b)) / 2, 2)
+        out.append(OtherClimb(float(a), float(b), at, _analysis_at(sharing, at)))
+    return out
 
 
 def blob(ref_or_key: str | None) -> bytes | None:
