@@ -299,3 +299,28 @@ def test_the_hip_trail_is_the_path_on_the_wall_seen_by_each_frames_camera():
     view = np.array([0] * 6 + [1] * 4)
     assert len(trail(9, 24, hips, transforms, np.zeros(n, bool), view)) == 4
     assert len(trail(5, 24, hips, transforms, np.zeros(n, bool), view)) == 6
+
+
+def test_the_hip_trail_breaks_where_the_clip_jumped_and_not_at_a_dyno():
+    """Two attempts joined in one video, the camera kept: the hip is at the top of the wall in one
+    frame and back at the start in the next. No trail is drawn across the jump; a dyno's hip, one
+    torso length a frame (the same body on the wall), keeps its trail."""
+    from core.analysis.drawing import hip_path, trail
+    from core.analysis.pose import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
+
+    n = 12
+    lm = np.full((n, 33, 3), np.nan)
+    ys = [500.0 - 40 * i for i in range(6)] + [600.0 - 100 * i for i in range(6)]  # climbs, jumps back, dynos up
+    for i, y in enumerate(ys):
+        lm[i, :, :] = [300.0, y, 0.9]
+        lm[i, [L_HIP, R_HIP], 0] = [290.0, 310.0]
+        lm[i, [L_SHOULDER, R_SHOULDER], 1] = y - 100  # a torso 100 px long
+    lm[3] = np.nan  # a frame the body was not seen in: no leap there, nor across it
+    transforms = np.repeat([[[1.0, 0, 0], [0, 1.0, 0]]], n, axis=0)
+    hips, leaps = hip_path(lm, transforms)
+    assert np.isnan(hips[3, 0]) and np.allclose(hips[7], [300.0, 500.0])
+    assert list(np.flatnonzero(leaps)) == [6]  # 300 px down in one frame; the dyno's 100 px a frame is not one
+    away = np.zeros(n, bool)
+    assert len(trail(11, 24, hips, transforms, away, None, leaps)) == 6  # from the jump on
+    assert len(trail(5, 24, hips, transforms, away, None, leaps)) == 6
+    assert len(trail(11, 24, hips, transforms, away)) == 12  # (without the leaps: across the jump)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from core.analysis.pose import SKELETON
+from core.analysis.pose import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, SKELETON
 
 BONE = (46, 87, 228)  # BGR of the theme's orange-red
 JOINT = (255, 255, 255)
@@ -29,27 +29,57 @@ def draw_pose(img: np.ndarray, lm: np.ndarray | None, trail: np.ndarray | None =
     return out
 
 
-def trail_start(i: int, n: int, elsewhere: np.ndarray, view: np.ndarray | None = None) -> int:
+#: A hip further from where the frame before showed it (on the wall) than this many torso lengths a
+#: frame did not move there: the clip jumped (two attempts joined, a cut that kept the camera). A
+#: dyno's hip covers about one torso length from one frame to the next at 6 frames a second.
+LEAP_TORSOS = 2.0
+
+
+def hip_path(landmarks: np.ndarray, transforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each frame's hip (picture pixels, (n, 2), NaN where unseen) from ``landmarks`` (n, 33, 3), and
+    whether it leapt there (per frame: further on the wall from the last frame it was seen in than
+    LEAP_TORSOS median torso lengths a frame, counting at most three frames between)."""
+    lm = np.asarray(landmarks, dtype=float)
+    hips = (lm[:, L_HIP, :2] + lm[:, R_HIP, :2]) / 2
+    leaps = np.zeros(len(lm), bool)
+    seen = np.flatnonzero(~np.isnan(hips[:, 0]))
+    if len(seen) < 2:
+        return hips, leaps
+    sh = (lm[seen, L_SHOULDER, :2] + lm[seen, R_SHOULDER, :2]) / 2
+    torso = float(np.nanmedian(np.linalg.norm(sh - hips[seen], axis=1)))
+    if not torso > 0:
+        return hips, leaps
+    m = transforms[seen]
+    wall = np.einsum("kij,kj->ki", m[:, :, :2], hips[seen]) + m[:, :, 2]
+    step = np.linalg.norm(np.diff(wall, axis=0), axis=1)
+    leaps[seen[1:]] = step > LEAP_TORSOS * torso * np.minimum(np.diff(seen), 3)
+    return hips, leaps
+
+
+def trail_start(i: int, n: int, elsewhere: np.ndarray, view: np.ndarray | None = None,
+                leaps: np.ndarray | None = None) -> int:
     """Where frame ``i``'s hip trail begins: ``n`` frames back, but not before a frame the clip cut
     away to (``elsewhere``, per frame) nor in another view than frame ``i``'s (``view``, per frame:
-    one placed on the wall by the body alone is placed roughly). None in a frame cut away to
-    (returns i + 1)."""
+    one placed on the wall by the body alone is placed roughly), nor before the hip last leapt
+    (``leaps``, per frame: see hip_path). None in a frame cut away to (returns i + 1)."""
     if i < len(elsewhere) and elsewhere[i]:
         return i + 1
     s = max(0, i - n)
     other = elsewhere[s:i] if view is None or i >= len(view) else elsewhere[s:i] | (view[s:i] != view[i])
     breaks = np.flatnonzero(other)
-    return s + (int(breaks[-1]) + 1 if len(breaks) else 0)
+    s += int(breaks[-1]) + 1 if len(breaks) else 0
+    jumped = np.flatnonzero(leaps[s + 1:i + 1]) if leaps is not None else []
+    return s + 1 + int(jumped[-1]) if len(jumped) else s
 
 
 def trail(i: int, n: int, hips: np.ndarray, transforms: np.ndarray, elsewhere: np.ndarray,
-          view: np.ndarray | None = None) -> np.ndarray:
+          view: np.ndarray | None = None, leaps: np.ndarray | None = None) -> np.ndarray:
     """Frame ``i``'s hip trail, in its own picture's pixels: the hips (picture pixels, (m, 2), NaN
     where unseen) of up to ``n`` frames back (see trail_start), each where it was on the wall
     (``transforms``: each frame's picture -> wall), seen by frame ``i``'s camera. A camera that pans
     or cuts to another view moves the picture, not the path: in picture pixels the trail would draw
     the camera's motion."""
-    s = trail_start(i, n, elsewhere, view)
+    s = trail_start(i, n, elsewhere, view, leaps)
     pts, m = hips[s:i + 1], transforms[s:i + 1]
     wall = np.einsum("kij,kj->ki", m[:, :, :2], pts) + m[:, :, 2]
     back = cv2.invertAffineTransform(transforms[i])

@@ -22,7 +22,7 @@ from core.analysis import metrics as M
 from core.analysis import pose as P
 from core.analysis.base import Measured, choose
 from core.analysis.blazepose import BlazePose, Roi
-from core.analysis.drawing import draw_people, draw_pose, encode_jpeg, trail
+from core.analysis.drawing import draw_people, draw_pose, encode_jpeg, hip_path, trail
 from core.analysis.identity import follow_one_body
 from core.analysis.offline import OfflineAnalyzer, build_record
 from core.analysis.people import (
@@ -218,13 +218,13 @@ def key_frames(analysis_id: str, sampled: Sampled, pose: P.PoseResult, track: M.
     idx = [i for i, t in enumerate(times) if a - 0.5 <= t <= b + 0.5] or list(range(len(times)))
     move = movement_signal(track, [f["motion"] for f in sampled.frames])
     chosen = [idx[j] for j in pick_key_frames([times[i] for i in idx], [move[i] for i in idx], settings.key_frames)]
-    hips = np.array([P.hip_centre(lm) if not np.isnan(lm[0, 0]) else [np.nan, np.nan] for lm in pose.landmarks])
+    hips, leaps = hip_path(pose.landmarks, cam.transforms)
     out, jpegs = [], []
     for n, i in enumerate(chosen):
         img = sampled.image(i)
         if img is None:
             continue
-        data = encode_jpeg(draw_pose(img, pose.landmarks[i], trail(i, 24, hips, cam.transforms, cam.elsewhere, cam.view)))
+        data = encode_jpeg(draw_pose(img, pose.landmarks[i], trail(i, 24, hips, cam.transforms, cam.elsewhere, cam.view, leaps)))
         key = f"frames/{analysis_id}/key_{n:02d}.jpg"
         out.append({"time": times[i], "ref": store.put_bytes(data, key, content_type="image/jpeg"), "key": key,
                     "overlay": True, "movement": round(move[i], 3)})

@@ -16,8 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.analysis.drawing import draw_pose, trail
-from core.analysis.pose import hip_centre
+from core.analysis.drawing import draw_pose, hip_path, trail
 from core.config import Settings
 from core.errors import ErrorCode, PipelineError
 from core.pipeline.analyse import POSES
@@ -55,7 +54,7 @@ def render(analysis_id: str, settings: Settings) -> str:
            "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdin is not None
-    hips = np.array([hip_centre(lm) if not np.isnan(lm[0, 0]) else [np.nan, np.nan] for lm in poses])
+    hips, leaps = hip_path(poses, walls)
     trail_n = max(1, int(TRAIL_S * fps))
     # JPEG decoding (OpenCV releases the GIL) runs ahead on a helper thread while frames are drawn
     # and ffmpeg encodes; at most a few decoded frames wait in memory
@@ -72,7 +71,7 @@ def render(analysis_id: str, settings: Settings) -> str:
             if img is None:
                 continue
             lm = poses[i] if i < len(poses) else None
-            drawn = draw_pose(img, lm, trail(i, trail_n, hips, walls, elsewhere, views) if i < len(poses) else None)
+            drawn = draw_pose(img, lm, trail(i, trail_n, hips, walls, elsewhere, views, leaps) if i < len(poses) else None)
             cv2.putText(drawn, f"{f['t']:5.1f}s", (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 255, 255), 2, cv2.LINE_AA)
             proc.stdin.write(np.ascontiguousarray(drawn[:h, :w]).tobytes())
         proc.stdin.close()
