@@ -32,10 +32,29 @@ def hostile(clips, tmp_path_factory):
     return make_hostile(tmp_path_factory.mktemp("hostile"), clips)
 
 
-def run_batch(files: list[Path], env: dict[str, str]) -> dict[int, dict]:
-    """Feed the files to the runner child; restart it after a crash, coding that file WORKER_CRASHED."""
+def run_batch(files: list[Path], env: dict[str, str], children: int = 2) -> dict[int, dict]:
+    """Feed the files to runner children (``children`` at once, each its share); restart a child
+    after a crash, coding that file WORKER_CRASHED."""
     results: dict[int, dict] = {}
-    todo = list(range(len(files)))
+    shares = [list(range(k, len(files), children)) for k in range(children)]
+    errors: list[BaseException] = []
+
+    def feed(share: list[int]) -> None:
+        try:
+            results.update(_feed(files, share, env))
+        except BaseException as exc:  # noqa: BLE001 (raised again below, in the test's thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=feed, args=(share,)) for share in shares]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _feed(files: list[Path], todo: list[int], env: dict[str, str]) -> dict[int, dict]:
+    results: dict[int, dict] = {}
     while todo:
         proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "hostile_runner.py")], cwd=ROOT, env=env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
