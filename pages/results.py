@@ -55,7 +55,7 @@ c[0].metric(_("Performance score"), score_text(rec.get("performance_score")),
                 "Read again from the same video, the score would move by about {sd} points either way.").format(
                 sd=api.num(perf_spread, 0)))
 c[1].metric(_("Confidence"), api.pct(rec.get("confidence") or 0))
-c[2].metric(_("Hand moves"), (rec.get("route_analysis") or {}).get("total_moves", "-"))
+c[2].metric(_("Hand moves"), (rec.get("route_analysis") or {}).get("total_moves", "-"), help=api.moves_read_again(rec))
 c[3].metric(_("Climb time"), api.secs(m.get("duration_s", 0)))
 
 copy_link(_("Copy link to this page"), _("Link copied"), key="copy-link")

@@ -236,6 +236,25 @@ def test_how_the_climb_time_was_found_is_said_with_its_own_times(short_climb):
     assert api.window_said(dict(rec, route_analysis={})) is None  # a record from before says nothing
 
 
+def test_the_hand_move_count_says_what_reading_the_video_again_would_count(short_climb):
+    """The hand-move count on the page says, on hovering it, the counts the same climb read again
+    gives (technique.reread: the range, the count shown included), or that it stays; in German too.
+    A record that does not keep them says nothing."""
+    jobs, aid, rec = _analysed(short_climb, "R-moves")
+    assert len(rec["metrics"]["reread"]["moves"]) == 10
+    rec["route_analysis"]["total_moves"] = 4
+    rec["metrics"]["reread"]["moves"] = [2, 3, 2, 2, 3, 3, 2, 3, 2, 3]
+    jobs.complete(aid, "t", rec)
+    for lang, label, said in (("en", "Hand moves", "Read again from the same video, the count would be 2 to 4: "),
+                              ("de", "Handzüge", "Erneut aus demselben Video gelesen, wären es 2 bis 4: ")):
+        at = _results_page(aid, lang)
+        shown = [x for x in at.metric if x.label == label]
+        assert len(shown) == 1 and shown[0].value == "4" and shown[0].help.startswith(said), [x.help for x in shown]
+    same = dict(rec, metrics=dict(rec["metrics"], reread=dict(rec["metrics"]["reread"], moves=[4] * 10)))
+    assert api.moves_read_again(same) == "Read again from the same video, the count stays 4."
+    assert api.moves_read_again(dict(rec, metrics={})) is None
+
+
 def test_another_climb_in_the_video_is_named_with_its_times_and_how_to_analyse_it(short_climb):
     """A video with a second attempt says so above the summary, with both climbs' times and a button
     to analyse the other on its own (or, the video gone, says to upload it trimmed, and offers no

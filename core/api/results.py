@@ -104,6 +104,21 @@ def _window(rec: Mapping[str, Any]) -> dict[str, Any] | None:
     return w if w.get("start") is not None and w.get("end") is not None else None
 
 
+def moves_read_again(rec: Mapping[str, Any]) -> str | None:
+    """How the hand-move count on the page would change were the climb read again from the same
+    video (technique.reread: other sampling moments, the pose's own jitter), in the reader's
+    language: the range of the counts, this one included; None for records that do not keep them."""
+    shown = (rec.get("route_analysis") or {}).get("total_moves")
+    counts = [int(x) for x in ((rec.get("metrics") or {}).get("reread") or {}).get("moves") or [] if x is not None]
+    if shown is None or not counts:
+        return None
+    lo, hi = min(counts + [int(shown)]), max(counts + [int(shown)])
+    if lo == hi:
+        return _("Read again from the same video, the count stays {n}.").format(n=lo)
+    return _("Read again from the same video, the count would be {lo} to {hi}: the pose is not read the same way "
+             "each time, and a hand on a hold seen briefly may or may not count as a move.").format(lo=lo, hi=hi)
+
+
 def window_said(rec: Mapping[str, Any]) -> str | None:
     """How the climb time on the page was found, in the reader's language (None for records that
     do not say)."""
