@@ -68,7 +68,7 @@ def trail_start(i: int, n: int, elsewhere: np.ndarray, view: np.ndarray | None =
     other = elsewhere[s:i] if view is None or i >= len(view) else elsewhere[s:i] | (view[s:i] != view[i])
     breaks = np.flatnonzero(other)
     s += int(breaks[-1]) + 1 if len(breaks) else 0
-    jumped = np.flatnonzero(leaps[s + 1:i + 1]) if leaps is not None else []
+    jumped = np.flatnonzero(leaps[s + 1:i + 1]) if leaps is not None else np.zeros(0, int)
     return s + 1 + int(jumped[-1]) if len(jumped) else s
 
 
