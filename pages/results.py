@@ -158,7 +158,8 @@ def replay_panel(aid: str) -> None:
             st.rerun()
         url = media_url(aid, "replay")
         if url is not None:  # served by /files/, which checks the session
-            player(PLAYER, [{"src": url, "label": "", "start": 0}], float(m.get("analysis_fps") or 8), key="player")
+            player(PLAYER, [{"src": url, "label": "", "start": api.replay_start(rec)}], float(m.get("analysis_fps") or 8),
+                   key="player")
         else:  # no browser address (AppTest): the bytes
             source = api.replay(aid, user)
             if source is None:

@@ -358,6 +358,9 @@ def test_two_attempts_as_long_ask_which_and_each_is_analysed_on_its_own_to_compa
     assert (m2["climb_start_s"], m2["climb_end_s"]) == (o0, o1) and m2["other_climbs"] == [[a, b]]
     assert m2["climb_picked"] and not m2["attempt_unsure"] and m2["low_confidence_why"] != "attempt"
     assert m2["timings_s"]["poses_reused"] is True
+    # each replay opens on its own climb: the later one at its start, the earlier at the video's
+    later, earlier = (rec, other) if a > o0 else (other, rec)
+    assert api.replay_start(later) == later["metrics"]["climb_start_s"] > 10 and api.replay_start(earlier) == 0.0
     for lang, said, button in (("en", f"This analysis is of the one you picked, {o0:.1f} s to {o1:.1f} s. Each one has "
                                       "an analysis of its own: open it below to compare them.",
                                 f"Open the analysis of the climb at {a:.1f} s to {b:.1f} s"),

@@ -85,6 +85,7 @@ from core.api.results import (
     pick_person,
     replay,
     replay_ready,
+    replay_start,
     status,
     uploaded_by,
     which_climb_unsure,
@@ -111,7 +112,8 @@ __all__ = [
     "settings", "submit_upload", "submit_ref", "recent", "climbers",
     # results
     "get", "status", "describe", "jobs", "owners", "media", "blob", "replay_ready", "replay", "export_json", "export_csv",
-    "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said", "moves_read_again", "other_climbs_said",
+    "pick_person", "can_pick", "person_label", "can_delete", "delete_mine", "uploaded_by", "window_said",
+    "moves_read_again", "replay_start", "other_climbs_said",
     "other_climbs", "OtherClimb", "which_climb_unsure", "pick_climb", "climb_analysis",
     # coach
     "trend", "completed_options", "compare", "aligned_frames", "WITHIN_SPREAD",

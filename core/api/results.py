@@ -104,6 +104,17 @@ def _window(rec: Mapping[str, Any]) -> dict[str, Any] | None:
     return w if w.get("start") is not None and w.get("end") is not None else None
 
 
+def replay_start(rec: Mapping[str, Any]) -> float:
+    """Where the results page's replay opens (seconds): at the climb analysed when the video shows
+    another climb before it (the second of two attempts opens on its own, not on the first), else
+    at the video's start (the walk-in and the first hold are worth seeing)."""
+    w = _window(rec)
+    others = (rec.get("metrics") or {}).get("other_climbs") or []
+    if w is None or not any(float(a) < float(w["start"]) for a, _b in others):
+        return 0.0
+    return float(w["start"])
+
+
 def moves_read_again(rec: Mapping[str, Any]) -> str | None:
     """How the hand-move count on the page would change were the climb read again from the same
     video (technique.reread: other sampling moments, the pose's own jitter), in the reader's
