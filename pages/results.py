@@ -97,15 +97,15 @@ climbs = api.other_climbs(rec)
 if others := api.other_climbs_said(rec, climbs):
     (st.warning if api.which_climb_unsure(rec, climbs) else st.info)(others)
     cols = st.columns(min(3, len(climbs)))
-    for k, c in enumerate(climbs):
-        times = {"start": api.secs(c.start), "end": api.secs(c.end)}
-        if c.analysis is None and not api.can_pick(rec):  # each climb analysed once, on its own: to compare
+    for k, climb in enumerate(climbs):
+        times = {"start": api.secs(climb.start), "end": api.secs(climb.end)}
+        if climb.analysis is None and not api.can_pick(rec):  # each climb analysed once, on its own: to compare
             continue
-        label = (_("Open the analysis of the climb at {start} to {end}") if c.analysis else
+        label = (_("Open the analysis of the climb at {start} to {end}") if climb.analysis else
                  _("Analyse the climb at {start} to {end} too")).format(**times)
         if cols[k % len(cols)].button(label, key=f"climb-go-{k}"):
             try:
-                other = c.analysis or api.pick_climb(aid, user, c.at)
+                other = climb.analysis or api.pick_climb(aid, user, climb.at)
             except api.PipelineError as exc:
                 st.error(_(exc.user_message))
             else:

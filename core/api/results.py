@@ -152,11 +152,10 @@ def other_climbs_said(rec: Mapping[str, Any], climbs: list[OtherClimb] | None = 
                     len(climbs)).format(n=len(climbs), times=times)
     this = (_("This analysis is of the one you picked, {start} to {end}.") if m.get("climb_picked") else
             _("This analysis is of the longest, {start} to {end}.")).format(start=secs(w["start"]), end=secs(w["end"]))
-    analysed = all(c.analysis for c in climbs)
     if m.get("attempt_unsure"):  # which was meant cannot be told; once each is analysed, it need not be
-        this += " " + (_("Another one is nearly as long.") if analysed else
-                       _("Another one is nearly as long, so which you meant cannot be told."))
-    how = (_("Each one has an analysis of its own: open it below to compare them.") if analysed else
+        this += " " + (_("Another one is nearly as long, so which you meant cannot be told.")
+                       if which_climb_unsure(rec, climbs) else _("Another one is nearly as long."))
+    how = (_("Each one has an analysis of its own: open it below to compare them.") if all(c.analysis for c in climbs) else
            _("Each one can be analysed on its own below, to compare them.") if can_pick(rec) else
            _("The video is no longer kept: to analyse another, upload the video again trimmed to it."))
     return " ".join((said, this, how))
