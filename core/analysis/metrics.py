@@ -873,11 +873,14 @@ def _brief(track: Track, hands: list[Contact]) -> set[int]:
     """The hand contacts (by id) held for less than BRIEF_TOUCH_S: still on their hold for that long,
     or seen at it after (within a hold's width, NEW_HOLD_DIST, until seen elsewhere: see _held). A
     grip whose reading wanders off the contact radius as a shaken camera's compensation lags, the
-    hand still on the hold, has not let go (as a foot's has not, in cut_loose_gaps)."""
+    hand still on the hold, has not let go (as a foot's has not, in cut_loose_gaps). A contact held
+    until the video's last frame is not brief: the video ended, not the grip (a match in the last
+    half second of a clip that stops with the climber on the wall)."""
     held = _held(track, hands, ("left_hand", "right_hand"))
+    last = float(track.t[-1]) if len(track.t) else 0.0
     return {id(c) for c in hands
             if max(c.end, float(track.t[held[id(c)][-1]]) if len(held[id(c)]) else c.end) - c.start
-            < BRIEF_TOUCH_S - 1e-6}
+            < BRIEF_TOUCH_S - 1e-6 and c.end < last - 1e-6}
 
 
 def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
