@@ -1115,6 +1115,26 @@ def test_a_hand_last_seen_hanging_free_long_before_its_first_hold_came_from_ther
     assert [c.limb for c in m.contacts].count("right_hand") == 1
 
 
+@pytest.mark.parametrize("clear, faint, moves", [(True, True, 1), (True, False, 0), (False, True, 0)])
+def test_a_hand_seen_hanging_free_once_clearly_and_faintly_beside_it_came_from_there(clear, faint, moves):
+    """The same match with the arm seen hanging free clearly (visibility 0.6) once, and read there
+    faintly (0.4) in the frames either side: it came from there, one move (the roof clip played
+    1.5 times as fast: the hanging arm seen clearly once at 2.6 s among faint readings, the match
+    not counted, 1 move for 2-3). The clear sighting alone may be the model placing a hidden hand
+    anywhere, and so may faint readings with no clear one among them: no move seen."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    for i, ti in enumerate(t):
+        if 1.375 <= ti < 1.75:
+            track.lm[i, P.R_WRIST, :2] = (540 + 40 * (ti - 1.375) / 0.125, 600)  # swinging below the hip
+            track.lm[i, P.R_WRIST, 2] = 0.6 if clear and abs(ti - 1.5) < 1e-6 else 0.4 if faint else 0.1
+        elif ti >= 4.75:
+            track.lm[i, P.R_WRIST, :2] = (560, 250)
+        else:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+    assert M.compute(track, (0.0, 5.875)).values["moves"] == moves
+
+
 def _ladder(fps: float, reach_s: float, seed: int, moves: int = 10) -> M.Track:
     """Climbing a ladder of holds: the hands take turns, each reach 0.9 torso lengths up in
     ``reach_s`` (a minimum-jerk reach: slow away, fast in the middle, slow in), the hip rising

@@ -833,18 +833,28 @@ def _last_seen_elsewhere(track: Track, idx: int, c: Contact, since: float) -> bo
     far from it (beyond NEW_HOLD_DIST) in two sightings within REACH_SEEN_S? An arm hanging free
     from a one-arm hang, then hidden behind the body until its hand is seen on the hold (a match
     under a roof): it came from there. Two sightings, as one may be the model placing a hidden
-    hand anywhere. Its arrival (the sightings near the hold in the second before it is still there)
-    is not where it came from."""
+    hand anywhere: the last one seen and one before it, or a faint reading (down to LOW_VISIBILITY)
+    within REACH_SEEN_S of it, as in ``_came_from_elsewhere`` (a hanging arm fading in and out of
+    sight is seen once and read faintly either side); faint readings alone are no sighting. Its
+    arrival (the sightings near the hold in the second before it is still there) is not where it
+    came from."""
     seen = np.flatnonzero(~np.isnan(track.point(idx)[:, 0]) & (track.t >= since - 1e-6) & (track.t < c.start - 1e-6))
     near = np.linalg.norm(track.point(idx)[seen] - np.array([c.x, c.y]), axis=1) / track.torso_px <= NEW_HOLD_DIST
     k = len(seen)
     while k > 0 and near[k - 1] and track.t[seen[k - 1]] >= c.start - REACH_SEEN_S - 1e-6:
         k -= 1
     seen = seen[:k]
-    if len(seen) < 2 or track.t[seen[-1]] - track.t[seen[-2]] > REACH_SEEN_S + 1e-6:
+    if not len(seen):
         return False
-    p = track.point(idx)[seen[-2:]]
-    return bool(np.min(np.linalg.norm(p - np.array([c.x, c.y]), axis=1)) / track.torso_px > NEW_HOLD_DIST)
+    last = seen[-1]
+    # the other sighting: the one before it, or a faint reading in the second around it
+    near_last = (np.abs(track.t - track.t[last]) <= REACH_SEEN_S + 1e-6) & (track.t >= since - 1e-6) & \
+        (track.t < c.start - 1e-6) & (np.arange(len(track.t)) != last)
+    faint = near_last & (track.lm[:, idx, 2] >= LOW_VISIBILITY)
+    if len(seen) >= 2 and track.t[last] - track.t[seen[-2]] <= REACH_SEEN_S + 1e-6:
+        faint[seen[-2]] = True
+    far = np.linalg.norm(track.lm[:, idx, :2] - np.array([c.x, c.y]), axis=1) / track.torso_px > NEW_HOLD_DIST
+    return bool(far[last] and (faint & far).any())
 
 
 def _seen_beyond(track: Track, idx: int, w: np.ndarray, c: Contact, dist: float) -> bool:
