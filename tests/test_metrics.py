@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -1019,6 +1020,25 @@ def test_a_climb_that_begins_where_the_climber_is_first_seen_began_on_the_wall()
     assert m.window[0] == 0.25 and m.values["moves"] == 1, (m.window, m.values["moves"])
 
 
+def _late_match(t: np.ndarray, on_hold: Callable[[float], bool], wanders_from: float | None = None) -> M.Track:
+    """Hanging from the left hand on hold X; the right hand on its start hold until 1.0 s, then out
+    of sight (visibility 0.1) but where ``on_hold`` says it is seen still on X beside the left, and
+    from ``wanders_from`` read 30 px either side of X in turn."""
+    track = _hands_track(t)
+    X, B = (480, 150), (600, 300)
+    track.lm[:, P.L_WRIST, :2] = X
+    for i, ti in enumerate(t):
+        if ti < 1.0:
+            track.lm[i, P.R_WRIST, :2] = B
+        elif on_hold(ti):
+            track.lm[i, P.R_WRIST, :2] = X
+        elif wanders_from is not None and ti >= wanders_from:
+            track.lm[i, P.R_WRIST, :2] = (X[0] + (30 if i % 2 else -30), X[1])
+        else:
+            track.lm[i, P.R_WRIST, 2] = 0.1
+    return track
+
+
 @pytest.mark.parametrize("wanders, moves", [(True, 1), (False, 0)])
 def test_a_match_whose_reading_wanders_about_the_hold_till_the_clip_ends_is_held_not_glimpsed(wanders, moves):
     """The right hand, hidden behind the body since it left its start hold, is seen still on the
@@ -1027,18 +1047,7 @@ def test_a_match_whose_reading_wanders_about_the_hold_till_the_clip_ends_is_held
     to the last frame: the hand held the hold (a match, one move). Seen there only for those
     0.375 s and then hidden again, it is a glimpse of a hidden hand: no move."""
     t = np.arange(0, 6, 0.125)
-    track = _hands_track(t)
-    X, B = (480, 150), (600, 300)
-    track.lm[:, P.L_WRIST, :2] = X
-    for i, ti in enumerate(t):
-        if ti < 1.0:
-            track.lm[i, P.R_WRIST, :2] = B
-        elif 5.0 <= ti < 5.5:
-            track.lm[i, P.R_WRIST, :2] = X
-        elif ti >= 5.5 and wanders:
-            track.lm[i, P.R_WRIST, :2] = (X[0] + (30 if i % 2 else -30), X[1])
-        else:
-            track.lm[i, P.R_WRIST, 2] = 0.1
+    track = _late_match(t, lambda ti: 5.0 <= ti < 5.5, wanders_from=5.5 if wanders else None)
     right = [c for c in M.contacts(track, 0.0, 5.875) if c.limb == "right_hand"]
     assert [(c.start, c.end) for c in right][-1] == (5.0, 5.375)  # the contact itself is brief
     assert M.compute(track).values["moves"] == moves
@@ -1052,16 +1061,7 @@ def test_a_match_still_on_the_hold_when_the_video_ends_is_held_not_glimpsed(clip
     (the 480 px roof copy's match in its last 0.3 s, not counted). The video going on with the hand
     hidden again after those four frames, they are a glimpse: no move."""
     t = np.arange(0, clip_ends_s + 1e-6, 0.125)
-    track = _hands_track(t)
-    X, B = (480, 150), (600, 300)
-    track.lm[:, P.L_WRIST, :2] = X
-    for i, ti in enumerate(t):
-        if ti < 1.0:
-            track.lm[i, P.R_WRIST, :2] = B
-        elif 5.5 <= ti < 5.9:
-            track.lm[i, P.R_WRIST, :2] = X
-        else:
-            track.lm[i, P.R_WRIST, 2] = 0.1
+    track = _late_match(t, lambda ti: 5.5 <= ti < 5.9)
     right = [c for c in M.contacts(track, 0.0, float(t[-1])) if c.limb == "right_hand"]
     assert [(c.start, c.end) for c in right][-1] == (5.5, 5.875)  # brief, as long as it was watched
     m = M.compute(track)
