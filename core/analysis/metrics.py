@@ -847,14 +847,11 @@ def _last_seen_elsewhere(track: Track, idx: int, c: Contact, since: float) -> bo
     if not len(seen):
         return False
     last = seen[-1]
-    # the other sighting: the one before it, or a faint reading in the second around it
-    near_last = (np.abs(track.t - track.t[last]) <= REACH_SEEN_S + 1e-6) & (track.t >= since - 1e-6) & \
-        (track.t < c.start - 1e-6) & (np.arange(len(track.t)) != last)
-    faint = near_last & (track.lm[:, idx, 2] >= LOW_VISIBILITY)
-    if len(seen) >= 2 and track.t[last] - track.t[seen[-2]] <= REACH_SEEN_S + 1e-6:
-        faint[seen[-2]] = True
+    # the other sighting: any reading, seen or faint, in the second around it (the one seen before it too)
+    other = (np.abs(track.t - track.t[last]) <= REACH_SEEN_S + 1e-6) & (track.t >= since - 1e-6) & \
+        (track.t < c.start - 1e-6) & (np.arange(len(track.t)) != last) & (track.lm[:, idx, 2] >= LOW_VISIBILITY)
     far = np.linalg.norm(track.lm[:, idx, :2] - np.array([c.x, c.y]), axis=1) / track.torso_px > NEW_HOLD_DIST
-    return bool(far[last] and (faint & far).any())
+    return bool(far[last] and (other & far).any())
 
 
 def _seen_beyond(track: Track, idx: int, w: np.ndarray, c: Contact, dist: float) -> bool:

@@ -123,7 +123,7 @@ def moves_read_again(rec: Mapping[str, Any]) -> str | None:
     counts = [int(x) for x in ((rec.get("metrics") or {}).get("reread") or {}).get("moves") or [] if x is not None]
     if shown is None or not counts:
         return None
-    lo, hi = min(counts + [int(shown)]), max(counts + [int(shown)])
+    lo, hi = min(*counts, int(shown)), max(*counts, int(shown))
     if lo == hi:
         return _("Read again from the same video, the count stays {n}.").format(n=lo)
     return _("Read again from the same video, the count would be {lo} to {hi}: the pose is not read the same way "
