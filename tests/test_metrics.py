@@ -931,6 +931,32 @@ def test_a_foot_whose_reading_jitters_on_its_hold_has_not_left_it():
     assert m.values["dynos"] == 0 and m.values["feet_off_share"] == 0.0
 
 
+@pytest.mark.parametrize("feet_seen, comes_back, dynos", [(False, True, 1), (True, True, 0), (False, False, 0)])
+def test_a_body_swinging_from_both_hands_cut_loose_though_the_feet_are_out_of_the_picture(feet_seen, comes_back, dynos):
+    """Both hands on their holds; at 2.0 s the hip swings out 0.8 torso lengths and back, a
+    pendulum under the hands (the fixed clip tilted 20 degrees and framed tight: its cut loose at
+    6.7 s happens below the picture's edge, the legs unseen, and the hip swings 1.4 torso lengths
+    out and 1 back under still hands; no dynamic move was counted). A swing: one dynamic move, its
+    feet cut loose though not seen leaving. The same hip with the feet seen still on their holds is
+    footwork (the legs push the hip about); the hip moved out and staying there is no swing."""
+    t = np.arange(0, 6, 0.125)
+    s = np.clip(t - 2.0, 0, None)
+    out = 80 * np.sin(2 * math.pi * s / 1.6) * np.exp(-s / 2.0) if comes_back else 80 * np.minimum(s / 0.5, 1.0)
+    track = _track_from_hip(t, np.column_stack([500 + out, np.full(len(t), 500.0)]))
+    track.lm[:, P.L_WRIST, :2] = (465, 280)
+    track.lm[:, P.R_WRIST, :2] = (535, 280)
+    track.lm[:, P.L_ANKLE, :2] = (380, 620)
+    track.lm[:, P.R_ANKLE, :2] = (620, 620)
+    if not feet_seen:  # below the picture's edge from 1.5 s
+        for j in (P.L_ANKLE, P.R_ANKLE, P.L_KNEE, P.R_KNEE):
+            track.lm[t >= 1.5, j, 2] = 0.1
+    m = M.compute(track, (0.0, 5.875))
+    assert m.values["dynos"] == dynos, m.values["dynamic_moves_at"]
+    if dynos:
+        assert m.values["dynamic_moves_at"][0] == pytest.approx(2.0, abs=0.25)
+        assert m.cut_looses == m.values["dynamic_moves_at"]  # said as the feet cutting loose
+
+
 def test_footwork_one_foot_at_a_time_is_no_cut_loose():
     """Feet re-placed one at a time with short gaps (under a second with no foot on) are footwork."""
     t = np.arange(0, 6, 0.125)

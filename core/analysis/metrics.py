@@ -101,6 +101,9 @@ REST_S = 0.25
 CUT_LOOSE_GAP_S = 1.0
 #: A flight moves the hip at least this far (torso lengths) over consecutive fast samples.
 FLIGHT_MIN_DIST = 0.4
+#: A body swinging from both hands (see hip_swings) swings its hip out at least this far (torso
+#: lengths) within ONE_SWING_S, at DYNO_SPEED or faster, and back at least half of it.
+SWING_AMP = 0.5
 #: Feet leaving the wall this close to the end of the climb are the climber getting off, not a move
 #: (nor feet off the wall: see compute).
 DISMOUNT_S = 0.75
@@ -1167,6 +1170,53 @@ def _swing_began(track: Track, feet: list[Contact], c: Contact, swung_until: flo
     return start
 
 
+def hip_swings(track: Track, cs: list[Contact], a: float, b: float) -> list[tuple[float, float]]:
+    """Stretches where the body swings from its hands with no foot seen on the wall, as after a cut
+    loose whose feet the picture does not show (below its edge, or hidden): both hands on their holds
+    all along (still there, or seen at them since: see _held), the hip, on the wall and smoothed,
+    going out SWING_AMP torso lengths or more within ONE_SWING_S, at DYNO_SPEED or faster, and back
+    at least half of that within ONE_SWING_S after, and no foot seen on a hold on the way out. A
+    pendulum under still hands: feet standing on holds push the hip about too, but then they are seen
+    there. Each is (the swing began, its far end)."""
+    t = track.t
+    hold = _held(track, cs, ("left_hand", "right_hand"))
+    held = {"left_hand": np.zeros(len(t), bool), "right_hand": np.zeros(len(t), bool)}
+    for c in cs:
+        if c.hold_type == "hand":
+            held[c.limb][(t >= c.start - 1e-6) & (t <= c.end + 1e-6)] = True
+            held[c.limb][hold[id(c)]] = True
+    foot_on = feet_states(track, cs) == 1
+    hip = fill_gaps(track.hip(), t)
+    # (the moments before the floor are getting off, as in dynamic_moves)
+    last = b - DISMOUNT_S if _got_off(track, b) else b
+    both = held["left_hand"] & held["right_hand"] & (t >= a - 1e-6) & (t <= last + 1e-6) & ~np.isnan(hip[:, 0])
+    out: list[tuple[float, float]] = []
+    for s0, e0 in runs(both):
+        if e0 - s0 < 4:
+            continue
+        ts = t[s0:e0]
+        hp = smooth(track.norm(hip[s0:e0]), ts)
+        v = speed(hp, ts)
+        i = 0
+        while i < len(ts):
+            away = np.flatnonzero((ts > ts[i]) & (ts <= ts[i] + ONE_SWING_S + 1e-6))
+            if not len(away):
+                break
+            j = int(away[np.argmax(np.linalg.norm(hp[away] - hp[i], axis=1))])
+            amp = float(np.linalg.norm(hp[j] - hp[i]))
+            back = np.flatnonzero((ts > ts[j]) & (ts <= ts[j] + ONE_SWING_S + 1e-6))
+            if amp >= SWING_AMP and len(back) and v[i:j + 1].max() >= DYNO_SPEED and \
+                    np.linalg.norm(hp[back] - hp[j], axis=1).max() >= SWING_AMP / 2 and \
+                    not foot_on[s0 + i:s0 + j + 1].any():
+                out.append((float(ts[i]), float(ts[j])))
+                # the same swing goes on, out and back, until the hip comes to rest
+                i = next((j + s1 for s1, e1 in runs(v[j:] < IMMOBILE_SPEED)
+                          if ts[j + e1 - 1] - ts[j + s1] + _dt(ts) >= REST_S - 1e-6), len(ts))
+            else:
+                i += 1
+    return out
+
+
 def _got_off(track: Track, b: float) -> bool:
     """Did the climb end before the clip (the climber back on the floor), rather than with it?"""
     return bool(b < track.t[-1] - 1e-6)
@@ -1450,7 +1500,9 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
 
     samples, straight = len(hanging), sum(st for _, st in hanging)
     support_n, support_in = len(supported), sum(o for _, o in supported)
-    dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b, gaps)
+    # a swing from the hands with no foot seen on the wall had its feet cut loose, seen leaving or not
+    dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b,
+                                              sorted(gaps + hip_swings(track, cs, a, b)))
 
     # smoothness needs the shape of each movement's speed: a lighter smoothing than for path lengths
     v_fine = speed(smooth(track.norm(hip_px[keep]), ht, SPARC_SMOOTH_S), ht) if keep.sum() >= 4 else np.zeros(0)
