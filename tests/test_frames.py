@@ -166,3 +166,26 @@ def test_an_av1_clip_is_decoded_and_comes_upright(clips, tmp_path):
     assert float(np.mean(cv2.absdiff(out[0].image, ref[0].image))) < 12
     # turned the other way round, the picture would not match
     assert float(np.mean(cv2.absdiff(cv2.rotate(out[0].image, cv2.ROTATE_180), ref[0].image))) > 30
+
+
+@pytest.mark.parametrize("codec", ["libx264", "libsvtav1"])
+@pytest.mark.parametrize("turned", [False, True])
+def test_frames_stored_with_non_square_pixels_come_as_shown(codec, turned, tmp_path):
+    """A 320x240 picture stored 160 pixels wide, each pixel twice as wide as high (sample aspect
+    ratio 2:1: an anamorphic encode, a broadcast capture): the frames come 4:3 as a player shows
+    them, not squeezed to 2:3 (a body read squeezed or stretched 1.43 times began the fixed clip's
+    climb at 0.0 s for 1.4), by OpenCV (H.264) and by PyAV (AV1) alike; shown turned a quarter,
+    the stored width is the upright height. Only ever shrunk: 160 by 120, nothing made up."""
+    stored = tmp_path / "anamorphic.mp4"
+    params = ["-preset", "12", "-svtav1-params", "log-level=0"] if codec == "libsvtav1" else ["-preset", "ultrafast"]
+    ffmpeg(*source("320x240", "25", 1), "-vf", "scale=160:240,setsar=2", "-c:v", codec, *params, "-pix_fmt", "yuv420p",
+           str(stored))
+    if turned:
+        shown = tmp_path / "turned.mp4"
+        ffmpeg("-display_rotation:v:0", "-90", "-i", str(stored), "-c", "copy", str(shown))
+        stored = shown
+    out = list(framing.sample(stored, 4, 640, None))
+    h, w = out[0].image.shape[:2]
+    assert (w, h) == ((120, 160) if turned else (160, 120)), (w, h)
+    assert framing.square_pixels(1.0, turned) == (1.0, 1.0)
+    assert framing.square_pixels(0.5, turned) == ((1.0, 0.5) if turned else (0.5, 1.0))  # stored too wide

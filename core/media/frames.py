@@ -5,6 +5,10 @@ here, against 2.4 s for one pass). ``sample`` walks the file once with ``grab()`
 ``retrieve()`` only when a frame's timestamp reaches the next sample time, downscales at once, and
 counts the decodable frames as it goes. OpenCV applies the rotation flag, so frames come upright.
 What OpenCV's build cannot decode (AV1) is decoded through PyAV instead, turned upright the same way.
+Frames stored with non-square pixels (a sample aspect ratio other than 1:1: anamorphic encodes,
+broadcast captures, some exports) are shrunk along one side to how they are shown, so a body has
+the proportions the pose model knows (read as stored, the fixed clip 1.43 times too wide or narrow
+began its climb at 0.0 s for 1.4 and the roof clip lost its cut loose).
 """
 from __future__ import annotations
 
@@ -46,16 +50,30 @@ class SampleStats:
     times: list[float] = field(default_factory=list)
 
 
-def downscale(img: np.ndarray, max_side: int) -> np.ndarray:
+def downscale(img: np.ndarray, max_side: int, stretch: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    """``img`` no larger than ``max_side`` on its long side, its width and height first multiplied
+    by ``stretch`` (each at most 1: see ``square_pixels``), in one resize."""
     h, w = img.shape[:2]
-    s = max_side / max(h, w)
-    if s >= 1:
+    dw, dh = w * stretch[0], h * stretch[1]
+    s = min(1.0, max_side / max(dw, dh))
+    if s >= 1 and stretch == (1.0, 1.0):
         return img
-    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, (max(1, round(dw * s)), max(1, round(dh * s))), interpolation=cv2.INTER_AREA)
 
 
-def _shrink(img: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
-    img = downscale(img, max_side)
+def square_pixels(sar: float, turned: bool) -> tuple[float, float]:
+    """How much to shrink an upright frame's width and height so its pixels are square, from the
+    stream's sample aspect ratio ``sar`` (a stored pixel's width over its height; 0 or 1 when square)
+    and whether the frame was ``turned`` a quarter for display (the stored width is then the upright
+    height). Only ever shrinks, so nothing is made up."""
+    if not sar or not np.isfinite(sar) or abs(sar - 1.0) < 0.01:
+        return 1.0, 1.0
+    wide = (1.0, 1.0 / sar) if sar > 1 else (sar, 1.0)  # the stored picture's (x, y)
+    return (wide[1], wide[0]) if turned else wide
+
+
+def _shrink(img: np.ndarray, max_side: int, stretch: tuple[float, float] = (1.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+    img = downscale(img, max_side, stretch)
     # motion on a tiny thumbnail: shrink first, then convert (cheaper than the other way round)
     tiny = cv2.resize(img, (MOTION_WIDTH, max(1, round(MOTION_WIDTH * img.shape[0] / img.shape[1]))),
                       interpolation=cv2.INTER_AREA)
@@ -63,8 +81,9 @@ def _shrink(img: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: What a decoder hands the sampling loop per decoded frame: its timestamp in seconds (None where the
-#: container gives none) and a call that returns the frame, upright BGR (None if it cannot).
-Decoded = tuple[float | None, Callable[[], np.ndarray | None]]
+#: container gives none), a call that returns the frame, upright BGR (None if it cannot), and how
+#: much to shrink its width and height to square pixels (see square_pixels).
+Decoded = tuple[float | None, Callable[[], np.ndarray | None], tuple[float, float]]
 
 
 def _opencv_frames(path: Path) -> Generator[Decoded, None, None]:
@@ -73,6 +92,9 @@ def _opencv_frames(path: Path) -> Generator[Decoded, None, None]:
     try:
         if not cap.isOpened():
             return
+        num, den = cap.get(cv2.CAP_PROP_SAR_NUM), cap.get(cv2.CAP_PROP_SAR_DEN)
+        stretch = square_pixels(num / den if num > 0 and den > 0 else 1.0,
+                                round(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 180 == 90)
         while True:
             try:
                 if not cap.grab():
@@ -80,7 +102,7 @@ def _opencv_frames(path: Path) -> Generator[Decoded, None, None]:
             except cv2.error:
                 return
             ms = cap.get(cv2.CAP_PROP_POS_MSEC)
-            yield (ms / 1000.0 if ms and ms > 0 else None), lambda: _retrieved(cap)
+            yield (ms / 1000.0 if ms and ms > 0 else None), lambda: _retrieved(cap), stretch
     finally:
         cap.release()
 
@@ -103,14 +125,17 @@ def _pyav_frames(path: Path) -> Generator[Decoded, None, None]:
             stream = c.streams.video[0]
             stream.thread_type = "AUTO"
             tb = stream.time_base
+            # the container's, else the codec's (as FFmpeg guesses it: an MP4 may carry it alone)
+            sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
             for frame in c.decode(stream):
                 turn = _UPRIGHT.get(display_rotation(frame))
+                stretch = square_pixels(float(sar) if sar else 1.0, display_rotation(frame) % 180 == 90)
                 t = float(frame.pts * tb) if frame.pts is not None and tb is not None else None
 
                 def image(f: av.VideoFrame = frame, turn: int | None = turn) -> np.ndarray:
                     img = f.to_ndarray(format="bgr24")
                     return img if turn is None else cv2.rotate(img, turn)
-                yield t, image
+                yield t, image, stretch
     except (av.error.FFmpegError, IndexError, ValueError):
         return  # what was decoded stands, as when OpenCV's pass ends early
 
@@ -160,7 +185,7 @@ def _sample(frames: Generator[Decoded, None, None], fps: float, max_side: int, s
         return fr
 
     try:
-        for t_abs, retrieve in frames:
+        for t_abs, retrieve, stretch in frames:
             stats.decoded += 1
             if t_abs is None:
                 t = (stats.decoded - 1) * fallback_dt
@@ -181,7 +206,7 @@ def _sample(frames: Generator[Decoded, None, None], fps: float, max_side: int, s
                 next_t += step
             if not stats.src_width:
                 stats.src_height, stats.src_width = img.shape[:2]
-            pending.append((stats.decoded - 1, t, pool.submit(_shrink, img, max_side)))
+            pending.append((stats.decoded - 1, t, pool.submit(_shrink, img, max_side, stretch)))
             while len(pending) > 2 or (pending and pending[0][2].done()):
                 yield emit(*pending.popleft())
         while pending:

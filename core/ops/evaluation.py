@@ -136,6 +136,9 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # a climber far from the phone: the picture at 40% in the middle of a grey frame of the same size
     # (a wide shot spends the pixels around the climber on the rest of the gym)
     "small": "scale=trunc(iw/2.5/2)*2:trunc(ih/2.5/2)*2,pad=trunc(iw*2.5/2)*2:trunc(ih*2.5/2)*2:(ow-iw)/2:(oh-ih)/2:gray",
+    # stored with non-square pixels (an anamorphic encode, a broadcast capture): 1.43 times narrower
+    # than shown, its sample aspect ratio saying so; read as stored, every body is squeezed
+    "anamorphic": "scale=trunc(iw/1.43/2)*2:ih,setsar=1.43",
     # the phone held sideways, framed tight (the mat out of view): nothing but the body says which way
     # is up; alone, and with a second climber beside (turned alike, as a phone turns everyone in view)
     "tightcw": "crop=iw:trunc(ih*0.82/2)*2:0:0,transpose=1",
