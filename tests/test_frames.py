@@ -189,3 +189,4 @@ def test_frames_stored_with_non_square_pixels_come_as_shown(codec, turned, tmp_p
     assert (w, h) == ((120, 160) if turned else (160, 120)), (w, h)
     assert framing.square_pixels(1.0, turned) == (1.0, 1.0)
     assert framing.square_pixels(0.5, turned) == ((1.0, 0.5) if turned else (0.5, 1.0))  # stored too wide
+    assert framing.square_pixels(1000.0, turned) == (1.0, 1.0)  # no camera's: a broken header, not a sliver

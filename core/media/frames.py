@@ -27,6 +27,8 @@ from core.errors import ErrorCode, PipelineError
 from core.media.probe import display_rotation
 
 MOTION_WIDTH = 64  # motion energy is measured on a tiny grey thumbnail
+#: The widest sample aspect ratio taken from a header (anamorphic video stores up to 2:1).
+MAX_SAR = 4.0
 
 
 @dataclass
@@ -65,8 +67,9 @@ def square_pixels(sar: float, turned: bool) -> tuple[float, float]:
     """How much to shrink an upright frame's width and height so its pixels are square, from the
     stream's sample aspect ratio ``sar`` (a stored pixel's width over its height; 0 or 1 when square)
     and whether the frame was ``turned`` a quarter for display (the stored width is then the upright
-    height). Only ever shrinks, so nothing is made up."""
-    if not sar or not np.isfinite(sar) or abs(sar - 1.0) < 0.01:
+    height). Only ever shrinks, so nothing is made up. A ratio beyond MAX_SAR either way is no
+    camera's (a broken or hostile header) and is taken as square, not as a sliver of a picture."""
+    if not sar or not np.isfinite(sar) or abs(sar - 1.0) < 0.01 or not 1 / MAX_SAR <= sar <= MAX_SAR:
         return 1.0, 1.0
     wide = (1.0, 1.0 / sar) if sar > 1 else (sar, 1.0)  # the stored picture's (x, y)
     return (wide[1], wide[0]) if turned else wide
