@@ -173,7 +173,7 @@ def test_an_av1_clip_is_decoded_and_comes_upright(clips, tmp_path):
 def test_frames_stored_with_non_square_pixels_come_as_shown(codec, turned, tmp_path):
     """A 320x240 picture stored 160 pixels wide, each pixel twice as wide as high (sample aspect
     ratio 2:1: an anamorphic encode, a broadcast capture): the frames come 4:3 as a player shows
-    them, not squeezed to 2:3 (a body read squeezed or stretched 1.43 times began the fixed clip's
+    them (and the probe says 320x240), not squeezed to 2:3 (a body read squeezed or stretched 1.43 times began the fixed clip's
     climb at 0.0 s for 1.4), by OpenCV (H.264) and by PyAV (AV1) alike; shown turned a quarter,
     the stored width is the upright height. Only ever shrunk: 160 by 120, nothing made up."""
     stored = tmp_path / "anamorphic.mp4"
@@ -187,6 +187,10 @@ def test_frames_stored_with_non_square_pixels_come_as_shown(codec, turned, tmp_p
     out = list(framing.sample(stored, 4, 640, None))
     h, w = out[0].image.shape[:2]
     assert (w, h) == ((120, 160) if turned else (160, 120)), (w, h)
+    from core.media.probe import probe
+
+    info = probe(stored)  # the size a player shows, which the upload policy's limits read
+    assert (info.width, info.height) == ((240, 320) if turned else (320, 240))
     assert framing.square_pixels(1.0, turned) == (1.0, 1.0)
     assert framing.square_pixels(0.5, turned) == ((1.0, 0.5) if turned else (0.5, 1.0))  # stored too wide
     assert framing.square_pixels(1000.0, turned) == (1.0, 1.0)  # no camera's: a broken header, not a sliver

@@ -24,11 +24,9 @@ import cv2
 import numpy as np
 
 from core.errors import ErrorCode, PipelineError
-from core.media.probe import display_rotation
+from core.media.probe import display_rotation, pixel_aspect, stream_pixel_aspect
 
 MOTION_WIDTH = 64  # motion energy is measured on a tiny grey thumbnail
-#: The widest sample aspect ratio taken from a header (anamorphic video stores up to 2:1).
-MAX_SAR = 4.0
 
 
 @dataclass
@@ -67,9 +65,10 @@ def square_pixels(sar: float, turned: bool) -> tuple[float, float]:
     """How much to shrink an upright frame's width and height so its pixels are square, from the
     stream's sample aspect ratio ``sar`` (a stored pixel's width over its height; 0 or 1 when square)
     and whether the frame was ``turned`` a quarter for display (the stored width is then the upright
-    height). Only ever shrinks, so nothing is made up. A ratio beyond MAX_SAR either way is no
-    camera's (a broken or hostile header) and is taken as square, not as a sliver of a picture."""
-    if not sar or not np.isfinite(sar) or abs(sar - 1.0) < 0.01 or not 1 / MAX_SAR <= sar <= MAX_SAR:
+    height). Only ever shrinks, so nothing is made up. A ratio no camera stores (see
+    probe.pixel_aspect: a broken or hostile header) is taken as square, not as a sliver of a picture."""
+    sar = pixel_aspect(sar)
+    if abs(sar - 1.0) < 0.01:
         return 1.0, 1.0
     wide = (1.0, 1.0 / sar) if sar > 1 else (sar, 1.0)  # the stored picture's (x, y)
     return (wide[1], wide[0]) if turned else wide
@@ -128,11 +127,10 @@ def _pyav_frames(path: Path) -> Generator[Decoded, None, None]:
             stream = c.streams.video[0]
             stream.thread_type = "AUTO"
             tb = stream.time_base
-            # the container's, else the codec's (as FFmpeg guesses it: an MP4 may carry it alone)
-            sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+            sar = stream_pixel_aspect(stream)
             for frame in c.decode(stream):
                 turn = _UPRIGHT.get(display_rotation(frame))
-                stretch = square_pixels(float(sar) if sar else 1.0, display_rotation(frame) % 180 == 90)
+                stretch = square_pixels(sar, display_rotation(frame) % 180 == 90)
                 t = float(frame.pts * tb) if frame.pts is not None and tb is not None else None
 
                 def image(f: av.VideoFrame = frame, turn: int | None = turn) -> np.ndarray:

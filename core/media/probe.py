@@ -2,7 +2,8 @@
 
 The container is decided by magic bytes, not the extension. Duration and fps come from packet
 timestamps (a VFR WebM may declare 1051 frames and hold 381). The rotation comes from the display
-matrix of the first decoded frame; width and height are reported as displayed (after rotation).
+matrix of the first decoded frame; width and height are reported as displayed (after rotation, and
+with non-square pixels the width as wide as a player shows it: see ``pixel_aspect``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from core.errors import ErrorCode, PipelineError
 
 #: Stop demuxing after this many packets (a hostile file can declare millions).
 MAX_PACKETS = 250_000
+#: The widest sample aspect ratio taken from a header (anamorphic video stores up to 2:1); beyond it
+#: either way a header is broken (or hostile), and the pixels are taken as square.
+MAX_SAR = 4.0
 _MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid"}
 
 
@@ -144,6 +148,21 @@ def probe(path: Path, *, allowed_containers: frozenset[str] = frozenset({"mp4", 
     )
 
 
+def pixel_aspect(sar: float | None) -> float:
+    """A stored pixel's width over its height, from a header's sample aspect ratio: 1.0 where the
+    pixels are square, the ratio is unknown, or it is no camera's (beyond MAX_SAR either way)."""
+    if not sar or not math.isfinite(sar) or not 1 / MAX_SAR <= sar <= MAX_SAR:
+        return 1.0
+    return float(sar)
+
+
+def stream_pixel_aspect(stream: av.video.stream.VideoStream) -> float:
+    """``pixel_aspect`` of a video stream: the container's ratio, else the codec's (as FFmpeg
+    guesses it; an MP4 may carry it in the container alone)."""
+    sar = stream.sample_aspect_ratio or (stream.codec_context.sample_aspect_ratio if stream.codec_context else None)
+    return pixel_aspect(float(sar) if sar else None)
+
+
 def display_rotation(frame: av.VideoFrame) -> int:
     """How far a decoded frame is turned for display, degrees clockwise (0, 90, 180, 270)."""
     return (-int(round(getattr(frame, "rotation", 0) or 0))) % 360
@@ -155,8 +174,10 @@ def _first_frame(path: Path, codec: str) -> tuple[int, int, int, str]:
         with av.open(str(path), metadata_errors="ignore") as c:
             stream = c.streams.video[0]
             stream.thread_type = "AUTO"
+            aspect = stream_pixel_aspect(stream)
             for _i, frame in enumerate(c.decode(stream)):
-                return display_rotation(frame), frame.width, frame.height, str(frame.format.name)
+                # as a player shows it: stored pixels aspect times as wide as high
+                return display_rotation(frame), round(frame.width * aspect), frame.height, str(frame.format.name)
     except av.error.DecoderNotFoundError as exc:
         raise PipelineError(ErrorCode.UNSUPPORTED_CODEC, f"no decoder for {codec or 'this codec'}") from exc
     except av.error.FFmpegError as exc:
