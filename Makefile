@@ -42,7 +42,7 @@ test: $(DEV)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(DEV)
-	$(PY) bench/run_all.py
+	$(PY) -m bench.run_all
 
 eval: $(RUNTIME)
 	$(PY) -m core eval $(EVAL_ARGS)

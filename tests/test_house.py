@@ -106,3 +106,16 @@ def test_what_to_do_after_a_failure_the_climber_caused_is_true_of_every_cause():
         rec = describe({"status": "failed", "error_code": code.value, "created_at": "2026-12-06T10:00:00Z"})
         assert rec["what_to_do"] and "MP4" not in rec["what_to_do"], code
         assert "again" in rec["what_to_do"]
+
+
+def test_make_bench_loads_every_benchmark_and_shadows_no_standard_module():
+    """`make bench` ran bench/run_all.py as a script, which put bench/ first on the import path, where
+    bench/queue.py stood in for the standard `queue` for everything imported after it: urllib3's
+    `queue.LifoQueue` failed inside boto3 and `make bench` stopped at the queue benchmark. No file in
+    bench/ may be named as a standard module, and every benchmark loads, run either way."""
+    assert not {p.stem for p in (ROOT / "bench").glob("*.py")} & set(sys.stdlib_module_names)
+    for how in (["-m", "bench.run_all"], ["bench/run_all.py"]):
+        out = subprocess.run([sys.executable, *how, "--import-only"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.count(" imports") == 5, out.stdout
+    assert "$(PY) -m bench.run_all" in (ROOT / "Makefile").read_text()
