@@ -1170,14 +1170,16 @@ def _swing_began(track: Track, feet: list[Contact], c: Contact, swung_until: flo
     return start
 
 
-def hip_swings(track: Track, cs: list[Contact], a: float, b: float) -> list[tuple[float, float]]:
-    """Stretches where the body swings from its hands with no foot seen on the wall, as after a cut
-    loose whose feet the picture does not show (below its edge, or hidden): both hands on their holds
-    all along (still there, or seen at them since: see _held), the hip, on the wall and smoothed,
-    going out SWING_AMP torso lengths or more within ONE_SWING_S, at DYNO_SPEED or faster, and back
-    at least half of that within ONE_SWING_S after, and no foot seen on a hold on the way out. A
-    pendulum under still hands: feet standing on holds push the hip about too, but then they are seen
-    there. Each is (the swing began, its far end)."""
+def hip_swings(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.ndarray, ht: np.ndarray,
+               a: float, last: float) -> list[float]:
+    """When the body swung from its hands with no foot seen on the wall, as after a cut loose whose
+    feet the picture does not show (below its edge, or hidden): both hands on their holds all along
+    (still there, or seen at them since: see _held), the hip (``hip`` at ``ht``, smoothed, torso
+    lengths) going out SWING_AMP or more within ONE_SWING_S, at DYNO_SPEED or faster, and back at
+    least half of that within ONE_SWING_S after, and no foot on a hold (``feet``, per frame: see
+    feet_states) on the way out; between ``a`` and ``last``. A pendulum under still hands: feet
+    standing on holds push the hip about too, but then they are seen there. One swing until the hip
+    comes to rest."""
     t = track.t
     hold = _held(track, cs, ("left_hand", "right_hand"))
     held = {"left_hand": np.zeros(len(t), bool), "right_hand": np.zeros(len(t), bool)}
@@ -1185,33 +1187,25 @@ def hip_swings(track: Track, cs: list[Contact], a: float, b: float) -> list[tupl
         if c.hold_type == "hand":
             held[c.limb][(t >= c.start - 1e-6) & (t <= c.end + 1e-6)] = True
             held[c.limb][hold[id(c)]] = True
-    foot_on = feet_states(track, cs) == 1
-    hip = fill_gaps(track.hip(), t)
-    # (the moments before the floor are getting off, as in dynamic_moves)
-    last = b - DISMOUNT_S if _got_off(track, b) else b
-    both = held["left_hand"] & held["right_hand"] & (t >= a - 1e-6) & (t <= last + 1e-6) & ~np.isnan(hip[:, 0])
-    out: list[tuple[float, float]] = []
+    at = np.clip(np.searchsorted(t, ht - 1e-6), 0, len(t) - 1)  # the frame of each hip sample
+    both = (held["left_hand"] & held["right_hand"])[at] & (ht >= a - 1e-6) & (ht <= last + 1e-6)
+    foot_on = (feet == 1)[at]
+    v = speed(hip, ht) if len(hip) >= 2 else np.zeros(len(hip))
+    out: list[float] = []
     for s0, e0 in runs(both):
-        if e0 - s0 < 4:
-            continue
-        ts = t[s0:e0]
-        hp = smooth(track.norm(hip[s0:e0]), ts)
-        v = speed(hp, ts)
-        i = 0
-        while i < len(ts):
-            away = np.flatnonzero((ts > ts[i]) & (ts <= ts[i] + ONE_SWING_S + 1e-6))
+        i = s0
+        while i < e0:
+            away = s0 + np.flatnonzero((ht[s0:e0] > ht[i]) & (ht[s0:e0] <= ht[i] + ONE_SWING_S + 1e-6))
             if not len(away):
                 break
-            j = int(away[np.argmax(np.linalg.norm(hp[away] - hp[i], axis=1))])
-            amp = float(np.linalg.norm(hp[j] - hp[i]))
-            back = np.flatnonzero((ts > ts[j]) & (ts <= ts[j] + ONE_SWING_S + 1e-6))
-            if amp >= SWING_AMP and len(back) and v[i:j + 1].max() >= DYNO_SPEED and \
-                    np.linalg.norm(hp[back] - hp[j], axis=1).max() >= SWING_AMP / 2 and \
-                    not foot_on[s0 + i:s0 + j + 1].any():
-                out.append((float(ts[i]), float(ts[j])))
+            j = int(away[np.argmax(np.linalg.norm(hip[away] - hip[i], axis=1))])
+            back = s0 + np.flatnonzero((ht[s0:e0] > ht[j]) & (ht[s0:e0] <= ht[j] + ONE_SWING_S + 1e-6))
+            if np.linalg.norm(hip[j] - hip[i]) >= SWING_AMP and len(back) and v[i:j + 1].max() >= DYNO_SPEED and \
+                    np.linalg.norm(hip[back] - hip[j], axis=1).max() >= SWING_AMP / 2 and not foot_on[i:j + 1].any():
+                out.append(float(ht[i]))
                 # the same swing goes on, out and back, until the hip comes to rest
-                i = next((j + s1 for s1, e1 in runs(v[j:] < IMMOBILE_SPEED)
-                          if ts[j + e1 - 1] - ts[j + s1] + _dt(ts) >= REST_S - 1e-6), len(ts))
+                i = next((j + r0 for r0, r1 in runs(v[j:e0] < IMMOBILE_SPEED)
+                          if ht[j + r1 - 1] - ht[j + r0] + _dt(ht) >= REST_S - 1e-6), e0)
             else:
                 i += 1
     return out
@@ -1241,7 +1235,8 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     by a swing, the cut looses without a flight before them).
 
     - cut loose: both feet leave the wall after being on it and stay off for at least FEET_OFF_MIN_S;
-      the body then hangs and swings on the hands;
+      the body then hangs and swings on the hands (or it swings from both hands with no foot seen
+      on the wall, the feet out of the picture: see hip_swings);
     - flight: the hip moves faster than DYNO_SPEED (any direction: "up" depends on the camera) over
       consecutive samples and at least FLIGHT_MIN_DIST while both hands are off their holds, after a
       hand was seen on one (dyno, lunge: a hand lets go).
@@ -1262,10 +1257,12 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
         if (feet[w] == 1).sum() * dt >= FEET_ON_BEFORE_S:
             events.append((float(t[s0]), "cut loose"))
     # the last foot seen leaving, and no foot back on a hold for a while, is a cut loose too, even
-    # when the hanging legs are hardly seen
+    # when the hanging legs are hardly seen; and so is a swing from the hands with no foot seen on
+    # the wall, the feet seen leaving or not (out of the picture)
     for t0, _t1 in gaps:
         if t0 <= last + 1e-6:
             events.append((float(t0), "cut loose"))
+    events += [(t0, "cut loose") for t0 in hip_swings(track, cs, feet, hip, ht, a, last)]
     v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1) if len(hip) >= 3 else np.zeros(len(hip))
     if len(hip) >= 3:
         raw = track.hip()
@@ -1500,9 +1497,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
 
     samples, straight = len(hanging), sum(st for _, st in hanging)
     support_n, support_in = len(supported), sum(o for _, o in supported)
-    # a swing from the hands with no foot seen on the wall had its feet cut loose, seen leaving or not
-    dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b,
-                                              sorted(gaps + hip_swings(track, cs, a, b)))
+    dynos, swings, cut_looses = dynamic_moves(track, cs, feet_on, hip, ht, a, b, gaps)
 
     # smoothness needs the shape of each movement's speed: a lighter smoothing than for path lengths
     v_fine = speed(smooth(track.norm(hip_px[keep]), ht, SPARC_SMOOTH_S), ht) if keep.sum() >= 4 else np.zeros(0)
