@@ -171,7 +171,7 @@ def test_every_probe_is_made_by_ffmpeg_with_its_labels(short_climb, tmp_path):
     # a copy made for named clips only (the camera following a climb up the picture) is not made of others
     assert set(made) == {f"{name}.{clip.stem}.mp4" for name, vf in E.PROBES.items() if isinstance(vf, str)}
     for name, vf in E.PROBES.items():
-        if not isinstance(vf, str):  # ... and ffmpeg accepts its filter
+        if not isinstance(vf, str) and name not in E.CUTS:  # ... and ffmpeg accepts its filter
             (one,) = vf.values()
             again = json.loads(E.make_variants(labels, clip.parent, tmp_path / "named", {name: {clip.name: one}}).read_text())
             assert set(again) == {f"{name}.{clip.stem}.mp4"}
@@ -180,3 +180,44 @@ def test_every_probe_is_made_by_ffmpeg_with_its_labels(short_climb, tmp_path):
     assert made[f"fast2.{clip.stem}.mp4"]["off_wall_end_s"] == 5.5
     assert made[f"wait8.{clip.stem}.mp4"]["on_wall_start_s"] == 9.0
     assert made[f"cw.{clip.stem}.mp4"] == LABEL
+
+
+def test_a_copy_cut_short_keeps_the_labels_of_what_remains():
+    """A phone started late or stopped early: the times move with the cut, what is cut off is gone
+    (a labelled hand move off both ends of the range), a climber on the wall at either edge is there."""
+    label = dict(LABEL, video={"duration_s": 12.0}, hand_moves={"count": 3, "range": [3, 5], "times_s": [2.0, 5.0, 8.0]})
+    late = E.cut(label, 4.5)
+    assert (late["on_wall_start_s"], late["off_wall_end_s"], late["video"]["duration_s"]) == (0.0, 6.5, 7.5)
+    assert late["hand_moves"] == {"count": 2, "range": [2, 4], "times_s": [0.5, 3.5]}
+    assert late["dynamic_moves"] == [] and late["feet_off_wall_intervals"] == [[0.0, 0.5], [6.0, 7.5]]
+    stopped = E.cut(label, 0.0, 8.0)
+    assert (stopped["on_wall_start_s"], stopped["off_wall_end_s"], stopped["outcome"]) == (1.0, 8.0, "still_on_wall_at_end")
+    assert stopped["hand_moves"]["range"] == [3, 5] and stopped["hand_moves"]["times_s"] == [2.0, 5.0, 8.0]
+    assert stopped["dynamic_moves"] == [4.0] and stopped["feet_off_wall_intervals"] == [[4.0, 5.0]]
+    assert E.labelled_feet_off_share(stopped) == pytest.approx(1.0 / 7.0)
+    assert label["off_wall_end_s"] == 11.0 and label["hand_moves"]["range"] == [3, 5]  # the original untouched
+
+
+def test_the_cut_probes_are_cut_by_ffmpeg_as_their_labels_say(short_climb, tmp_path, monkeypatch):
+    """The late and stopped probes (``make eval-probes``): each copy is as long as its cut, and its
+    labels are cut alike. (Cut here from a second of the short climb, at its own times.)"""
+    import json
+
+    from core.media.probe import probe
+    from tests.media import ffmpeg
+
+    (tmp_path / "clip").mkdir()
+    clip = tmp_path / "clip" / short_climb.name
+    ffmpeg("-t", "1", "-i", str(short_climb), "-vf", "scale=270:360", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", str(clip))
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({clip.name: dict(LABEL, on_wall_start_s=0.2, off_wall_end_s=1.0, video={"duration_s": 1.0})}))
+    monkeypatch.setitem(E.CUTS, "late", {clip.name: (0.4, None)})
+    monkeypatch.setitem(E.CUTS, "stopped", {clip.name: (0.0, 0.6)})
+    made = json.loads(E.make_variants(labels, clip.parent, tmp_path / "cut", {
+        name: E._trims(E.CUTS[name]) for name in ("late", "stopped")}).read_text())
+    late, stopped = made[f"late.{clip.stem}.mp4"], made[f"stopped.{clip.stem}.mp4"]
+    assert (late["on_wall_start_s"], late["off_wall_end_s"]) == (0.0, 0.6)
+    assert (stopped["on_wall_start_s"], stopped["off_wall_end_s"], stopped["outcome"]) == (0.2, 0.6, "still_on_wall_at_end")
+    for name, want in (("late", 0.6), ("stopped", 0.6)):
+        assert probe(tmp_path / "cut" / f"{name}.{clip.stem}.mp4").duration_s == pytest.approx(want, abs=0.1)

@@ -104,6 +104,23 @@ VARIANTS: dict[str, str] = {
     # labelled time is 1.5 times as late (see STRETCH); no frame is shown twice
     "slower": "setpts=1.5*PTS,fps=50/3",
 }
+FIXED, ROOF = "boulder_gym_fixed_camera_single_climber.mp4", "boulder_overhang_handheld_camera_h264_10bit.mp4"
+#: Copies cut shorter, as a phone started late or stopped early: (from, to) seconds of the clip (to
+#: None: its end); their labels are cut alike (see cut). Started after the first hand move (on the
+#: roof clip in the swing after the cut loose: no foot is seen leaving); stopped with the climber
+#: still on the wall (the fixed clip in its footwork, the roof clip before the match).
+CUTS: dict[str, dict[str, tuple[float, float | None]]] = {
+    "late": {FIXED: (3.0, None), ROOF: (2.0, None)},
+    "stopped": {FIXED: (0.0, 10.0), ROOF: (0.0, 5.0)},
+}
+
+
+def _trims(cuts: Mapping[str, tuple[float, float | None]]) -> dict[str, str]:
+    """The ffmpeg filter that cuts each clip as ``cuts`` says."""
+    return {clip: f"trim=start={a}" + ("" if b is None else f":end={b}") + ",setpts=PTS-STARTPTS"
+            for clip, (a, b) in cuts.items()}
+
+
 #: A landscape half of the picture tilting up from the mat from 2 s to 11 s (see PROBES["follow"]).
 FOLLOW = "crop=iw:trunc(ih/4)*2:0:'(ih-oh)-0.16*ih*min(max((t-2)/9\\,0)\\,1)'"
 #: Harder copies, a second and slower set outside CI (``--probes``): what a stranger's phone does
@@ -158,10 +175,13 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # filmed by a friend tilting the phone up as the climber climbs: a landscape half of the picture
     # that follows them from the mat (the floor leaves the view); only where the climb goes up the
     # picture (a copy made for one clip only names it)
-    "follow": {"boulder_gym_fixed_camera_single_climber.mp4": FOLLOW},
+    "follow": {FIXED: FOLLOW},
     # ... and turned a quarter, "up" to the left: a broadcast following a climber up a wall laid
     # across the picture (as speed climbing is shown), the floor leaving the view as they climb
-    "followside": {"boulder_gym_fixed_camera_single_climber.mp4": FOLLOW + ",transpose=2"},
+    "followside": {FIXED: FOLLOW + ",transpose=2"},
+    # a phone started late, or stopped early (see CUTS)
+    "late": _trims(CUTS["late"]),
+    "stopped": _trims(CUTS["stopped"]),
 }
 #: Copies played slower or faster: the labels' times are multiplied by this.
 STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5}
@@ -194,6 +214,8 @@ def make_variants(labels: Path, videos: Path, out: Path, made: Mapping[str, str 
                                 *ENCODE.get(name, []), str(dst)], check=True, timeout=600)
                 made_by.write_text(how)
             copies[dst.name] = stretched(label, STRETCH.get(name, 1.0), LATER.get(name, 0.0))
+            if clip in CUTS.get(name, {}):
+                copies[dst.name] = cut(copies[dst.name], *CUTS[name][clip])
     (out / "labels.json").write_text(json.dumps(copies, indent=1))
     return out / "labels.json"
 
@@ -221,6 +243,46 @@ def stretched(label: dict[str, Any], k: float, later: float = 0.0) -> dict[str, 
         out["dynamic_moves"] = [late(x) for x in out["dynamic_moves"]]
     if out.get("feet_off_wall_intervals") is not None:
         out["feet_off_wall_intervals"] = [[late(a), late(b)] for a, b in out["feet_off_wall_intervals"]]
+    return out
+
+
+def cut(label: dict[str, Any], start: float, end: float | None = None) -> dict[str, Any]:
+    """``label`` for its clip cut to ``start``-``end`` seconds (``end`` None: to its end), as a phone
+    started late or stopped early: every time ``start`` sooner, what happened outside dropped (each
+    labelled hand move dropped takes one off both ends of the range; the range's uncertain extra
+    moves are not among the labelled times); a climber on the wall when the cut clip begins is on it
+    from 0.0, one still on it when it ends is there at its end."""
+    out = json.loads(json.dumps(label))
+    dur = (out.get("video") or {}).get("duration_s")
+    stop = end if end is not None and (dur is None or end < dur) else dur
+    length = None if stop is None else round(stop - start, 3)
+
+    def inside(x: float) -> bool:
+        return x >= start and (stop is None or x <= stop)
+    a, b = out.get("on_wall_start_s"), out.get("off_wall_end_s")
+    if a is not None:
+        out["on_wall_start_s"] = round(max(0.0, a - start), 3)
+    if b is not None:
+        if stop is not None and b > stop:
+            out["off_wall_end_s"], out["outcome"] = length, "still_on_wall_at_end"
+        else:
+            out["off_wall_end_s"] = round(b - start, 3)
+    if isinstance(out.get("video"), dict) and length is not None:
+        out["video"]["duration_s"] = length
+    moves = out.get("hand_moves")
+    if isinstance(moves, dict) and moves.get("times_s") is not None:
+        gone = sum(1 for x in moves["times_s"] if not inside(x))
+        moves["times_s"] = [round(x - start, 3) for x in moves["times_s"] if inside(x)]
+        if moves.get("count") is not None:
+            moves["count"] = max(0, moves["count"] - gone)
+        if moves.get("range"):
+            moves["range"] = [max(0, n - gone) for n in moves["range"]]
+    if out.get("dynamic_moves") is not None:
+        out["dynamic_moves"] = [round(x - start, 3) for x in out["dynamic_moves"] if inside(x)]
+    if out.get("feet_off_wall_intervals") is not None:
+        out["feet_off_wall_intervals"] = [
+            [round(max(x0, start) - start, 3), round((x1 if stop is None else min(x1, stop)) - start, 3)]
+            for x0, x1 in out["feet_off_wall_intervals"] if x1 > start and (stop is None or x0 < stop)]
     return out
 
 
