@@ -562,6 +562,30 @@ def test_the_hips_and_footwork_evidence_is_what_the_statement_is_about(share, ov
     assert "8" in foot.feedback("en") and "2" in foot.feedback("en")
 
 
+@pytest.mark.parametrize("seen, en, de", [
+    (1.0, "feet off the wall 0% of the time.", "Füße 0 % der Zeit nicht an der Wand."),
+    (0.83, "feet off the wall 0% of the time they were seen (83% of the climb).", "in der sie zu sehen waren (83 % der Kletterzeit)"),
+])
+def test_feet_off_seen_in_part_of_the_climb_says_of_which_part(seen, en, de):
+    """The roof clip started late, in the swing after its cut loose: the hanging legs are read faintly
+    for the first 1.2 s (unknown, not off), so feet off is 0% of the 83% of the climb the feet were
+    seen in. The footwork card and the table of measures say it is of that part, in both languages;
+    with the feet seen all along, as before."""
+    from core.analysis import catalog
+    from core.api import charts
+
+    m = _metrics_with(feet_off_share=0.0, foot_replacements=1, foot_placements=6, foot_replacements_per_contact=1 / 6,
+                      feet_seen_share=seen)
+    m.feet_known = seen
+    foot = next(p for p in technique.assess(m) if p.area == "footwork")
+    assert foot.assessed and en in foot.feedback("en") and de in foot.feedback("de"), foot.feedback("en")
+    rows = {r["Measure"]: r for r in charts.metric_rows({"metrics": m.values}, "en")}
+    part = "of the time your feet were seen (83% of the climb)" in rows["Feet off"]["What it means"]
+    assert part == (seen < catalog.SEEN_IN_FULL), rows["Feet off"]
+    de_rows = " ".join(" ".join(map(str, r.values())) for r in charts.metric_rows({"metrics": m.values}, "de"))
+    assert ("zu sehen waren (83\xa0% der Kletterzeit)" in de_rows) == part  # (pct: a no-break space)
+
+
 @pytest.mark.parametrize("between, replaced", [("swinging", 1), ("unseen", 0)])
 def test_a_foot_put_back_on_its_spot_is_a_re_placement_only_if_seen_lifted(between, replaced):
     """The left foot stands on one spot, 0.5 s of something else, then stands on it again. Seen swinging

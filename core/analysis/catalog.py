@@ -35,6 +35,13 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
     "footwork.work": Np_("Your feet were re-placed once on {foot_contacts} placements and off the wall {feet_off}% of the time. Look at each foothold until your foot is on it.",
                          "Your feet were re-placed {replacements} times on {foot_contacts} placements and off the wall {feet_off}% of the time. Look at each foothold until your foot is on it.",
                          "replacements"),
+    # ... with the feet seen in part of the climb only: the share is of that part, and says so
+    "footwork.good_seen": Np_("Precise feet: {replacements} re-placement on {foot_contacts} foot placements, feet off the wall {feet_off}% of the time they were seen ({seen}% of the climb).",
+                              "Precise feet: {replacements} re-placements on {foot_contacts} foot placements, feet off the wall {feet_off}% of the time they were seen ({seen}% of the climb).",
+                              "replacements"),
+    "footwork.work_seen": Np_("Your feet were re-placed once on {foot_contacts} placements and off the wall {feet_off}% of the time they were seen ({seen}% of the climb). Look at each foothold until your foot is on it.",
+                              "Your feet were re-placed {replacements} times on {foot_contacts} placements and off the wall {feet_off}% of the time they were seen ({seen}% of the climb). Look at each foothold until your foot is on it.",
+                              "replacements"),
     "footwork.drill": N_("Silent feet: climb 4 easy problems placing every foot without a sound and without adjusting it afterwards."),
     "footwork.na": N_("Not assessed: your feet were not visible enough in this clip."),
     "hips.good": N_("Your hips stay over your base of support {pct}% of the time you stand on a foot: good balance."),
@@ -176,6 +183,17 @@ _MEANING: dict[str, str] = {
 }
 
 
+#: Feet seen in less than this share of the climb (legs hanging faintly seen, or out of the picture):
+#: their measures say they are of the part seen. Above it the share of the part seen is within 0.1 of
+#: the share of the whole climb, whatever the unseen part held (they differ by at most the unseen share).
+SEEN_IN_FULL = 0.9
+_MEANING_SEEN: dict[str, str] = {
+    "feet_off_share": N_("Share of the time your feet were seen ({seen} of the climb) without a foot on a hold: {v}."),
+}
+#: What each of those measures was seen in (the metric giving the share).
+_SEEN_BY = {"feet_off_share": "feet_seen_share"}
+
+
 #: The longest stop when no stop lasted a pause's length (metrics.PAUSE_MIN_S): there was none. Beside
 #: "still for 15% of the climb" (brief holds between reaches), "longest stop 0.0 s" read as a
 #: contradiction.
@@ -203,7 +221,13 @@ def metric_label(lang: str | None, key: str) -> str:
     return translate(normalise(lang) or "en", METRICS[key]["label"])
 
 
-def metric_meaning(lang: str | None, key: str, value: float) -> str:
+def metric_meaning(lang: str | None, key: str, value: float, metrics: dict[str, Any] | None = None) -> str:
+    """What ``value`` of metric ``key`` means, in ``lang``; with the record's ``metrics``, a share
+    measured over part of the climb only (see SEEN_IN_FULL) says which part."""
+    lang = normalise(lang) or "en"
     if key == "longest_pause_s" and not value:
-        return translate(normalise(lang) or "en", _NO_STOP_MEANING)
-    return translate(normalise(lang) or "en", _MEANING[key]).format(v=metric_value(lang, key, value))
+        return translate(lang, _NO_STOP_MEANING)
+    seen = (metrics or {}).get(_SEEN_BY.get(key, ""))
+    if seen is not None and seen < SEEN_IN_FULL:
+        return translate(lang, _MEANING_SEEN[key]).format(v=metric_value(lang, key, value), seen=pct(seen, 0, lang))
+    return translate(lang, _MEANING[key]).format(v=metric_value(lang, key, value))

@@ -97,16 +97,18 @@ def moments(times: list[float], n: int = 6) -> list[tuple[float, float]]:
 
 
 def _point(area: str, lang: str, scores: list[float], values: dict[str, Any], evidence: list[dict[str, float]],
-           basis: dict[str, Any], parts: tuple[str, str] | None = None) -> Point:
+           basis: dict[str, Any], parts: tuple[str, str] | None = None, variant: str = "") -> Point:
     """An assessed area: the mean of ``scores``, said as "good" or "work". With ``parts`` (the names
     of two scores' halves of the statement), a part scoring the other way from the whole is said
-    too: "{good|work}_{part}" names the part that is the exception (a direct path, halting reaches)."""
+    too: "{good|work}_{part}" names the part that is the exception (a direct path, halting reaches).
+    A ``variant`` ("_seen") says it otherwise: "{good|work}{variant}"."""
     score = int(round(sum(scores) / len(scores)))
     key = "good" if score >= GOOD_SCORE else "work"
     if parts is not None:
         off = [name for name, sc in zip(parts, scores) if (sc >= GOOD_SCORE) != (key == "good")]
         if len(off) == 1:
             key = f"{key}_{off[0]}"
+    key += variant
     return Point(area, score, True, catalog.say(f"{area}.{key}", **values), catalog.say(f"{area}.drill"),
                  evidence[:6], basis)
 
@@ -248,13 +250,18 @@ def _assess(m: M.Metrics, lang: str = "en") -> list[Point]:
         # the evidence: the longest stretches with both feet off, then the re-placements
         off = sorted(m.feet_off_spans, key=lambda ab: ab[1] - ab[0], reverse=True)[:3]
         shown = off + [(x, x) for x in m.replaced_at[:6 - len(off)]]
+        # the share of feet off is of the time the feet were seen: where that is not (nearly) the
+        # whole climb, the statement says so (a climb started hanging, its legs faintly seen, read
+        # "feet off 0% of the time")
+        part = fo is not None and m.feet_known < catalog.SEEN_IN_FULL
         out.append(_point("footwork", lang, parts,
                           {"replacements": v.get("foot_replacements", 0),
                            "foot_contacts": v["foot_placements"],
-                           "feet_off": round(100 * (fo or 0))},
+                           "feet_off": round(100 * (fo or 0)), **({"seen": round(100 * m.feet_known)} if part else {})},
                           [_ev(a, b) for a, b in sorted(shown)],
-                          {"foot_replacements_per_contact": rp, "feet_off_share": fo,
-                           "anchors": {"replacements": FOOT_REPLACEMENTS, "feet_off": FEET_OFF}}))
+                          {"foot_replacements_per_contact": rp, "feet_off_share": fo, "feet_seen_share": round(m.feet_known, 3),
+                           "anchors": {"replacements": FOOT_REPLACEMENTS, "feet_off": FEET_OFF}},
+                          variant="_seen" if part else ""))
     # hips
     hs = v.get("hip_in_support_share")
     if not v.get("hips_judged", True) and v.get("climb_window") == M.UP_UNSURE:  # a turned picture, unconfirmed

@@ -273,7 +273,7 @@ def metric_rows(rec: dict[str, Any], lang: str | None = None) -> list[dict[str, 
         if v is None:
             continue
         out.append({_("Measure"): catalog.metric_label(lang, key), _("Value"): catalog.metric_value(lang, key, v),
-                    _("What it means"): catalog.metric_meaning(lang, key, v)})
+                    _("What it means"): catalog.metric_meaning(lang, key, v, m)})
     return out
 
 
