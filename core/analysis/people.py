@@ -454,6 +454,8 @@ def on_the_wall(people: People, times: list[float] | np.ndarray, transforms: np.
     t = list(times)
     for n in range(1, people.count + 1):
         frames = int((people.person == n).sum())
+        if not frames:
+            continue  # what they were seen as was someone else's body, followed back (see fill_back)
         first = float(t[int(people.frame[people.person == n].min())])
         window: tuple[float, float] | None = None
         on_wall = hanging = 0.0
