@@ -243,6 +243,52 @@ def test_a_small_climber_lost_in_the_predicted_region_is_looked_for_closely_by_t
             assert any(max(c) <= 400 for c in models.crops)  # it was the close look that found them
 
 
+class _Mistaken:
+    """Stands in for the pose models (our interface): shown the whole picture (or anything wider than
+    ``sees_in``), the detector takes something the size of the picture for a person, a region
+    holding nobody; shown a crop no wider, it finds the small climber (hip at ``hip``; the crop's
+    corner at ``corner``), whom the landmark model reads in the region it gives."""
+
+    def __init__(self, hip: tuple[float, float], sees_in: int, corner: tuple[int, int]) -> None:
+        self.hip, self.sees_in, self.corner = np.array(hip), sees_in, np.array(corner)
+
+    def detect(self, img: np.ndarray) -> list:
+        from core.analysis.blazepose import Detection
+
+        h, w = img.shape[:2]
+        if max(h, w) > self.sees_in:
+            return [Detection(0.7, np.zeros(4), np.array([(w / 2, h / 2), (w / 2, 0.0), (0, 0), (0, 0)]))]
+        at = self.hip - self.corner
+        return [Detection(0.9, np.zeros(4), np.array([at, at - (0, 60), (0, 0), (0, 0)]))]
+
+    def landmarks(self, _img: np.ndarray, roi: Roi):
+        from core.analysis.blazepose import Body
+
+        if not np.allclose((roi.cx, roi.cy), self.hip) or abs(roi.angle) > 1e-6:
+            return None
+        return Body(_body(*self.hip, torso=30), 0.9, roi, np.array([self.hip, self.hip - (0, 60)]))
+
+
+def test_a_small_climber_is_looked_for_closely_where_the_detector_mistook_the_picture_for_a_person():
+    """A climber far from the phone, a few pixels high to the detector shown the whole picture: it
+    reports something the size of the picture instead (as the roof clip at half size in a frame twice
+    as large: a region round the whole clip), and the landmark model finds nobody there. As where the
+    detector finds nobody, the regions that move are looked at closely: the climber is found there
+    (the clip at half size was followed from 2.0 s, not 6.5 s, its coverage 0.67 -> 1.0)."""
+    def frame(dx: int) -> np.ndarray:
+        img = np.zeros((720, 1280, 3), np.uint8)
+        img[300 + dx:340 + dx, 600:620] = 255  # the climber, moving
+        return img
+
+    prev, cur, nxt = frame(-48), frame(0), frame(48)
+    (box,) = P.moving_boxes(prev, cur, nxt)
+    corner = P._square(box, 1280, 720, 1.4)[:2]
+    models = _Mistaken((610.0, 320.0), sees_in=400, corner=corner)
+    seen = P.PeopleTracker(models).frame(cur, 0.125, prev, nxt)  # type: ignore[arg-type]
+    assert [c.source for c in seen] == ["motion"]
+    assert np.allclose(P.hip_centre(seen[0].landmarks), (610.0, 320.0))
+
+
 class _Regions:
     """Stands in for the pose models (our interface): the landmark model reads, in a region, the body
     given for the region's centre (None: nobody there, or only in a region at least ``wider`` big)."""
@@ -625,6 +671,35 @@ def test_on_the_wall_counts_only_climbing(two):
     people = link(People.from_frames(seen), t)
     persons = on_the_wall(people, t, np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), len(t), axis=0), 960, 640)
     assert persons[0].on_wall_s == 0.0 and climber(persons) == 1  # still the only one to analyse
+
+
+def test_a_person_whose_every_reading_was_the_climber_followed_back_is_nobody():
+    """The tracker found the climber a second in; in the first frames it had read their body as
+    someone else (person 2: another look, the crowd's colours). Followed back from where they were
+    found, those readings are the climber's body and no longer person 2's, who is then seen nowhere:
+    the list of people skips them (it stopped the analysis of the roof clip at half size in a frame
+    twice as large with an internal error)."""
+    from core.analysis.people import fill_back
+
+    t = np.arange(0, 4, 0.125)
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for f in range(8, len(t)):
+        seen[f].append(P.Candidate(_body(300, 600), np.array([300, 600, 400, 0], np.float32), 0.9, _look(3), "track"))
+    for f in range(2, 6):
+        seen[f].append(P.Candidate(_body(302, 601), np.array([300, 600, 400, 0], np.float32), 0.9, _look(9), "detect"))
+    people = link(People.from_frames(seen), t)
+    climber_no = int(people.person[people.frame == 8][0])
+    assert people.count == 2 and int((people.person == 3 - climber_no).sum()) == 4  # (numbered as first seen)
+
+    def follow(start, roi, frames):
+        for f in frames:
+            yield f, P.Candidate(_body(300, 600), np.array([300, 600, 400, 0], np.float32), 0.9, _look(3), "back")
+
+    assert fill_back(people, climber_no, follow) == 8
+    assert not (people.person == 3 - climber_no).any()  # nothing is theirs now
+    still = np.repeat(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), len(t), axis=0)
+    persons = on_the_wall(people, t, still, 960, 640)
+    assert [q.number for q in persons] == [climber_no] and persons[0].frames == len(t)
 
 
 def test_someone_seen_only_hanging_is_not_time_on_the_wall_and_the_picker_says_what_was_seen():

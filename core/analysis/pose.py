@@ -293,6 +293,10 @@ class PeopleTracker:
             self._measure(img, hsv, [(r, s, None) for r, s in self._new(img, prev, nxt, [])
                                 if not any(_same_region(r, b.roi) for b, _s in bodies)][:MAX_PEOPLE - len(bodies)],
                           bodies)
+        if not bodies and any(s == "detect" for _r, s, _f in rois):
+            # what the detector found in the whole frame held nobody (a climber a few pixels high to
+            # it, read as something the size of the picture): look closer, as where it finds nobody
+            self._measure(img, hsv, [(r, s, None) for r, s in self._closer(img, prev, nxt)][:MAX_PEOPLE], bodies)
         looks = [look(hsv, b.landmarks) for b, _s in bodies]
         self.follow = [(b.next_roi, t, Followed(lk, torso_length(b.landmarks))) for (b, _s), lk in zip(bodies, looks)]
         return [Candidate(b.landmarks, b.roi.as_array(), b.presence, lk, src) for (b, src), lk in zip(bodies, looks)]

@@ -153,6 +153,9 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # a climber far from the phone: the picture at 40% in the middle of a grey frame of the same size
     # (a wide shot spends the pixels around the climber on the rest of the gym)
     "small": "scale=trunc(iw/2.5/2)*2:trunc(ih/2.5/2)*2,pad=trunc(iw*2.5/2)*2:trunc(ih*2.5/2)*2:(ow-iw)/2:(oh-ih)/2:gray",
+    # ... and far from a phone filming in 4K: the clip as it is in the middle of a grey frame twice its
+    # size (the climber half as large in the analysis' frames, the video with every pixel of them)
+    "far": "pad=iw*2:ih*2:(ow-iw)/2:(oh-ih)/2:gray",
     # stored with non-square pixels (an anamorphic encode, a broadcast capture): 1.43 times narrower
     # than shown, its sample aspect ratio saying so; read as stored, every body is squeezed
     "anamorphic": "scale=trunc(iw/1.43/2)*2:ih,setsar=1.43",
