@@ -187,11 +187,7 @@ _MEANING: dict[str, str] = {
 #: their measures say they are of the part seen. Above it the share of the part seen is within 0.1 of
 #: the share of the whole climb, whatever the unseen part held (they differ by at most the unseen share).
 SEEN_IN_FULL = 0.9
-_MEANING_SEEN: dict[str, str] = {
-    "feet_off_share": N_("Share of the time your feet were seen ({seen} of the climb) without a foot on a hold: {v}."),
-}
-#: What each of those measures was seen in (the metric giving the share).
-_SEEN_BY = {"feet_off_share": "feet_seen_share"}
+_FEET_OFF_SEEN = N_("Share of the time your feet were seen ({seen} of the climb) without a foot on a hold: {v}.")
 
 
 #: The longest stop when no stop lasted a pause's length (metrics.PAUSE_MIN_S): there was none. Beside
@@ -222,12 +218,12 @@ def metric_label(lang: str | None, key: str) -> str:
 
 
 def metric_meaning(lang: str | None, key: str, value: float, metrics: dict[str, Any] | None = None) -> str:
-    """What ``value`` of metric ``key`` means, in ``lang``; with the record's ``metrics``, a share
+    """What ``value`` of metric ``key`` means, in ``lang``; with the record's ``metrics``, feet off
     measured over part of the climb only (see SEEN_IN_FULL) says which part."""
     lang = normalise(lang) or "en"
     if key == "longest_pause_s" and not value:
         return translate(lang, _NO_STOP_MEANING)
-    seen = (metrics or {}).get(_SEEN_BY.get(key, ""))
-    if seen is not None and seen < SEEN_IN_FULL:
-        return translate(lang, _MEANING_SEEN[key]).format(v=metric_value(lang, key, value), seen=pct(seen, 0, lang))
+    seen = (metrics or {}).get("feet_seen_share")
+    if key == "feet_off_share" and seen is not None and seen < SEEN_IN_FULL:
+        return translate(lang, _FEET_OFF_SEEN).format(v=metric_value(lang, key, value), seen=pct(seen, 0, lang))
     return translate(lang, _MEANING[key]).format(v=metric_value(lang, key, value))
