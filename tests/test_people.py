@@ -195,6 +195,36 @@ def test_a_followed_body_lost_in_its_predicted_region_is_read_in_a_wider_one_aro
             assert got[0].source == "track" and np.allclose(P.hip_centre(got[0].landmarks), hip)
 
 
+class _TwoFrames:
+    """Stands in for the pose models (our interface): ``first`` frame read by ``start``, every other
+    by ``later`` (see _Reader)."""
+
+    def __init__(self, first: np.ndarray, start: _Reader, later: _Reader) -> None:
+        self.first, self.start, self.later = first, start, later
+
+    def detect(self, _img: np.ndarray) -> list:
+        return []
+
+    def landmarks(self, img: np.ndarray, roi: Roi):
+        return (self.start if img is self.first else self.later).landmarks(img, roi)
+
+
+def test_a_body_followed_back_and_not_read_in_its_predicted_region_is_read_in_a_wider_one():
+    """Followed back in time, a body is looked for as the tracker looks for one it lost going
+    forward: the region its reading in the later frame predicts reads nobody (the roof clip crushed
+    by an encoder, a second in: the hanging climber's region reads no body, a wider one does), so
+    it is read in a wider one around the same place, and followed on to the clip's first frame. A
+    body there whose hips lie outside the predicted region is a neighbour: following back stops."""
+    img, first = np.zeros((960, 720, 3), np.uint8), np.zeros((960, 720, 3), np.uint8)
+    for hip, frames in (((360.0, 500.0), [4, 3, 2, 1, 0]), ((360.0 + 200, 500.0), [])):
+        # read in its own region in the frame followed from, and in the frames before only in a wider one
+        models = _TwoFrames(first, _Reader((360.0, 500.0), needs=1.0), _Reader(hip, needs=1.3))
+        got = list(P.follow_back(models, lambda f: first if f == 5 else img, 5,  # type: ignore[arg-type]
+                                 Roi(360.0, 500.0, 300.0, 0.0), range(4, -1, -1)))
+        assert [f for f, _c in got] == frames
+        assert all(c.source == "back" and np.allclose(P.hip_centre(c.landmarks), hip) for _f, c in got)
+
+
 class _SmallClimber:
     """Stands in for the pose models (our interface): a climber so small that the detector finds them
     only in a crop at most ``sees_in`` pixels wide, and the landmark model reads them only in the

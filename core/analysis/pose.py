@@ -302,12 +302,7 @@ class PeopleTracker:
         return [Candidate(b.landmarks, b.roi.as_array(), b.presence, lk, src) for (b, src), lk in zip(bodies, looks)]
 
     def _detect_in(self, img: np.ndarray, box: tuple[int, int, int, int]) -> list[Roi]:
-        x0, y0, x1, y1 = box
-        out = []
-        for d in self.models.detect(img[y0:y1, x0:x1]):
-            r = d.roi
-            out.append(Roi(r.cx + x0, r.cy + y0, r.size, r.angle))
-        return out
+        return detect_in(self.models, img, box)
 
     def _new(self, img: np.ndarray, prev: np.ndarray | None, nxt: np.ndarray | None,
              known: list[tuple[Roi, str]]) -> list[tuple[Roi, str]]:
@@ -354,27 +349,7 @@ class PeopleTracker:
         return read(self.models, img, r)
 
     def _read_wider(self, img: np.ndarray, r: Roi) -> Body | None:
-        """A followed body the landmark model did not find where its last landmarks put it (a fast
-        swing leaves the predicted region; a body turned across the region's "up" is not read):
-        look again in a wider region, then in one standing upright, both around the same centre, then
-        let the detector look closely around it. Only a body whose hips lie inside the predicted
-        region counts (not a neighbour)."""
-        def regions() -> Iterator[Roi]:  # (lazily: the detector runs only if both wider regions fail)
-            yield Roi(r.cx, r.cy, r.size * WIDER, r.angle)
-            yield Roi(r.cx, r.cy, r.size * UPRIGHT_WIDER, 0.0)
-            # then the detector, looking closely at the region's surroundings (a small climber on a
-            # big picture is a few pixels to the detector when it sees the whole frame)
-            h, w = img.shape[:2]
-            half = r.size * CLOSER / 2
-            box = (int(max(0, r.cx - half)), int(max(0, r.cy - half)), int(min(w, r.cx + half)), int(min(h, r.cy + half)))
-            if box[2] - box[0] >= 32 and box[3] - box[1] >= 32:
-                yield from self._detect_in(img, box)
-
-        for again in regions():
-            b = self._read(img, again)
-            if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
-                return b
-        return None
+        return read_wider(self.models, img, r)
 
 
 def read(models: BlazePose, img: np.ndarray, r: Roi) -> Body | None:
@@ -383,20 +358,56 @@ def read(models: BlazePose, img: np.ndarray, r: Roi) -> Body | None:
     return b if b is not None and torso_visibility(b.landmarks) >= MIN_TORSO_VISIBILITY else None
 
 
+def detect_in(models: BlazePose, img: np.ndarray, box: tuple[int, int, int, int]) -> list[Roi]:
+    """The regions of the people the detector finds in ``box`` of ``img`` (x0, y0, x1, y1), in
+    ``img``'s pixels."""
+    x0, y0, x1, y1 = box
+    out = []
+    for d in models.detect(img[y0:y1, x0:x1]):
+        r = d.roi
+        out.append(Roi(r.cx + x0, r.cy + y0, r.size, r.angle))
+    return out
+
+
+def read_wider(models: BlazePose, img: np.ndarray, r: Roi) -> Body | None:
+    """A followed body the landmark model did not find where its last landmarks put it (a fast
+    swing leaves the predicted region; a body turned across the region's "up" is not read):
+    look again in a wider region, then in one standing upright, both around the same centre, then
+    let the detector look closely around it. Only a body whose hips lie inside the predicted
+    region counts (not a neighbour)."""
+    def regions() -> Iterator[Roi]:  # (lazily: the detector runs only if both wider regions fail)
+        yield Roi(r.cx, r.cy, r.size * WIDER, r.angle)
+        yield Roi(r.cx, r.cy, r.size * UPRIGHT_WIDER, 0.0)
+        # then the detector, looking closely at the region's surroundings (a small climber on a
+        # big picture is a few pixels to the detector when it sees the whole frame)
+        h, w = img.shape[:2]
+        half = r.size * CLOSER / 2
+        box = (int(max(0, r.cx - half)), int(max(0, r.cy - half)), int(min(w, r.cx + half)), int(min(h, r.cy + half)))
+        if box[2] - box[0] >= 32 and box[3] - box[1] >= 32:
+            yield from detect_in(models, img, box)
+
+    for again in regions():
+        b = read(models, img, again)
+        if b is not None and bool(r.contains(hip_centre(b.landmarks)[None])[0]):
+            return b
+    return None
+
+
 def follow_back(models: BlazePose, image: Callable[[int], np.ndarray], start: int, roi: Roi,
                 frames: Iterable[int]) -> Iterator[tuple[int, Candidate]]:
     """The body read in frame ``start`` (in ``roi``), followed through ``frames`` (consecutive,
     going back in time) as the tracker follows bodies forward: each frame read in the region its
-    reading in the frame after puts it. Stops at the first frame where nobody is read there, where
-    the hips read lie outside that region (a neighbour), or where the body read does not keep the
-    size of the one followed (see KEEPS_SIZE)."""
+    reading in the frame after puts it, and where nobody is read there, around it as the tracker
+    looks for a body it lost (see read_wider). Stops at the first frame where nobody is read
+    either way, where the hips read lie outside that region (a neighbour), or where the body read
+    does not keep the size of the one followed (see KEEPS_SIZE)."""
     b = read(models, image(start), roi)
     for f in frames:
         if b is None:
             return
         r = b.next_roi
         img = image(f)
-        nb = read(models, img, r)
+        nb = read(models, img, r) or read_wider(models, img, r)
         if nb is None or not bool(r.contains(hip_centre(nb.landmarks)[None])[0]):
             return
         if size_change(nb.landmarks, torso_length(b.landmarks)) > KEEPS_SIZE:
