@@ -573,6 +573,29 @@ def test_a_person_found_late_is_followed_back_and_the_misreading_there_is_no_lon
     assert len(people.presence) == len(people.look) == len(people.roi) == len(people.landmarks) == len(people.frame)
 
 
+@pytest.mark.parametrize("unlike, theirs_from", [((4,), 0), ((4, 3), 5), ((), 0)])
+def test_one_frame_that_does_not_look_like_the_climber_followed_back_does_not_stop_following(unlike, theirs_from):
+    """The roof clip with the climber far away (40% of the picture): followed back from where the
+    tracker found them, the climber's few hundred pixels of colour look like the crowd behind them
+    in one frame (likeness 0.53), between frames that look like them, and following back stopped
+    there, leaving the first two seconds to a body read across the crowd. One frame unlike them
+    between two alike is theirs; two running unlike them are someone else: it stops before them."""
+    from core.analysis.people import fill_back
+
+    t = np.arange(0, 2.5, 0.125)  # 20 frames
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i in range(8, 20):
+        seen[i].append(P.Candidate(_body(300, 600 - 5 * i), np.zeros(4), 0.9, _look(2), "track"))
+    people = link(People.from_frames(seen), t)
+
+    def follow(start, roi, frames):
+        for f in frames:
+            yield f, P.Candidate(_body(300, 600 - 5 * f), np.zeros(4), 0.8, _look(10 if f in unlike else 2), "back")
+
+    fill_back(people, 1, follow)
+    assert sorted(people.frame[people.person == 1].tolist()) == list(range(theirs_from, 20))
+
+
 @pytest.mark.parametrize("before, back, replaced", [(250.0, 100.0, [2, 3, 4, 5]), (140.0, 100.0, []), (100.0, 40.0, [])])
 def test_a_body_of_another_size_the_tracker_followed_before_a_gap_is_replaced_by_the_climber_followed_back(before, back, replaced):
     """The roof clip crushed by an encoder: for its first second the tracker followed a body read

@@ -343,7 +343,7 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
     clip's first moments, a gap), followed back from its first frame. The tracker follows people
     forward in time only: a climber the detector found a second into the clip, or whose region held
     a body read across them and the crowd until a frame read them right, is missing before. A
-    reading is taken while it looks like the person (SAME_LOOK); another person's candidate that is
+    reading is taken while it looks like the person (see _while_alike); another person's candidate that is
     the same body in that frame (the misreading) is no longer theirs. Before the gap, the person's
     own reading is replaced while it strays from the size they have just after the gap (by over
     STRAYS_SIZE; see _size_after) and the body followed back keeps it (within KEEPS_SIZE): the
@@ -368,9 +368,7 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
         # clip's first second, followed by the tracker until a frame read the climber right
         floor = gaps[g - 1][1] if g else 0
         strayed, usual = e0, _size_after(people, at, e0)
-        for f, c in follow(e0, people.roi[at[e0]], range(e0 - 1, floor - 1, -1)):
-            if likeness(c.look, wears) < SAME_LOOK:
-                break
+        for f, c in _while_alike(follow(e0, people.roi[at[e0]], range(e0 - 1, floor - 1, -1)), wears):
             if seen[f]:
                 if not (_strays(people.landmarks[at[f]], usual) and not _strays(c.landmarks, usual, P.KEEPS_SIZE)):
                     break  # the tracker's reading is as likely the person
@@ -389,6 +387,24 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
                 people.person[k] = 0
     people.extend(added, person)
     return len(added)
+
+
+def _while_alike(read: Iterator[tuple[int, P.Candidate]], wears: np.ndarray) -> Iterator[tuple[int, P.Candidate]]:
+    """The readings of a body followed back while they look like the person (SAME_LOOK): one reading
+    unlike them between two alike is theirs too (a body a few dozen pixels long, turning, is a few
+    hundred pixels of colour, and one frame's may be mostly the crowd behind); two running unlike
+    them are someone else's, and it stops there."""
+    unlike: tuple[int, P.Candidate] | None = None
+    for f, c in read:
+        if likeness(c.look, wears) < SAME_LOOK:
+            if unlike is not None:
+                return
+            unlike = (f, c)
+            continue
+        if unlike is not None:
+            yield unlike
+            unlike = None
+        yield f, c
 
 
 def _size_after(people: People, at: dict[int, int], f: int) -> float:
