@@ -178,6 +178,7 @@ def test_every_probe_is_made_by_ffmpeg_with_its_labels(short_climb, tmp_path):
             assert (tmp_path / "named" / f"{name}.{clip.stem}.mp4").stat().st_size > 1000
     assert all((tmp_path / "probes" / name).stat().st_size > 1000 for name in made)
     assert made[f"fast2.{clip.stem}.mp4"]["off_wall_end_s"] == 5.5
+    assert made[f"speedcast.{clip.stem}.mp4"]["off_wall_end_s"] == round(11.0 / 1.5, 3)  # a speed climb: faster
     assert made[f"wait8.{clip.stem}.mp4"]["on_wall_start_s"] == 9.0
     assert made[f"cw.{clip.stem}.mp4"] == LABEL
 

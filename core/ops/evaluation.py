@@ -123,6 +123,9 @@ def _trims(cuts: Mapping[str, tuple[float, float | None]]) -> dict[str, str]:
 
 #: A landscape half of the picture tilting up from the mat from 2 s to 11 s (see PROBES["follow"]).
 FOLLOW = "crop=iw:trunc(ih/4)*2:0:'(ih-oh)-0.16*ih*min(max((t-2)/9\\,0)\\,1)'"
+#: Shaken hard: an 80% window swinging across the picture (see PROBES["shaky"]).
+SHAKY = ("crop=trunc(iw*0.8/2)*2:trunc(ih*0.8/2)*2:x='(iw-ow)/2*(1+sin(t*4))':y='(ih-oh)/2*(1+sin(t*3))',"
+         "scale=trunc(iw/0.8/2)*2:trunc(ih/0.8/2)*2")
 #: Harder copies, a second and slower set outside CI (``--probes``): what a stranger's phone does
 #: beyond the copies above. Most still fail somewhere; they are where to look next.
 PROBES: dict[str, str | Mapping[str, str]] = {
@@ -130,9 +133,9 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     "cw": "transpose=1",  # turned the other way: "up" is frame-right
     "fast15": "setpts=PTS/1.5",  # a climber 1.5 and 2 times as fast (see STRETCH)
     "fast2": "setpts=PTS/2",
-    # shaken hard: an 80% window swinging across the picture
-    "shaky": "crop=trunc(iw*0.8/2)*2:trunc(ih*0.8/2)*2:x='(iw-ow)/2*(1+sin(t*4))':y='(ih-oh)/2*(1+sin(t*3))',"
-             "scale=trunc(iw/0.8/2)*2:trunc(ih/0.8/2)*2",
+    "shaky": SHAKY,
+    # ... and in a dim gym: darker, the shadows darkest (the legs under the climber out of sight)
+    "darkshaky": "eq=brightness=-0.25:gamma=0.7," + SHAKY,
     "tight": "crop=iw:trunc(ih*0.82/2)*2:0:0",  # framed tight: the bottom of the picture (the mat) cut off
     # tilted 20 degrees and cropped to hide the corners: framed tighter, the mat out of view
     "tilt20": "rotate=0.35:ow=trunc(iw*0.6/2)*2:oh=trunc(ih*0.6/2)*2,scale=trunc(iw/0.6/2)*2:trunc(ih/0.6/2)*2",
@@ -182,12 +185,15 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # ... and turned a quarter, "up" to the left: a broadcast following a climber up a wall laid
     # across the picture (as speed climbing is shown), the floor leaving the view as they climb
     "followside": {FIXED: FOLLOW + ",transpose=2"},
+    # a broadcast of a speed climb: the wall across the picture ("up" to the left), the camera
+    # panning after the climber, who climbs 1.5 times as fast (see STRETCH)
+    "speedcast": VARIANTS["panning"] + ",transpose=2,setpts=PTS/1.5",
     # a phone started late, or stopped early (see CUTS)
     "late": _trims(CUTS["late"]),
     "stopped": _trims(CUTS["stopped"]),
 }
 #: Copies played slower or faster: the labels' times are multiplied by this.
-STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5}
+STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5, "speedcast": 1 / 1.5}
 #: Copies that start later (or sooner): this many seconds are added to the labels' times.
 LATER: dict[str, float] = {"wait8": 8.0, "sooner04": -0.04, "sooner07": -0.07, "sooner10": -0.1}
 #: Encoder settings of a copy, where not ffmpeg's defaults.
