@@ -632,6 +632,34 @@ def test_a_body_of_another_size_the_tracker_followed_before_a_gap_is_replaced_by
     assert theirs == [f for f in range(20) if f not in dropped or f in replaced]  # one reading a frame
 
 
+def test_a_tracker_reading_off_the_climbers_size_where_the_one_followed_back_keeps_it_is_replaced():
+    """The roof climber far from the phone: before the gap, the tracker's body across the crowd is
+    1.8 times the climber's size (three times in most frames, 1.8 in the last before the gap),
+    and the climber followed back keeps their size. Of the two, the one that keeps the size is the
+    climber's, as going forward: the body across the crowd is replaced, to the clip's first frame,
+    not left from the frame where it strays less than twice."""
+    from core.analysis.people import fill_back
+
+    t = np.arange(0, 2.5, 0.125)  # 20 frames
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i in range(20):
+        if i < 6:
+            seen[i].append(P.Candidate(_body(330, 640, torso=180.0), np.zeros(4), 0.9, _look(2), "track"))
+        elif i > 6:
+            seen[i].append(P.Candidate(_body(300, 600 - 5 * i), np.zeros(4), 0.9, _look(2), "track"))
+    people = People.from_frames(seen)
+    people.person[:] = 1  # the tracker's one chain
+
+    def follow(start, roi, frames):
+        for f in frames:
+            yield f, P.Candidate(_body(300, 600 - 5 * f), np.zeros(4), 0.8, _look(2), "back")
+
+    assert fill_back(people, 1, follow) == 7
+    src = np.array(people.source)
+    assert sorted(people.frame[(people.person == 1) & (src == "back")].tolist()) == list(range(7))
+    assert sorted(people.frame[people.person == 0].tolist()) == list(range(6))
+
+
 @pytest.fixture(scope="module")
 def roof_two_frames_later(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-held roof clip without its first two frames (re-encoded)."""

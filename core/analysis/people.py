@@ -345,10 +345,11 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
     a body read across them and the crowd until a frame read them right, is missing before. A
     reading is taken while it looks like the person (see _while_alike); another person's candidate that is
     the same body in that frame (the misreading) is no longer theirs. Before the gap, the person's
-    own reading is replaced while it strays from the size they have just after the gap (by over
-    STRAYS_SIZE; see _size_after) and the body followed back keeps it (within KEEPS_SIZE): the
-    tracker's chain went from a body of another size to the person across the gap; where the
-    follower stops, the rest of that body is no one's either. Returns the frames added."""
+    own reading is replaced while the body followed back keeps the size they have just after the
+    gap (within KEEPS_SIZE; see _size_after) and it does not: the tracker's chain went from a body
+    of another size to the person across the gap. Where the follower stops, the rest of that body,
+    where it strays from that size by over STRAYS_SIZE, is no one's either. Returns the frames
+    added."""
     mine = np.flatnonzero(people.person == person)
     if not len(mine):
         return 0
@@ -362,15 +363,15 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
         if e0 >= people.n_frames:
             continue  # nothing after the gap to follow back from
         # through the gap, and on into the stretch the tracker followed before it (back to the gap
-        # before that): there its reading is replaced where it strays from the person's size after
-        # the gap and the body followed back keeps it, as going forward a reading that keeps the size beats
-        # one that strays (see pose._better): a body read across the climber and the crowd in the
-        # clip's first second, followed by the tracker until a frame read the climber right
+        # before that): there its reading is replaced where the body followed back keeps the
+        # person's size after the gap and it does not (a body read across the climber and the crowd
+        # in the clip's first second, followed by the tracker until a frame read the climber right:
+        # up to three times their size, and 1.8 times in the frame before the gap)
         floor = gaps[g - 1][1] if g else 0
         strayed, usual = e0, _size_after(people, at, e0)
         for f, c in _while_alike(follow(e0, people.roi[at[e0]], range(e0 - 1, floor - 1, -1)), wears):
             if seen[f]:
-                if not (_strays(people.landmarks[at[f]], usual) and not _strays(c.landmarks, usual, P.KEEPS_SIZE)):
+                if not (_strays(people.landmarks[at[f]], usual, P.KEEPS_SIZE) and not _strays(c.landmarks, usual, P.KEEPS_SIZE)):
                     break  # the tracker's reading is as likely the person
                 people.person[at[f]] = 0
                 strayed = f
