@@ -5,6 +5,7 @@ generated clip of two climbers on one wall (the shared clip beside its mirrored,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -596,6 +597,22 @@ def test_one_frame_that_does_not_look_like_the_climber_followed_back_does_not_st
     assert sorted(people.frame[people.person == 1].tolist()) == list(range(theirs_from, 20))
 
 
+def _one_chain_across_a_gap(torso_before: Callable[[int], float]) -> People:
+    """The tracker's one chain over 20 frames: before a gap at frame 6, a body of torso
+    ``torso_before(frame)`` (the climber's is 100) a little off the climber's place; after it, the
+    climber."""
+    t = np.arange(0, 2.5, 0.125)
+    seen: list[list[P.Candidate]] = [[] for _ in t]
+    for i in range(20):
+        if i < 6:
+            seen[i].append(P.Candidate(_body(330, 640, torso=torso_before(i)), np.zeros(4), 0.9, _look(2), "track"))
+        elif i > 6:
+            seen[i].append(P.Candidate(_body(300, 600 - 5 * i), np.zeros(4), 0.9, _look(2), "track"))
+    people = People.from_frames(seen)
+    people.person[:] = 1
+    return people
+
+
 @pytest.mark.parametrize("before, back, replaced", [(250.0, 100.0, [2, 3, 4, 5]), (140.0, 100.0, []), (100.0, 40.0, [])])
 def test_a_body_of_another_size_the_tracker_followed_before_a_gap_is_replaced_by_the_climber_followed_back(before, back, replaced):
     """The roof clip crushed by an encoder: for its first second the tracker followed a body read
@@ -609,15 +626,7 @@ def test_a_body_of_another_size_the_tracker_followed_before_a_gap_is_replaced_by
     0.4 times the climber's), the tracker's readings before the gap are kept."""
     from core.analysis.people import fill_back
 
-    t = np.arange(0, 2.5, 0.125)  # 20 frames
-    seen: list[list[P.Candidate]] = [[] for _ in t]
-    for i in range(20):
-        if i < 6:
-            seen[i].append(P.Candidate(_body(330, 640, torso=before), np.zeros(4), 0.9, _look(2), "track"))
-        elif i > 6:
-            seen[i].append(P.Candidate(_body(300, 600 - 5 * i), np.zeros(4), 0.9, _look(2), "track"))
-    people = People.from_frames(seen)
-    people.person[:] = 1  # the tracker's one chain
+    people = _one_chain_across_a_gap(lambda i: before)
 
     def follow(start, roi, frames):
         for f in frames:
@@ -634,21 +643,13 @@ def test_a_body_of_another_size_the_tracker_followed_before_a_gap_is_replaced_by
 
 def test_a_tracker_reading_off_the_climbers_size_where_the_one_followed_back_keeps_it_is_replaced():
     """The roof climber far from the phone: before the gap, the tracker's body across the crowd is
-    1.8 times the climber's size (three times in most frames, 1.8 in the last before the gap),
-    and the climber followed back keeps their size. Of the two, the one that keeps the size is the
+    three times the climber's size, and 1.8 times in the last frame before the gap; the climber
+    followed back keeps their size. Of the two, the one that keeps the size is the
     climber's, as going forward: the body across the crowd is replaced, to the clip's first frame,
     not left from the frame where it strays less than twice."""
     from core.analysis.people import fill_back
 
-    t = np.arange(0, 2.5, 0.125)  # 20 frames
-    seen: list[list[P.Candidate]] = [[] for _ in t]
-    for i in range(20):
-        if i < 6:
-            seen[i].append(P.Candidate(_body(330, 640, torso=180.0), np.zeros(4), 0.9, _look(2), "track"))
-        elif i > 6:
-            seen[i].append(P.Candidate(_body(300, 600 - 5 * i), np.zeros(4), 0.9, _look(2), "track"))
-    people = People.from_frames(seen)
-    people.person[:] = 1  # the tracker's one chain
+    people = _one_chain_across_a_gap(lambda i: 180.0 if i == 5 else 300.0)
 
     def follow(start, roi, frames):
         for f in frames:
