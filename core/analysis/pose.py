@@ -155,7 +155,7 @@ LOOKS_MORE_LIKE = 0.1
 KEEPS_SIZE = 1.5
 STRAYS_SIZE = 2.0
 #: A followed body not found in its predicted region is looked for again in one this much wider,
-#: then in an upright one this much wider (see PeopleTracker._read_wider).
+#: then in an upright one this much wider (see read_wider).
 WIDER = 1.4
 UPRIGHT_WIDER = 1.2
 #: ... and then the detector looks at a square this many times the region's side around it.
@@ -301,9 +301,6 @@ class PeopleTracker:
         self.follow = [(b.next_roi, t, Followed(lk, torso_length(b.landmarks))) for (b, _s), lk in zip(bodies, looks)]
         return [Candidate(b.landmarks, b.roi.as_array(), b.presence, lk, src) for (b, src), lk in zip(bodies, looks)]
 
-    def _detect_in(self, img: np.ndarray, box: tuple[int, int, int, int]) -> list[Roi]:
-        return detect_in(self.models, img, box)
-
     def _new(self, img: np.ndarray, prev: np.ndarray | None, nxt: np.ndarray | None,
              known: list[tuple[Roi, str]]) -> list[tuple[Roi, str]]:
         """Regions of people the detector finds that are not among ``known``. The detector tends to
@@ -311,12 +308,12 @@ class PeopleTracker:
         overlapping halves (side by side, then one above the other, in turn): two climbers on one
         wall are both found within a second or two."""
         h, w = img.shape[:2]
-        found = [(r, "detect") for r in self._detect_in(img, (0, 0, w, h))]
+        found = [(r, "detect") for r in detect_in(self.models, img, (0, 0, w, h))]
         self.rounds += 1
         halves = {1: [(0, 0, int(w * HALF), h), (int(w * (1 - HALF)), 0, w, h)],
                   3: [(0, 0, w, int(h * HALF)), (0, int(h * (1 - HALF)), w, h)]}.get(self.rounds % 4, [])
         for box in halves:
-            found += [(r, "detect") for r in self._detect_in(img, box) if not any(_same_region(r, q) for q, _s in found)]
+            found += [(r, "detect") for r in detect_in(self.models, img, box) if not any(_same_region(r, q) for q, _s in found)]
         if not found and not known:
             found = self._closer(img, prev, nxt)
         return [(r, src) for r, src in found if not any(_same_region(r, q) for q, _s in known)]
@@ -329,9 +326,9 @@ class PeopleTracker:
         lost = 0
         how: list[Reading] = [Reading(b, True, None) for b, _s in bodies]
         for r, src, was in rois:
-            b, direct = self._read(img, r), True
+            b, direct = read(self.models, img, r), True
             if b is None and src == "track":
-                b, direct = self._read_wider(img, r), False
+                b, direct = read_wider(self.models, img, r), False
             if b is None:
                 lost += 1
                 continue
@@ -344,12 +341,6 @@ class PeopleTracker:
                 bodies[same] = (b, src)
                 how[same] = now
         return lost
-
-    def _read(self, img: np.ndarray, r: Roi) -> Body | None:
-        return read(self.models, img, r)
-
-    def _read_wider(self, img: np.ndarray, r: Roi) -> Body | None:
-        return read_wider(self.models, img, r)
 
 
 def read(models: BlazePose, img: np.ndarray, r: Roi) -> Body | None:
