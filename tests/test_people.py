@@ -643,10 +643,10 @@ def test_a_body_of_another_size_the_tracker_followed_before_a_gap_is_replaced_by
 
 def test_a_tracker_reading_off_the_climbers_size_where_the_one_followed_back_keeps_it_is_replaced():
     """The roof climber far from the phone: before the gap, the tracker's body across the crowd is
-    three times the climber's size, and 1.8 times in the last frame before the gap; the climber
-    followed back keeps their size. Of the two, the one that keeps the size is the
-    climber's, as going forward: the body across the crowd is replaced, to the clip's first frame,
-    not left from the frame where it strays less than twice."""
+    up to three times the climber's size, and in one frame 1.8 times (here the last before the
+    gap); the climber followed back keeps their size. Of the two, the one that keeps the size is
+    the climber's, as going forward: the body across the crowd is replaced, to the clip's first
+    frame, not left from the frame where it strays less than twice."""
     from core.analysis.people import fill_back
 
     people = _one_chain_across_a_gap(lambda i: 180.0 if i == 5 else 300.0)

@@ -366,7 +366,7 @@ def fill_back(people: People, person: int, follow: Follow) -> int:
         # before that): there its reading is replaced where the body followed back keeps the
         # person's size after the gap and it does not (a body read across the climber and the crowd
         # in the clip's first second, followed by the tracker until a frame read the climber right:
-        # up to three times their size, and 1.8 times in the frame before the gap)
+        # up to three times their size, and in one frame 1.8 times)
         floor = gaps[g - 1][1] if g else 0
         strayed, usual = e0, _size_after(people, at, e0)
         for f, c in _while_alike(follow(e0, people.roi[at[e0]], range(e0 - 1, floor - 1, -1)), wears):
