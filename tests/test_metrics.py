@@ -1005,6 +1005,23 @@ def test_both_feet_off_only_for_a_moment_between_footholds_is_footwork_not_feet_
     assert M.compute(long, (0.0, 6.0)).values["feet_off_share"] == pytest.approx(5 / 48, abs=0.03)
 
 
+def test_both_feet_off_for_a_moment_with_the_body_still_is_a_hop_not_a_cut_loose():
+    """Both feet seen off their holds for half a second and back on others, the body not moving: a
+    hop from foot to foot, feet off for that moment but no dynamic move (a foot stepping at the
+    picture's edge while the other's hold is not seen still reads so too). The same with the body
+    swinging on its hands, out 1.5 torso lengths and back, is a cut loose."""
+    t = np.arange(0, 6, 0.125)
+    spans = {"left": [(0.0, 2.0, (420, 760)), (2.625, 6.0, (380, 700))],
+             "right": [(0.0, 2.0, (600, 740)), (2.625, 6.0, (640, 700))]}
+    hop = M.compute(_feet_track(t, **spans), (0.0, 6.0))
+    assert hop.values["feet_off_share"] > 0 and hop.values["dynos"] == 0
+    swing = _feet_track(t, **spans)
+    body = [k for k in range(33) if k not in (P.L_ANKLE, P.R_ANKLE, P.L_WRIST, P.R_WRIST)]
+    swing.lm[:, body, 0] += 150 * np.sin(np.pi * (np.clip(t, 2.0, 2.625) - 2.0) / 0.625)[:, None]
+    m = M.compute(swing, (0.0, 6.0))
+    assert m.values["dynos"] == 1 and m.cut_looses == [pytest.approx(2.125, abs=0.13)]
+
+
 def test_getting_off_the_wall_at_the_end_is_not_feet_off():
     """Both feet leave the wall in the last half second before the climber is back on the floor
     (stepping or dropping down): not feet off the wall, as it is no dynamic move. A climb still on
@@ -1788,8 +1805,8 @@ def _through_build(track: M.Track) -> M.Track:
 def test_feet_read_the_wrong_way_round_for_a_few_frames_have_not_left_their_holds():
     """Both feet stand on their holds all along, 2.2 torso lengths apart. For three frames the model
     names them the wrong way round (the broadcast copy of the roof clip: legs seen from behind):
-    read as they come, both feet leave their holds at once and come back, a cut loose that never
-    was. The lower legs of those frames are swapped back: no cut loose. (The frame before, both
+    read as they come, both feet leave their holds at once and come back, feet off that never
+    were. The lower legs of those frames are swapped back: no cut loose. (The frame before, both
     feet read between the holds as the model changes its mind, is left as read: it says nothing.)"""
     t = np.arange(0, 6, 0.125)
     track = _feet_track(t, left=[(0.0, 6.0, (420, 700))], right=[(0.0, 6.0, (600, 820))])
@@ -1798,10 +1815,11 @@ def test_feet_read_the_wrong_way_round_for_a_few_frames_have_not_left_their_hold
     wrong = (t > 2.0) & (t < 2.375)
     for a, b in M.LEGS:
         track.lm[np.ix_(wrong, [a, b])] = track.lm[np.ix_(wrong, [b, a])]
-    assert M.compute(track, (0.0, 5.875)).cut_looses != []  # read as they come
+    assert M.compute(track, (0.0, 5.875)).values["feet_off_share"] > 0  # read as they come
     read = _through_build(track)
     assert np.array_equal(read.lm[wrong, P.L_ANKLE, :2], np.tile((420.0, 700.0), (int(wrong.sum()), 1)))
-    assert M.compute(read, (0.0, 5.875)).cut_looses == []
+    m = M.compute(read, (0.0, 5.875))
+    assert m.values["feet_off_share"] == 0 and m.cut_looses == []
 
 
 @pytest.mark.parametrize("step", [25.0, 50.0, 100.0])
@@ -1834,20 +1852,19 @@ def test_the_feet_brushing_the_wall_at_the_far_end_of_a_swing_do_not_start_anoth
     swing for most of a second, and the swing back takes it off again 1.25 s after the cut loose: one
     dynamic move (half a pendulum period of a body hanging on its arms is about 1.2 s)."""
     t = np.arange(0, 6, 0.125)
-    track = _feet_track(t, left=[(0.0, 1.5, (420, 760)), (3.5, 6.0, (420, 760))],
-                        right=[(0.0, 1.5, (600, 740)), (2.125, 2.75, (800, 700)), (3.5, 6.0, (600, 740))])
-    m = M.compute(track, (0.0, 6.0))
+    m = M.compute(_swinging(t, brush=(2.125, 2.75), back=3.5), (0.0, 6.0))
     assert m.values["dynos"] == 1 and m.cut_looses == [pytest.approx(1.625, abs=0.13)]
 
 
-def _swinging(t: np.ndarray, rest: tuple[float, float] | None = None) -> M.Track:
+def _swinging(t: np.ndarray, rest: tuple[float, float] | None = None, brush: tuple[float, float] = (2.25, 3.2),
+              back: float = 3.875) -> M.Track:
     """Feet cut loose at 1.5 s and the body swings on its hands (turning points at 2.1 s and 3.3 s);
-    a foot brushes the wall at the far end (2.25-3.2 s) and leaves it on the swing back, 1.75 s after
-    the cut loose; the feet are back on at 3.9 s and the body settles. With ``rest``, the hip is
-    still during that span (the body came to rest before cutting loose again)."""
-    track = _feet_track(t, left=[(0.0, 1.5, (420, 760)), (3.875, 6.0, (420, 760))],
-                        right=[(0.0, 1.5, (600, 740)), (2.25, 3.2, (800, 700)), (3.875, 6.0, (600, 740))])
-    phase = np.clip(t, 1.5, 3.9) - 1.5
+    a foot brushes the wall at the far end (``brush``: 2.25-3.2 s) and leaves it on the swing back,
+    1.75 s after the cut loose; the feet are back on at ``back`` (3.9 s) and the body settles. With
+    ``rest``, the hip is still during that span (the body came to rest before cutting loose again)."""
+    track = _feet_track(t, left=[(0.0, 1.5, (420, 760)), (back, 6.0, (420, 760))],
+                        right=[(0.0, 1.5, (600, 740)), (*brush, (800, 700)), (back, 6.0, (600, 740))])
+    phase = np.clip(t, 1.5, back + 0.025) - 1.5
     if rest is not None:
         phase = np.where((t >= rest[0]) & (t < rest[1]), rest[0] - 1.5, np.where(t >= rest[1], phase - (rest[1] - rest[0]), phase))
     dx = 150 * np.sin(np.pi * phase / 1.2)

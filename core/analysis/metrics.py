@@ -1248,8 +1248,17 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     events: list[tuple[float, str]] = []
     last = b - DISMOUNT_S if _got_off(track, b) else b
     off = (feet == 0) & (t >= a - 1e-6) & (t <= last + 1e-6)
+    v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1) if len(hip) >= 3 else np.zeros(len(hip))
     for s0, e0 in runs(off):
         if t[e0 - 1] - t[s0] + dt < FEET_OFF_MIN_S:
+            continue
+        # both feet seen off, and a foot back on a hold within CUT_LOOSE_GAP_S, with the body never
+        # swinging on its hands (the hip never as fast as DYNO_SPEED) is footwork: a foot moving while
+        # the other's hold was not seen still, a hop from foot to foot. (Feet off until the clip ends,
+        # or out of sight, may have stayed off.)
+        w = (ht >= t[s0] - 1e-6) & (ht <= t[e0 - 1] + 1e-6)
+        back = e0 < len(t) and feet[e0] == 1 and t[e0] - t[s0] < CUT_LOOSE_GAP_S
+        if back and not (v[w] >= DYNO_SPEED).any():
             continue
         # a cut loose starts from feet on the wall: on for FEET_ON_BEFORE_S within the second before
         # (the still turning point of a swing, or feet never seen, do not start another one)
@@ -1263,7 +1272,6 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
         if t0 <= last + 1e-6:
             events.append((float(t0), "cut loose"))
     events += [(t0, "cut loose") for t0 in hip_swings(track, cs, feet, hip, ht, a, last)]
-    v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1) if len(hip) >= 3 else np.zeros(len(hip))
     if len(hip) >= 3:
         raw = track.hip()
         holding = np.zeros(len(t), bool)  # a hand seen at the hold it was last still on
