@@ -1022,6 +1022,29 @@ def test_both_feet_off_for_a_moment_with_the_body_still_is_a_hop_not_a_cut_loose
     assert m.values["dynos"] == 1 and m.cut_looses == [pytest.approx(2.125, abs=0.13)]
 
 
+def test_a_hop_is_judged_from_where_the_feet_are_seen_next():
+    """Both feet seen off for a moment, then out of sight for a moment (hardly seen), then back on
+    holds, the body still: a hop, though the feet are not seen landing."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 2.0, (420, 760)), (2.75, 6.0, (380, 700))],
+                        right=[(0.0, 2.0, (600, 740)), (2.75, 6.0, (640, 700))], hidden=(2.5, 2.75))
+    m = M.compute(track, (0.0, 6.0))
+    assert m.values["feet_off_share"] > 0 and m.values["dynos"] == 0
+
+
+@pytest.mark.parametrize("swinging, dynos", [(False, 0), (True, 1)])
+def test_both_feet_seen_off_as_the_climber_gets_off_are_no_cut_loose_unless_the_body_swings(swinging, dynos):
+    """Both feet leave their holds, seen off, 1.2 s before the climber is back on the floor: getting
+    off (stepping down to the mat). The same with the body swinging on its hands is a cut loose."""
+    t = np.arange(0, 6, 0.125)
+    track = _feet_track(t, left=[(0.0, 4.3, (420, 760))], right=[(0.0, 4.3, (600, 740))])
+    if swinging:
+        body = [k for k in range(33) if k not in (P.L_ANKLE, P.R_ANKLE, P.L_WRIST, P.R_WRIST)]
+        track.lm[:, body, 0] += 150 * np.sin(np.pi * (np.clip(t, 4.3, 5.5) - 4.3) / 1.2)[:, None]
+    m = M.compute(track, (0.0, 5.5))  # back on the floor at 5.5 s, the clip goes on
+    assert m.values["dynos"] == dynos
+
+
 def test_getting_off_the_wall_at_the_end_is_not_feet_off():
     """Both feet leave the wall in the last half second before the climber is back on the floor
     (stepping or dropping down): not feet off the wall, as it is no dynamic move. A climb still on

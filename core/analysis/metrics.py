@@ -1252,13 +1252,18 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     for s0, e0 in runs(off):
         if t[e0 - 1] - t[s0] + dt < FEET_OFF_MIN_S:
             continue
-        # both feet seen off, and a foot back on a hold within CUT_LOOSE_GAP_S, with the body never
-        # swinging on its hands (the hip never as fast as DYNO_SPEED) is footwork: a foot moving while
-        # the other's hold was not seen still, a hop from foot to foot. (Feet off until the clip ends,
-        # or out of sight, may have stayed off.)
-        w = (ht >= t[s0] - 1e-6) & (ht <= t[e0 - 1] + 1e-6)
-        back = e0 < len(t) and feet[e0] == 1 and t[e0] - t[s0] < CUT_LOOSE_GAP_S
-        if back and not (v[w] >= DYNO_SPEED).any():
+        # both feet seen off, with the body never swinging on its hands (the hip never as fast as
+        # DYNO_SPEED), and a foot seen back on a hold within CUT_LOOSE_GAP_S (a moment out of sight
+        # between) is footwork: a foot moving while the other's hold was not seen still, a hop from
+        # foot to foot; off until the climber is back on the floor, from less than CUT_LOOSE_GAP_S
+        # before getting off (as in cut_loose_gaps), it is stepping down. (Feet off until the clip
+        # ends, the climber still on the wall, may have stayed off.)
+        seen_next = e0 + np.flatnonzero(~np.isnan(feet[e0:]))
+        back = len(seen_next) > 0 and feet[seen_next[0]] == 1 and t[seen_next[0]] - t[s0] < CUT_LOOSE_GAP_S
+        down = (last < b and t[s0] > last - CUT_LOOSE_GAP_S + 1e-6
+                and not (feet[(t > t[s0]) & (t <= last + 1e-6)] == 1).any())
+        w = (ht >= t[s0] - 1e-6) & (ht <= t[seen_next[0] if back else e0 - 1] + 1e-6)
+        if (back or down) and not (v[w] >= DYNO_SPEED).any():
             continue
         # a cut loose starts from feet on the wall: on for FEET_ON_BEFORE_S within the second before
         # (the still turning point of a swing, or feet never seen, do not start another one)
