@@ -1066,6 +1066,23 @@ def _hands_track(t: np.ndarray) -> M.Track:
     return track
 
 
+@pytest.mark.parametrize("cut, moves", [((3.0,), 1), ((), 3)])
+def test_hands_whose_names_swap_at_a_cut_to_another_camera_kept_their_holds(cut, moves):
+    """The video cuts at 3 s to a camera that sees the climber from the other side (mirrored): the
+    model names the hands the other way round from there, each now on the hold the other was on.
+    Kept holds, not moves; the hand now named "right" moving on to a new hold at 4.5 s is one. With no
+    cut between, each hand taking the other's hold at once is a move (and the last one too)."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    after = t >= 3.0
+    track.lm[~after, P.L_WRIST, :2] = (300, 300)
+    track.lm[~after, P.R_WRIST, :2] = (700, 300)
+    track.lm[after, P.L_WRIST, :2] = (700, 300)
+    track.lm[after, P.R_WRIST, :2] = np.where((t[after] >= 4.5)[:, None], (300, 120), (300, 300))
+    track.cuts = cut
+    assert M.compute(track).values["moves"] == moves
+
+
 def test_a_hand_seen_reaching_to_its_first_hold_just_after_the_clip_begins_is_a_move():
     """The clip begins on the wall: a hand that leaves the start hold at once (never still there
     long enough for a contact) and takes a new hold 0.4 s in has moved; no grace, as there would be

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -350,6 +350,8 @@ class Track:
     #: which way is down for everyone else in the picture, where they agree (see people.others_down);
     #: None where nobody else was read clearly
     others_down: np.ndarray | None = None
+    #: when the video cut to another camera's view (the first frame of each; see camera.CameraMotion.view)
+    cuts: tuple[float, ...] = ()
 
     def norm(self, xy: np.ndarray) -> np.ndarray:
         """Pixels -> torso lengths."""
@@ -804,6 +806,18 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
             out.append(Contact(limb, float(t[s]), float(t[e - 1]), float(xy[0]), float(xy[1])))
     out.sort(key=lambda c: (c.start, c.limb))
     return out
+
+
+def _names_swapped(track: Track, c: Contact, latest: Mapping[str, Contact]) -> bool:
+    """Is hand contact ``c`` the first of its name after a cut to another camera (``track.cuts``),
+    on the hold the other hand was last on before the cut (within NEW_HOLD_DIST), and off the one its
+    own name was (``latest``: each hand's last contact so far)? The hands' names swapped at the cut."""
+    o = latest.get("right_hand" if c.limb == "left_hand" else "left_hand")
+    mine = latest.get(c.limb)
+    if o is None or not any(o.end < x <= c.start + 1e-6 and (mine is None or mine.end < x) for x in track.cuts):
+        return False
+    on_theirs = math.dist((c.x, c.y), (o.x, o.y)) / track.torso_px <= NEW_HOLD_DIST
+    return on_theirs and (mine is None or math.dist((c.x, c.y), (mine.x, mine.y)) / track.torso_px > NEW_HOLD_DIST)
 
 
 def _held_by_other(c: Contact, hands: list[Contact], torso_px: float) -> bool:
@@ -1389,6 +1403,20 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     grace = FIRST_HOLD_GRACE_S if track.found[t < a - 1e-6].any() else 0.0
     brief = _brief(track, hands)
     for c in hands:
+        if _names_swapped(track, c, latest):
+            # the video cut to a camera that names the hands the other way round (the model names
+            # them as it sees the body: a mirrored or opposite view): this hand, first seen after the
+            # cut on the hold the other one held before it, kept that hold. The names go on swapped
+            other = "right_hand" if c.limb == "left_hand" else "left_hand"
+            for held_by in (last_by_limb, latest):
+                mine, theirs = held_by.pop(c.limb, None), held_by.pop(other, None)
+                if theirs is not None:
+                    held_by[c.limb] = theirs
+                if mine is not None:
+                    held_by[other] = mine
+            left_for.clear()
+            latest[c.limb] = c
+            continue
         prev = last_by_limb.get(c.limb)
         back = left_for.pop(c.limb, None)
         if back is not None and latest[c.limb] is back[1] and \

@@ -287,6 +287,7 @@ def analyze(job: dict[str, Any], settings: Settings, progress: Progress | None =
     pose, persons, chosen, how = the_climber(job, sampled, people, cam, wd)
     track = M.build_track([f["t"] for f in sampled.frames], pose.landmarks, cam.transforms, sampled.width, sampled.height)
     track.others_down = others_down(persons, chosen)
+    track.cuts = tuple(float(sampled.frames[i]["t"]) for i in range(1, len(cam.view)) if cam.view[i] != cam.view[i - 1])
     trim = job.get("trim") or {}
     m = M.compute(track, (trim.get("start"), trim.get("end")) if trim else None, job.get("climb_at"))
 
