@@ -1266,18 +1266,16 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     for s0, e0 in runs(off):
         if t[e0 - 1] - t[s0] + dt < FEET_OFF_MIN_S:
             continue
-        # both feet seen off, with the body never swinging on its hands (the hip never as fast as
-        # DYNO_SPEED), and a foot seen back on a hold within CUT_LOOSE_GAP_S (a moment out of sight
-        # between) is footwork: a foot moving while the other's hold was not seen still, a hop from
-        # foot to foot; off until the climber is back on the floor, from less than CUT_LOOSE_GAP_S
-        # before getting off (as in cut_loose_gaps), it is stepping down. (Feet off until the clip
-        # ends, the climber still on the wall, may have stayed off.)
-        seen_next = e0 + np.flatnonzero(~np.isnan(feet[e0:]))
-        back = len(seen_next) > 0 and feet[seen_next[0]] == 1 and t[seen_next[0]] - t[s0] < CUT_LOOSE_GAP_S
-        down = (last < b and t[s0] > last - CUT_LOOSE_GAP_S + 1e-6
-                and not (feet[(t > t[s0]) & (t <= last + 1e-6)] == 1).any())
-        w = (ht >= t[s0] - 1e-6) & (ht <= t[seen_next[0] if back else e0 - 1] + 1e-6)
-        if (back or down) and not (v[w] >= DYNO_SPEED).any():
+        # both feet seen off for less than CUT_LOOSE_GAP_S, until a foot is seen back on a hold (a
+        # moment out of sight between or not), the climber gets off the wall or the clip ends, with
+        # the body never swinging on its hands (the hip never as fast as DYNO_SPEED), is no cut
+        # loose: a hop from foot to foot, a foot moving while the other's hold was not seen still,
+        # stepping down to the floor (as in cut_loose_gaps), legs dangling as the clip ends. Feet
+        # cut loose drop the body onto the arms, and it swings
+        on_again = np.flatnonzero((feet == 1) & (t > t[s0] + 1e-6))
+        until = min(float(t[on_again[0]]) if len(on_again) else np.inf, last)
+        w = (ht >= t[s0] - 1e-6) & (ht <= until + 1e-6)
+        if until - t[s0] < CUT_LOOSE_GAP_S - 1e-6 and not (v[w] >= DYNO_SPEED).any():
             continue
         # a cut loose starts from feet on the wall: on for FEET_ON_BEFORE_S within the second before
         # (the still turning point of a swing, or feet never seen, do not start another one)
