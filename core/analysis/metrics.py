@@ -1249,8 +1249,9 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     by a swing, the cut looses without a flight before them).
 
     - cut loose: both feet leave the wall after being on it and stay off for at least FEET_OFF_MIN_S;
-      the body then hangs and swings on the hands (or it swings from both hands with no foot seen
-      on the wall, the feet out of the picture: see hip_swings);
+      the body then hangs and swings on the hands (off for less than CUT_LOOSE_GAP_S, the hip must
+      be seen swinging: faster than DYNO_SPEED); or it swings from both hands with no foot seen on
+      the wall, the feet out of the picture: see hip_swings;
     - flight: the hip moves faster than DYNO_SPEED (any direction: "up" depends on the camera) over
       consecutive samples and at least FLIGHT_MIN_DIST while both hands are off their holds, after a
       hand was seen on one (dyno, lunge: a hand lets go).
