@@ -187,6 +187,7 @@ QUALITY_GATE_FAIL = 0.25
 QUALITY_GATE_LOW = 0.6
 LIMBS = {"left_hand": P.L_WRIST, "right_hand": P.R_WRIST, "left_foot": P.L_ANKLE, "right_foot": P.R_ANKLE}
 KNEES = {"left_foot": P.L_KNEE, "right_foot": P.R_KNEE}
+OTHER_HAND = {"left_hand": "right_hand", "right_hand": "left_hand"}
 
 
 # --- primitives on paths ---------------------------------------------------------------------
@@ -812,7 +813,7 @@ def _names_swapped(track: Track, c: Contact, latest: Mapping[str, Contact]) -> b
     """Is hand contact ``c`` the first of its name after a cut to another camera (``track.cuts``),
     on the hold the other hand was last on before the cut (within NEW_HOLD_DIST), and off the one its
     own name was (``latest``: each hand's last contact so far)? The hands' names swapped at the cut."""
-    o = latest.get("right_hand" if c.limb == "left_hand" else "left_hand")
+    o = latest.get(OTHER_HAND[c.limb])
     mine = latest.get(c.limb)
     if o is None or not any(o.end < x <= c.start + 1e-6 and (mine is None or mine.end < x) for x in track.cuts):
         return False
@@ -1406,7 +1407,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
             # the video cut to a camera that names the hands the other way round (the model names
             # them as it sees the body: a mirrored or opposite view): this hand, first seen after the
             # cut on the hold the other one held before it, kept that hold. The names go on swapped
-            other = "right_hand" if c.limb == "left_hand" else "left_hand"
+            other = OTHER_HAND[c.limb]
             for held_by in (last_by_limb, latest):
                 mine, theirs = held_by.pop(c.limb, None), held_by.pop(other, None)
                 if theirs is not None:
