@@ -1372,7 +1372,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     hip_px = fill_gaps(track.hip(), t)
     keep = inside & ~np.isnan(hip_px[:, 0])
     ht = t[keep]
-    hip = smooth(track.norm(hip_px[keep]), ht) if keep.sum() >= 2 else np.zeros((0, 2))
+    hip = smooth(track.norm(hip_px[keep]), ht) if keep.sum() >= 2 else track.norm(hip_px[keep])  # as long as ht
     duration = float(b - a)
     v = speed(hip, ht) if len(hip) >= 2 else np.zeros(len(hip))
 
