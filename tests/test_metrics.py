@@ -1130,6 +1130,23 @@ def test_hands_whose_names_swap_at_a_cut_to_another_camera_kept_their_holds(cut,
     assert M.compute(track).values["moves"] == moves
 
 
+def test_a_hand_whose_name_swaps_at_a_cut_is_on_the_other_s_hold_where_that_hand_took_it():
+    """The same cut, the hand named "right" before it re-gripping its hold at 1.5 s 30 px off where it
+    took it (one hold: not a move), and the hand named "left" after the cut read 20 px from where
+    the other took that hold and 50 from the re-grip: on that hold, as a move is judged (within a
+    hold's width of where the hand took it or was last). Kept holds; the move at 4.5 s is the one
+    move (the cut-open roof copy: 4 moves for 2-3, the other hand's last span 0.47 torso lengths off)."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    after = t >= 3.0
+    track.lm[~after, P.L_WRIST, :2] = (300, 300)
+    track.lm[~after, P.R_WRIST, :2] = np.where((t[~after] >= 1.5)[:, None], (730, 300), (700, 300))
+    track.lm[after, P.L_WRIST, :2] = (680, 300)
+    track.lm[after, P.R_WRIST, :2] = np.where((t[after] >= 4.5)[:, None], (300, 120), (300, 300))
+    track.cuts = (3.0,)
+    assert M.compute(track).values["moves"] == 1
+
+
 def test_a_hand_seen_reaching_to_its_first_hold_just_after_the_clip_begins_is_a_move():
     """The clip begins on the wall: a hand that leaves the start hold at once (never still there
     long enough for a contact) and takes a new hold 0.4 s in has moved; no grace, as there would be

@@ -809,16 +809,21 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
     return out
 
 
-def _names_swapped(track: Track, c: Contact, latest: Mapping[str, Contact]) -> bool:
+def _names_swapped(track: Track, c: Contact, taken: Mapping[str, Contact], latest: Mapping[str, Contact]) -> bool:
     """Is hand contact ``c`` the first of its name after a cut to another camera (``track.cuts``),
-    on the hold the other hand was last on before the cut (within NEW_HOLD_DIST), and off the one its
-    own name was (``latest``: each hand's last contact so far)? The hands' names swapped at the cut."""
+    on the hold the other hand was on before the cut, and off the one its own name was? A hand's
+    hold is where it took it (``taken``) and where it was last still (``latest``: its last contact
+    so far), within NEW_HOLD_DIST of either, as for a move in ``compute``. The hands' names swapped
+    at the cut."""
     o = latest.get(OTHER_HAND[c.limb])
     mine = latest.get(c.limb)
     if o is None or not any(o.end < x <= c.start + 1e-6 and (mine is None or mine.end < x) for x in track.cuts):
         return False
-    on_theirs = math.dist((c.x, c.y), (o.x, o.y)) / track.torso_px <= NEW_HOLD_DIST
-    return on_theirs and (mine is None or math.dist((c.x, c.y), (mine.x, mine.y)) / track.torso_px > NEW_HOLD_DIST)
+
+    def on(limb: str) -> bool:
+        return any(math.dist((c.x, c.y), (h.x, h.y)) / track.torso_px <= NEW_HOLD_DIST
+                   for h in (taken.get(limb), latest.get(limb)) if h is not None)
+    return on(OTHER_HAND[c.limb]) and not on(c.limb)
 
 
 def _held_by_other(c: Contact, hands: list[Contact], torso_px: float) -> bool:
@@ -1403,7 +1408,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     grace = FIRST_HOLD_GRACE_S if track.found[t < a - 1e-6].any() else 0.0
     brief = _brief(track, hands)
     for c in hands:
-        if _names_swapped(track, c, latest):
+        if _names_swapped(track, c, last_by_limb, latest):
             # the video cut to a camera that names the hands the other way round (the model names
             # them as it sees the body: a mirrored or opposite view): this hand, first seen after the
             # cut on the hold the other one held before it, kept that hold. The names go on swapped
