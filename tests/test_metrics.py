@@ -1147,6 +1147,30 @@ def test_a_hand_whose_name_swaps_at_a_cut_is_on_the_other_s_hold_where_that_hand
     assert M.compute(track).values["moves"] == 1
 
 
+def test_a_foot_settling_onto_its_hold_is_on_it_before_it_is_still_there():
+    """Both feet swing off their holds at 2.0 s and arrive on new ones at 3.0 s, read jittering 40 px
+    either side of where they then stay still from 3.5 s (a blurred or dim picture): within a hold's
+    width of it, never still for a contact. The feet were on the wall from 3.0 s, as a foot stays
+    on its hold after it is still until seen elsewhere: feet off 1.0 s of 6, not 1.5."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    for ankle, hold, new in ((P.L_ANKLE, (380, 620), (300, 560)), (P.R_ANKLE, (620, 620), (400, 560))):
+        for i, ti in enumerate(t):
+            if ti < 2.0:
+                p = hold
+            elif ti < 3.0:  # swinging, far from both holds
+                p = (hold[0] - 300 + (640 * (ti - 2.0)) % 400, hold[1] + 60)
+            elif ti < 3.5:
+                p = (new[0] + (40 if i % 2 == 0 else -40), new[1])
+            else:
+                p = new
+            track.lm[i, ankle, :2] = p
+    m = M.compute(track)
+    assert m.values["feet_off_share"] == pytest.approx(1.0 / 6, abs=0.01)
+    assert m.feet_off_spans == [(2.0, 2.875)]
+    assert [c.start for c in m.contacts if c.hold_type == "foot"] == [0.0, 0.0, 3.5, 3.5]  # still from 3.5 s
+
+
 def test_a_hand_seen_reaching_to_its_first_hold_just_after_the_clip_begins_is_a_move():
     """The clip begins on the wall: a hand that leaves the start hold at once (never still there
     long enough for a contact) and takes a new hold 0.4 s in has moved; no grace, as there would be

@@ -960,6 +960,30 @@ def _still_at_hold(track: Track, cs: list[Contact]) -> np.ndarray:
     return out
 
 
+def _arrived(track: Track, cs: list[Contact], limbs: Sequence[str] = ("left_foot", "right_foot")) -> dict[int, np.ndarray]:
+    """Per contact of ``limbs`` (by its id): the frames just before it where the limb end is seen at
+    its hold (within NEW_HOLD_DIST), back to the last sight of it elsewhere (or its previous
+    contact): arriving, it was on the hold before it was still there (settling, or its reading
+    drifting in a blurred picture), as it stays on after it until seen elsewhere (see _held)."""
+    out: dict[int, np.ndarray] = {}
+    r = NEW_HOLD_DIST * track.torso_px
+    for limb in limbs:
+        p = track.point(LIMBS[limb])
+        guess = ~track.leg_seen(limb)
+        mine = sorted((c for c in cs if c.limb == limb), key=lambda c: c.start)
+        for k, c in enumerate(mine):
+            since = mine[k - 1].end if k else -np.inf
+            seen = np.flatnonzero((track.t < c.start - 1e-6) & (track.t > since + 1e-6) & ~np.isnan(p[:, 0]))
+            at = []
+            for i in seen[::-1]:
+                if np.hypot(p[i, 0] - c.x, p[i, 1] - c.y) <= r:
+                    at.append(i)
+                elif not guess[i]:
+                    break
+            out[id(c)] = np.array(at[::-1], int)
+    return out
+
+
 def _held(track: Track, cs: list[Contact], limbs: Sequence[str] = ("left_foot", "right_foot")) -> dict[int, np.ndarray]:
     """Per contact of ``limbs`` (by its id): the frames after it where the limb end is seen still at
     its hold (within NEW_HOLD_DIST), up to the first sight of it elsewhere that is not a slip (read
@@ -1498,10 +1522,15 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     supported: list[tuple[float, bool]] = []
     gaps = cut_loose_gaps(track, cs, a, b)
     feet_on = feet_states(track, cs, gaps)
+    share_on = feet_on.copy()
+    # a foot arriving on its hold was on it before it was still there (see _arrived): the share is
+    # of time; the dynamic moves go on judging a foot back on by its stillness (a foot at a swing's
+    # turning point comes within a hold's width of where it stops too)
+    for frames in _arrived(track, cs).values():
+        share_on[frames] = 1.0
     # both feet seen off for less than FEET_OFF_MIN_S between footholds is a foot moving while the
     # other's hold was not seen still (footwork), not the body off its feet: unknown, not off
-    share_on = feet_on.copy()
-    for s, e in runs(feet_on == 0):
+    for s, e in runs(share_on == 0):
         if t[e - 1] - t[s] + _dt(t) < FEET_OFF_MIN_S - 1e-6:
             share_on[s:e] = np.nan
     judged = inside.copy()
