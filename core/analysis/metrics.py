@@ -1293,7 +1293,7 @@ def dynamic_moves(track: Track, cs: list[Contact], feet: np.ndarray, hip: np.nda
     events: list[tuple[float, str]] = []
     last = b - DISMOUNT_S if _got_off(track, b) else b
     off = (feet == 0) & (t >= a - 1e-6) & (t <= last + 1e-6)
-    v = np.linalg.norm(np.gradient(hip, ht, axis=0), axis=1) if len(hip) >= 3 else np.zeros(len(hip))
+    v = speed(hip, ht) if len(hip) >= 3 else np.zeros(len(hip))
     for s0, e0 in runs(off):
         if t[e0 - 1] - t[s0] + dt < FEET_OFF_MIN_S:
             continue
