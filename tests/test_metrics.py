@@ -1113,18 +1113,20 @@ def _hands_track(t: np.ndarray) -> M.Track:
     return track
 
 
-@pytest.mark.parametrize("cut, moves", [((3.0,), 1), ((), 3)])
-def test_hands_whose_names_swap_at_a_cut_to_another_camera_kept_their_holds(cut, moves):
+@pytest.mark.parametrize("cut, crossing_s, moves", [((3.0,), 0.0, 1), ((), 0.0, 1), ((), 0.75, 3)])
+def test_hands_whose_names_swap_at_a_cut_to_another_camera_kept_their_holds(cut, crossing_s, moves):
     """The video cuts at 3 s to a camera that sees the climber from the other side (mirrored): the
     model names the hands the other way round from there, each now on the hold the other was on.
     Kept holds, not moves; the hand now named "right" moving on to a new hold at 4.5 s is one. With no
-    cut between, each hand taking the other's hold at once is a move (and the last one too)."""
+    cut, the hands trading holds 4 torso lengths apart within a frame (32 torso lengths a second,
+    twice as fast as any hand moves) are the names trading too. Each hand seen on its way to the
+    other's hold for 0.75 s has moved (and the last one too)."""
     t = np.arange(0, 6, 0.125)
     track = _hands_track(t)
-    after = t >= 3.0
-    track.lm[~after, P.L_WRIST, :2] = (300, 300)
-    track.lm[~after, P.R_WRIST, :2] = (700, 300)
-    track.lm[after, P.L_WRIST, :2] = (700, 300)
+    after = t >= 3.0 + crossing_s
+    way = (np.clip((t - 3.0) / crossing_s, 0, 1) if crossing_s else (t >= 3.0).astype(float))[:, None]
+    track.lm[:, P.L_WRIST, :2] = np.array([300, 300]) + way * (400, 0)
+    track.lm[:, P.R_WRIST, :2] = np.array([700, 300]) - way * (400, 0)
     track.lm[after, P.R_WRIST, :2] = np.where((t[after] >= 4.5)[:, None], (300, 120), (300, 300))
     track.cuts = cut
     assert M.compute(track).values["moves"] == moves

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from core.analysis import pose as P
+from core.analysis.identity import LIMB_SPEED
 
 # --- thresholds -------------------------------------------------------------------------------
 #: Moving-average window before any derivative: noise lengthens the path and inflates GIE and jerk.
@@ -811,19 +812,48 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
 
 def _names_swapped(track: Track, c: Contact, taken: Mapping[str, Contact], latest: Mapping[str, Contact]) -> bool:
     """Is hand contact ``c`` the first of its name after a cut to another camera (``track.cuts``),
-    on the hold the other hand was on before the cut, and off the one its own name was? A hand's
-    hold is where it took it (``taken``) and where it was last still (``latest``: its last contact
-    so far), within NEW_HOLD_DIST of either, as for a move in ``compute``. The hands' names swapped
-    at the cut."""
+    or after the other hand was read leaving its hold faster than a hand moves just as this one was
+    read there (see _handed_over), on the hold the other hand was on before, and off the one its
+    own name was? A hand's hold is where it took it (``taken``) and where it was last still
+    (``latest``: its last contact so far), within NEW_HOLD_DIST of either, as for a move in
+    ``compute``. The hands' names swapped there."""
     o = latest.get(OTHER_HAND[c.limb])
     mine = latest.get(c.limb)
-    if o is None or not any(o.end < x <= c.start + 1e-6 and (mine is None or mine.end < x) for x in track.cuts):
+    if o is None or not (any(o.end < x <= c.start + 1e-6 and (mine is None or mine.end < x) for x in track.cuts)
+                         or _handed_over(track, c, o, mine)):
         return False
 
     def on(limb: str) -> bool:
         return any(math.dist((c.x, c.y), (h.x, h.y)) / track.torso_px <= NEW_HOLD_DIST
                    for h in (taken.get(limb), latest.get(limb)) if h is not None)
     return on(OTHER_HAND[c.limb]) and not on(c.limb)
+
+
+def _handed_over(track: Track, c: Contact, o: Contact, mine: Contact | None) -> bool:
+    """Did the other hand (last on hold ``o``) leave its hold for elsewhere faster than a hand can
+    move (identity.LIMB_SPEED), in the very frame this hand (of contact ``c``) was read at that hold,
+    after this hand's own last hold ``mine``? No hand leaves a hold that fast: the model traded the
+    hands' names there (a body seen from behind looks alike either way)."""
+    other, me = LIMBS[OTHER_HAND[c.limb]], LIMBS[c.limb]
+    t = track.t
+    seen = track.found & (track.lm[:, other, 2] >= MIN_VISIBILITY)
+    since = max(o.end, mine.end if mine is not None else -np.inf)
+    frames = np.flatnonzero(seen & (t > since + 1e-6) & (t <= c.start + 1e-6))
+    hold = np.array([o.x, o.y])
+    r = NEW_HOLD_DIST * track.torso_px
+    for f in frames:
+        before = np.flatnonzero(seen[:f])
+        if not len(before):
+            continue
+        f0 = int(before[-1])
+        was, now = track.lm[f0, other, :2], track.lm[f, other, :2]
+        if np.linalg.norm(was - hold) > r or np.linalg.norm(now - hold) <= r:
+            continue  # not at its hold before, or still there
+        fast = np.linalg.norm(now - was) / track.torso_px / max(t[f] - t[f0], 1e-6) > LIMB_SPEED
+        taken = track.lm[f, me, 2] >= MIN_VISIBILITY and np.linalg.norm(track.lm[f, me, :2] - hold) <= r
+        if fast and taken:
+            return True
+    return False
 
 
 def _held_by_other(c: Contact, hands: list[Contact], torso_px: float) -> bool:
