@@ -1114,7 +1114,7 @@ def _hands_track(t: np.ndarray) -> M.Track:
 
 
 @pytest.mark.parametrize("cut, crossing_s, moves", [((3.0,), 0.0, 1), ((), 0.0, 1), ((), 0.75, 3)])
-def test_hands_whose_names_swap_at_a_cut_to_another_camera_kept_their_holds(cut, crossing_s, moves):
+def test_hands_whose_names_swap_at_a_cut_or_within_a_frame_kept_their_holds(cut, crossing_s, moves):
     """The video cuts at 3 s to a camera that sees the climber from the other side (mirrored): the
     model names the hands the other way round from there, each now on the hold the other was on.
     Kept holds, not moves; the hand now named "right" moving on to a new hold at 4.5 s is one. With no
