@@ -836,16 +836,13 @@ def _handed_over(track: Track, c: Contact, o: Contact, mine: Contact | None) -> 
     hands' names there (a body seen from behind looks alike either way)."""
     other, me = LIMBS[OTHER_HAND[c.limb]], LIMBS[c.limb]
     t = track.t
-    seen = track.found & (track.lm[:, other, 2] >= MIN_VISIBILITY)
+    sightings = np.flatnonzero(track.found & (track.lm[:, other, 2] >= MIN_VISIBILITY))
     since = max(o.end, mine.end if mine is not None else -np.inf)
-    frames = np.flatnonzero(seen & (t > since + 1e-6) & (t <= c.start + 1e-6))
     hold = np.array([o.x, o.y])
     r = NEW_HOLD_DIST * track.torso_px
-    for f in frames:
-        before = np.flatnonzero(seen[:f])
-        if not len(before):
+    for f0, f in zip(sightings[:-1], sightings[1:]):  # each sighting of the other hand and the one before
+        if not since + 1e-6 < t[f] <= c.start + 1e-6:
             continue
-        f0 = int(before[-1])
         was, now = track.lm[f0, other, :2], track.lm[f, other, :2]
         if np.linalg.norm(was - hold) > r or np.linalg.norm(now - hold) <= r:
             continue  # not at its hold before, or still there
@@ -1463,9 +1460,10 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     brief = _brief(track, hands)
     for c in hands:
         if _names_swapped(track, c, last_by_limb, latest):
-            # the video cut to a camera that names the hands the other way round (the model names
-            # them as it sees the body: a mirrored or opposite view): this hand, first seen after the
-            # cut on the hold the other one held before it, kept that hold. The names go on swapped
+            # the model named the hands the other way round from here (the video cut to a mirrored or
+            # opposite view, or the other hand "left" its hold faster than a hand moves as this one
+            # was read on it): this hand, on the hold the other one held, kept that hold. The names
+            # go on swapped
             other = OTHER_HAND[c.limb]
             for held_by in (last_by_limb, latest):
                 mine, theirs = held_by.pop(c.limb, None), held_by.pop(other, None)
