@@ -2061,3 +2061,42 @@ def test_a_foot_seen_back_at_its_hold_after_a_moment_out_of_sight_is_still_on_it
     cs = M.contacts(track, 0.0, 6.0)
     feet = M.feet_states(track, cs)
     assert list(feet[i + 4:i + 6]) == [1.0, 1.0] and feet[i + 6] == 0.0
+
+
+def _keyed(t: np.ndarray, keys: list[tuple[float, tuple[float, float]]]) -> np.ndarray:
+    """(n, 2) positions going straight from each (time, place) in ``keys`` to the next."""
+    kt = [k for k, _ in keys]
+    return np.column_stack([np.interp(t, kt, [p[0] for _, p in keys]), np.interp(t, kt, [p[1] for _, p in keys])])
+
+
+@pytest.mark.parametrize("dips, moves", [(False, 3), (True, 4)])
+@pytest.mark.parametrize("turns", [0, 1])
+def test_climbing_down_after_the_top_is_no_hand_move(dips, moves, turns):
+    """Standing at the wall, up three holds hand over hand (1.5, 2.5 and 3.5 s) to the top, then down
+    three (5.5, 6.0 and 6.5 s) to the floor at 7 s, feet back on the mat with the hands still on the
+    start holds (the fixed clip played backwards: 2 moves counted for a label of 0). The labelling
+    rules count no hand move on the way down: 3. With ``dips``, the hip sinks 1.5 torso lengths on
+    the way up as the right hand goes down to an undercling at 3.5 s, then rises higher than before
+    as the left hand goes up at 4.5 s: a hand going lower on the way up is a move (4). The same
+    filmed sideways."""
+    t = np.arange(0, 8, 0.125)
+    if dips:
+        hip_keys = [(0, (500, 800)), (1, (500, 800)), (3, (500, 500)), (3.75, (500, 650)), (5, (500, 400)),
+                    (5.25, (500, 400)), (7, (500, 800)), (8, (500, 800))]
+        left = [(0, (450, 580)), (1.5, (450, 580)), (1.75, (450, 380)), (4.5, (450, 380)), (4.75, (450, 180)),
+                (5.75, (450, 180)), (6.0, (450, 480)), (6.5, (450, 480)), (6.75, (450, 580)), (8, (450, 580))]
+        right = [(0, (550, 580)), (2.5, (550, 580)), (2.75, (550, 300)), (3.5, (550, 300)), (3.75, (550, 420)),
+                 (5.5, (550, 420)), (5.75, (550, 580)), (8, (550, 580))]
+    else:
+        hip_keys = [(0, (500, 800)), (1, (500, 800)), (4, (500, 500)), (5, (500, 500)), (7, (500, 800)), (8, (500, 800))]
+        left = [(0, (450, 580)), (1.5, (450, 580)), (1.75, (450, 380)), (3.5, (450, 380)), (3.75, (450, 230)),
+                (6.0, (450, 230)), (6.25, (450, 580)), (8, (450, 580))]
+        right = [(0, (550, 580)), (2.5, (550, 580)), (2.75, (550, 300)), (5.5, (550, 300)), (5.75, (550, 450)),
+                 (6.5, (550, 450)), (6.75, (550, 580)), (8, (550, 580))]
+    hip = _keyed(t, hip_keys)
+    track = _track_from_hip(t, hip)
+    track.lm[:, P.L_WRIST, :2] = _keyed(t, left)
+    track.lm[:, P.R_WRIST, :2] = _keyed(t, right)
+    m = M.compute(_rotate(track, turns))
+    assert m.window[0] < 1.5 and m.window[1] > 6.5, m.window  # (the feet within the floor's band from 6.75 s)
+    assert m.values["moves"] == moves

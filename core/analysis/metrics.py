@@ -853,6 +853,22 @@ def _handed_over(track: Track, c: Contact, o: Contact, mine: Contact | None) -> 
     return False
 
 
+def _climbing_down(track: Track, c: Contact, left: Contact, down: np.ndarray, up_h: np.ndarray, ht: np.ndarray) -> bool:
+    """Is hand contact ``c``, on a hold other than ``left`` (the one the hand left), a step down the
+    wall after the climb's top (the labelling rules: climbing down is no hand move)? The new hold lies
+    more than NEW_HOLD_DIST lower than the one left, along ``down`` (``up_h``: the hip's height
+    along it in torso lengths at times ``ht``), and the hip, from the moment the hand takes it to the
+    end of the climb, stays more than START_RISE below the highest it got: the body went down and
+    did not come back. (A hand going lower on the way up, an undercling or a drop knee, is followed
+    by the hip rising again.)"""
+    if len(up_h) < 2:
+        return False
+    after = ht >= c.start - 1e-6
+    if not after.any() or float(np.max(up_h[after])) > float(np.max(up_h)) - START_RISE:
+        return False
+    return float((np.array([c.x, c.y]) - np.array([left.x, left.y])) @ down) / track.torso_px > NEW_HOLD_DIST
+
+
 def _held_by_other(c: Contact, hands: list[Contact], torso_px: float) -> bool:
     """Is the other hand on the hold of ``c`` (within NEW_HOLD_DIST) when ``c`` begins, since before?"""
     return any(o.limb != c.limb and o.start < c.start - 1e-6 and o.end >= c.start - 1e-6
@@ -1443,6 +1459,12 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
         if dur >= PAUSE_MIN_S:
             pauses.append({"time_start": round(float(ht[s]), 2), "time_end": round(float(ht[e - 1] + dts[e - 1]), 2),
                            "duration_s": round(dur, 2)})
+    # "down" from the body: heights along it, and balance across it; not where nothing else confirms
+    # a turned one (see UP_UNSURE): the page says which way is up is not certain there
+    down, certain = down_axis(track)
+    certain = certain and how != UP_UNSURE
+    # the hip's height along it (climbing down after the top is no hand move; see _climbing_down)
+    up_h = -(hip @ down) if certain and len(hip) >= 2 else np.zeros(0)
     hang_down = gravity(track)  # an arm hanging free for a moment is no hold
     cs = [c for c in contacts(track, a, b) if not _hanging_free(track, c, hang_down)]
     hands = [c for c in cs if c.hold_type == "hand"]
@@ -1508,6 +1530,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
             # hand not seen before it is no evidence of either (the model glimpsing a hidden hand,
             # placed where it is not for three or four frames)
             moved = moved and (id(c) not in brief or _came_from_elsewhere(track, LIMBS[c.limb], c, a))
+            # and not down the wall after the top
+            moved = moved and not _climbing_down(track, c, latest[c.limb], down, up_h, ht)
         else:
             moved = c.start - a > grace and (_came_from_elsewhere(track, LIMBS[c.limb], c, a)
                                              or _last_seen_elsewhere(track, LIMBS[c.limb], c, a))
@@ -1571,10 +1595,6 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     feet_off_spans = [(float(t[s]), float(t[e - 1])) for s, e in runs(known & (share_on == 0))]
     feet_known = float(known.sum() / judged.sum()) if judged.any() else 0.0
     continuity = tracking_continuity(track, inside)
-    # "down" from the body: heights along it, and balance across it; not where nothing else confirms
-    # a turned one (see UP_UNSURE): the page says which way is up is not certain there
-    down, certain = down_axis(track)
-    certain = certain and how != UP_UNSURE
     across = np.array([-down[1], down[0]])
     # a hand "above" its shoulder (hanging from it) along the body's "up"; under a roof, along the way
     # the hip hangs from the hands, else the picture's
@@ -1607,8 +1627,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     smoothness, measured_moves = movement_smoothness(v_fine, ht)
     # height gained: from the start to the highest point, along the body's "up" (a climber who drops
     # off at the end still climbed), in torso lengths
-    up_h = -(hip @ (down if certain else np.array([0.0, 1.0]))) if len(hip) >= 2 else np.zeros(0)
-    gain = float(up_h.max() - up_h[0]) if len(up_h) >= 2 else 0.0
+    rise = -(hip @ (down if certain else np.array([0.0, 1.0]))) if len(hip) >= 2 else np.zeros(0)
+    gain = float(rise.max() - rise[0]) if len(rise) >= 2 else 0.0
 
     values: dict[str, Any] = {
         "duration_s": round(duration, 2),
