@@ -222,3 +222,20 @@ def test_the_cut_probes_are_cut_by_ffmpeg_as_their_labels_say(short_climb, tmp_p
     assert (stopped["on_wall_start_s"], stopped["off_wall_end_s"], stopped["outcome"]) == (0.2, 0.6, "still_on_wall_at_end")
     for name, want in (("late", 0.6), ("stopped", 0.6)):
         assert probe(tmp_path / "cut" / f"{name}.{clip.stem}.mp4").duration_s == pytest.approx(want, abs=0.1)
+
+
+def test_a_copy_played_backwards_mirrors_its_labels_and_climbs_down():
+    """The down-climb probe: the fixed clip played backwards. The climb starts where it ended and ends
+    where it started, every moment mirrored; every hand move goes down the wall, which the labelling
+    rules do not count. A climber on the wall from the first frame is on it at the last."""
+    label = dict(LABEL, video={"duration_s": 12.0}, hand_moves={"count": 3, "range": [3, 5], "times_s": [2.0, 5.0, 8.0]},
+                 outcome_note="drops off at 11 s")
+    back = E.backwards(label, 12.0)
+    assert (back["on_wall_start_s"], back["off_wall_end_s"], back["outcome"]) == (1.0, 11.0, "drop_off")
+    assert back["hand_moves"]["range"] == [0, 0] and back["hand_moves"]["times_s"] == []
+    assert back["dynamic_moves"] == [8.0] and back["feet_off_wall_intervals"] == [[0.0, 1.5], [7.0, 8.0]]
+    assert "outcome_note" not in back
+    assert E.labelled_feet_off_share(back) == pytest.approx(1.5 / 10.0)
+    on_wall = E.backwards(dict(label, on_wall_start_s=0.0), 12.0)
+    assert (on_wall["on_wall_start_s"], on_wall["off_wall_end_s"], on_wall["outcome"]) == (1.0, 12.0, "still_on_wall_at_end")
+    assert label["hand_moves"]["range"] == [3, 5] and label["off_wall_end_s"] == 11.0  # the original untouched

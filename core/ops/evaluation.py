@@ -31,6 +31,7 @@ import imageio_ffmpeg
 
 from core.config import ROOT, Settings
 from core.errors import PipelineError
+from core.media.probe import probe
 from core.pipeline import analyze
 from core.pipeline.ingest import file_sha256
 
@@ -191,7 +192,12 @@ PROBES: dict[str, str | Mapping[str, str]] = {
     # a phone started late, or stopped early (see CUTS)
     "late": _trims(CUTS["late"]),
     "stopped": _trims(CUTS["stopped"]),
+    # the fixed clip played backwards: the climber steps up off the mat and climbs down the route to
+    # its start holds, then onto the mat (see BACKWARDS)
+    "downclimb": {FIXED: "reverse"},
 }
+#: Copies played backwards: the labels' times are mirrored (see backwards).
+BACKWARDS = {"downclimb"}
 #: Copies played slower or faster: the labels' times are multiplied by this.
 STRETCH: dict[str, float] = {"slower": 1.5, "fast15": 1 / 1.5, "fast2": 0.5, "speedcast": 1 / 1.5}
 #: Copies that start later (or sooner): this many seconds are added to the labels' times.
@@ -225,6 +231,9 @@ def make_variants(labels: Path, videos: Path, out: Path, made: Mapping[str, str 
             copies[dst.name] = stretched(label, STRETCH.get(name, 1.0), LATER.get(name, 0.0))
             if clip in CUTS.get(name, {}):
                 copies[dst.name] = cut(copies[dst.name], *CUTS[name][clip])
+            if name in BACKWARDS:
+                copies[dst.name] = backwards(copies[dst.name], (label.get("video") or {}).get("duration_s")
+                                             or probe(dst).duration_s)
     (out / "labels.json").write_text(json.dumps(copies, indent=1))
     return out / "labels.json"
 
@@ -292,6 +301,31 @@ def cut(label: dict[str, Any], start: float, end: float | None = None) -> dict[s
         out["feet_off_wall_intervals"] = [
             [round(max(x0, start) - start, 3), round((x1 if stop is None else min(x1, stop)) - start, 3)]
             for x0, x1 in out["feet_off_wall_intervals"] if x1 > start and (stop is None or x0 < stop)]
+    return out
+
+
+def backwards(label: dict[str, Any], dur: float) -> dict[str, Any]:
+    """``label`` for its clip (``dur`` seconds long) played backwards: every time ``t`` at ``dur`` -
+    ``t``; the climb starts where it ended and ends where it started (a climber on the wall from the
+    clip's start is on it at its end). Every labelled hand move is taken to have gone up the wall, so each one goes
+    down now: climbing down, which the labelling rules do not count (true of the fixed clip: its
+    moves and the extra ones its range allows are all up)."""
+    out = json.loads(json.dumps(label))
+
+    def back(x: float) -> float:
+        return round(min(max(dur - x, 0.0), dur), 3)
+    a, b = label.get("on_wall_start_s"), label.get("off_wall_end_s")
+    out["on_wall_start_s"] = 0.0 if b is None or b >= dur else back(b)
+    out["off_wall_end_s"] = dur if a is None or a <= 0.0 else back(a)
+    out["outcome"] = "still_on_wall_at_end" if out["off_wall_end_s"] >= dur else "drop_off"
+    for note in [k for k in out if k.endswith("_note")]:  # (of the times as they were)
+        del out[note]
+    out["hand_moves"] = {"count": 0, "range": [0, 0], "times_s": [],
+                         "detail": "played backwards: every hand move goes down the wall (climbing down)"}
+    if out.get("dynamic_moves") is not None:
+        out["dynamic_moves"] = sorted(back(x) for x in out["dynamic_moves"])
+    if out.get("feet_off_wall_intervals") is not None:
+        out["feet_off_wall_intervals"] = sorted([back(y), back(x)] for x, y in out["feet_off_wall_intervals"])
     return out
 
 
