@@ -262,6 +262,29 @@ def test_the_same_climb_filmed_sideways_or_at_another_rate_meets_the_same_labels
     assert all(r.within.values()) and not r.confidently_wrong, (r.values, r.truth, r.within)
 
 
+def test_the_fixed_clip_played_backwards_climbs_down_and_no_hand_move_is_counted(real_settings, tmp_path):
+    """The fixed clip played backwards: the climber steps up off the mat and climbs down to the start
+    holds. The labelling rules count no hand move climbing down (2 were counted); the window is the
+    labels' mirrored, and the summary says the holds climbed down are not counted, in German too."""
+    import json
+
+    from core.analysis import catalog
+    from core.ops import evaluation as E
+    from tests.media import DATA
+
+    clip = tmp_path / "backwards.mp4"
+    ffmpeg("-i", str(REAL_FIXED), "-vf", "scale=540:720,reverse", "-an", "-c:v", "libx264", "-preset", "veryfast", str(clip))
+    rec = analyze({"analysis_id": "backwards", "video_ref": str(clip)}, real_settings)
+    label = json.loads((DATA / "eval" / "labels.json").read_text())[REAL_FIXED.name]
+    r = E.judge(clip.name, rec, E.backwards(label, label["video"]["duration_s"]))
+    assert r.within["window"] and r.within["moves"], (r.values, r.truth)
+    down = rec["metrics"]["moves_down"]
+    assert rec["metrics"]["moves"] == 0 and down == 2
+    said = {p["key"]: p for p in rec["phrases"]["summary"]}
+    assert said["summary.climbed_down"]["values"]["n"] == down
+    assert "2 Griffe abgeklettert" in catalog.render("de", said["summary.climbed_down"])
+
+
 def test_a_clip_that_cuts_away_to_another_camera_and_back_follows_the_climber_across_it(real_settings, tmp_path):
     """6 s of the fixed clip from 0.5 s (the start from the mat, the first move) cut, from 3 to
     4.5 s, to another camera: the picture mirrored and 1.3 times closer (no feature of it is found on

@@ -2099,4 +2099,5 @@ def test_climbing_down_after_the_top_is_no_hand_move(dips, moves, turns):
     track.lm[:, P.R_WRIST, :2] = _keyed(t, right)
     m = M.compute(_rotate(track, turns))
     assert m.window[0] < 1.5 and m.window[1] > 6.5, m.window  # (the feet within the floor's band from 6.75 s)
-    assert m.values["moves"] == moves
+    # (the last step down is taken as the feet reach the floor: after the climb)
+    assert (m.values["moves"], m.values["moves_down"]) == (moves, 2)

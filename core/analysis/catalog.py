@@ -95,6 +95,9 @@ TEXT: dict[str, str | tuple[str, str, str]] = {
                                  "(on a roof, or with the camera tilted), and climbing along a roof looks like rising "
                                  "in the picture."),
     "summary.height_unsure": N_("The height you gained is not measured here: which way is up is not certain in this video."),
+    "summary.climbed_down": Np_("You climbed down one hold after your high point; climbing down is not counted as a hand move.",
+                                "You climbed down {n} holds after your high point; climbing down is not counted as a hand move.",
+                                "n"),
     "summary.best": N_("Strongest: {best}."),
     "summary.worst": N_("Work on: {worst}."),
     "summary.moving_camera": N_("The camera moved; positions were corrected for it."),

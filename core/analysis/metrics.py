@@ -1471,7 +1471,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     feet = [c for c in cs if c.hold_type == "foot"]
 
     # moves: hand contacts on a new hold
-    moves = 0
+    moves = moves_down = 0
     last_by_limb: dict[str, Contact] = {}
     latest: dict[str, Contact] = {}
     left_for: dict[str, tuple[Contact, Contact]] = {}  # a hold left for a brief touch, and the touch
@@ -1530,8 +1530,9 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
             # hand not seen before it is no evidence of either (the model glimpsing a hidden hand,
             # placed where it is not for three or four frames)
             moved = moved and (id(c) not in brief or _came_from_elsewhere(track, LIMBS[c.limb], c, a))
-            # and not down the wall after the top
-            moved = moved and not _climbing_down(track, c, latest[c.limb], down, up_h, ht)
+            # and not down the wall after the top (counted apart: the page says so)
+            if moved and _climbing_down(track, c, latest[c.limb], down, up_h, ht):
+                moved, moves_down = False, moves_down + 1
         else:
             moved = c.start - a > grace and (_came_from_elsewhere(track, LIMBS[c.limb], c, a)
                                              or _last_seen_elsewhere(track, LIMBS[c.limb], c, a))
@@ -1661,6 +1662,7 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
         "hand_contacts": sum(1 for c in shown if c.hold_type == "hand"),
         "foot_contacts": len(feet),
         "moves": moves,
+        "moves_down": moves_down,  # hands taking lower holds climbing down after the top: not moves
         "moves_per_min": round(moves / (duration / 60), 1) if duration > 0 else 0.0,
         "foot_replacements": replacements,
         "foot_placements": placements,

@@ -85,6 +85,8 @@ def build_record(pose: PoseResult, cam: CameraMotion, track: M.Track, m: M.Metri
         summary = [catalog.say("summary.no_height", duration=float(v["duration_s"]), moves=int(v["moves"]),
                                score=score if score is not None else "-"),
                    catalog.say("summary.height_unsure" if m.window[2] == M.UP_UNSURE else "summary.height_unknown")]
+    if v.get("moves_down"):  # the count above leaves them out (the labelling rules): said, not hidden
+        summary.append(catalog.say("summary.climbed_down", n=int(v["moves_down"])))
     good = [p for p in ranked if (p.score or 0) >= technique.GOOD_SCORE]
     weak = [p for p in reversed(ranked) if (p.score or 0) < technique.GOOD_SCORE]
     if good:
