@@ -144,6 +144,28 @@ def test_a_foot_on_a_low_foothold_for_a_moment_on_the_way_up_does_not_restart_th
     assert a <= starts_by and (a >= 5.0 if low_for > M.BACK_ON_FLOOR_S else a >= 2.5)
 
 
+@pytest.mark.parametrize("readings, starts_from", [(1, 2.9), (2, 2.3)])
+def test_a_foot_read_off_the_floor_in_one_frame_before_the_start_does_not_start_the_climb(readings, starts_from):
+    """Standing on the mat until 3 s, then stepping up onto footholds, the feet read half a torso
+    length above the mat (beyond the floor's band) in one frame at 2.5 s: the reading's noise, as
+    one sample deeper is for the floor line. Bridged to the climb by the rule for a foot low for a
+    moment on the way up, it started the climb at 2.4 s (the fixed clip played backwards at 540 px,
+    both feet read 0.42 torso lengths above the mat in one frame: 0.9 s for 1.7, and the foot still
+    on the mat read as a foothold it cut loose from). Read there twice running, the feet were lifted."""
+    t = np.arange(0, 16, 0.125)
+    y = np.piecewise(t, [t < 3, (t >= 3) & (t < 11), (t >= 11) & (t < 12), t >= 12],
+                     [800, lambda s: 800 - 40 * (s - 3), 480, lambda s: 480 + 300 * (s - 12)])
+    track = _track_from_hip(t, np.column_stack([np.full(len(t), 380.0), np.minimum(y, 800)]))
+    on = (t >= 3) & (t < 11)
+    for k in (P.L_ANKLE, P.R_ANKLE):  # stepped up onto footholds 1.3 torso lengths above the mat
+        track.lm[on, k, 1] = track.hip()[on, 1] - 40
+    blip = np.flatnonzero(t >= 2.5)[:readings]
+    track.lm[blip, P.L_ANKLE, 1] = track.lm[blip, P.R_ANKLE, 1] = 840  # the floor at 890, its band 40 px
+    a, b, how = M.compute(track).window
+    assert how == M.FROM_FLOOR and 10.5 <= b <= 13.0
+    assert starts_from <= a <= (3.1 if readings == 1 else 2.6), a
+
+
 @pytest.mark.parametrize("turns, low_for", [(0, 2.0), (1, 2.0), (0, 0.5)])
 def test_a_sit_start_begins_when_the_seat_leaves_the_mat_not_when_the_feet_take_their_holds(turns, low_for):
     """The climber stands on the mat (0-3 s), sits down on it with the feet up on the low footholds

@@ -638,13 +638,19 @@ def _climbs_from_floor(track: Track, down: np.ndarray, floor: float) -> list[Cli
     for s0, e0 in runs(~track.found):
         if s0 > 0 and e0 < len(off) and off[s0 - 1] and off[e0]:
             off[s0:e0] = True
+    # one sample off it between two seen on it is the reading's noise (a foot read a band's width
+    # higher in one frame), as one sample deeper is for the floor line: it neither starts a climb nor
+    # (bridged below, as a foot low for a moment on the way up) stretches one back to it
+    seen_on = on_floor & track.found
+    for s0, e0 in runs(off):
+        if e0 - s0 == 1 and s0 > 0 and e0 < len(off) and seen_on[s0 - 1] and seen_on[e0]:
+            off[s0] = False
     height = np.where(track.found, -(track.hip() @ down), -np.inf)
     top = float(t[int(np.nanargmax(height))]) if np.isfinite(height).any() else -np.inf
     for s0, e0 in runs(~off):  # nor does a foot low for a moment on the way up (see BACK_ON_FLOOR_S)
         if s0 > 0 and e0 < len(off) and off[s0 - 1] and off[e0] and t[e0 - 1] < top and \
                 t[e0 - 1] - t[s0] + _dt(t) < BACK_ON_FLOOR_S - 1e-6:
             off[s0:e0] = True
-    seen_on = on_floor & track.found
     climbs = []
     for s0, e0 in runs(off):  # each stretch off the floor long enough is a climb; the longest is the climb
         length = float(t[e0 - 1] - t[s0])
