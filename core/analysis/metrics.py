@@ -1097,20 +1097,23 @@ def contacted_at(cs: list[Contact], time: float) -> list[Contact]:
 
 
 def _leaves(track: Track, idx: int, c: Contact) -> bool:
-    """Does the limb end move at least FEET_TOGETHER_DIST torso lengths within FEET_TOGETHER_S after
-    contact ``c`` ends (it left the hold, rather than the contact breaking up on jitter)? Seen once
-    there, or read there twice at any confidence: a leg swinging off a roof hangs towards the camera,
-    foreshortened, and fades out of sight as it goes (read at visibility 0.2-0.3 as it left, both
-    legs at once, on the roof clip sampled at other sizes and rates), while a foot hidden on its hold
-    is placed at or near it, not twice far from it."""
+    """Does the limb end move at least FEET_TOGETHER_DIST torso lengths away within the three samples
+    after contact ``c`` ends (it left the hold, rather than the contact breaking up on jitter)? Seen
+    once there, or read there twice running at any confidence: a leg swinging off a roof hangs
+    towards the camera, foreshortened, and fades out of sight as it goes (read at visibility 0.2-0.3
+    as it left, both legs at once, on the roof clip sampled at other sizes and rates), while a foot
+    hidden on its hold is placed at or near it, not twice running far from it (a guess wanders off
+    and back: read away, at the hold, away again). Three samples: a foot swinging off slowly is
+    0.45 torso lengths away in the first and 0.9 in the next (a foot leaving reaches 0.5 torso
+    lengths within FEET_TOGETHER_S, two samples at 8 fps; one more allows for its first reading)."""
     t = track.t
-    # (at least the next two samples: frame times are the source's, not exact steps of the rate)
-    w = (t > c.end + 1e-6) & (t <= c.end + max(FEET_TOGETHER_S, 2 * _dt(t)) + _dt(t) / 2)
+    # (frame times are the source's, not exact steps of the rate)
+    w = (t > c.end + 1e-6) & (t <= c.end + max(FEET_TOGETHER_S, 3 * _dt(t)) + _dt(t) / 2)
     vis = track.lm[w, idx, 2]
     # seen with its knee hidden (see Track.leg_seen): read faintly
     vis = np.where(track.leg_seen(c.limb)[w], vis, np.minimum(vis, LOW_VISIBILITY))
     away = np.linalg.norm(track.lm[w, idx, :2] - np.array([c.x, c.y]), axis=1) / track.torso_px >= FEET_TOGETHER_DIST
-    return bool(np.any(away & (vis >= MIN_VISIBILITY))) or int(np.sum(away)) >= 2
+    return bool(np.any(away & (vis >= MIN_VISIBILITY))) or bool(np.any(away[1:] & away[:-1]))
 
 
 def _possibly_on(track: Track, other: list[Contact], at: float, swung_until: float = -np.inf) -> bool:
