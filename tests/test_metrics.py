@@ -2141,3 +2141,40 @@ def test_climbing_down_after_the_top_is_no_hand_move(dips, moves, turns):
     assert m.window[0] < 1.5 and m.window[1] > 6.5, m.window  # (the feet within the floor's band from 6.75 s)
     # (the last step down is taken as the feet reach the floor: after the climb)
     assert (m.values["moves"], m.values["moves_down"]) == (moves, 2)
+
+
+@pytest.mark.parametrize("last_samples, moves", [(2, 1), (1, 0)])
+def test_a_hold_taken_as_the_clip_stops_with_the_climber_on_the_wall_is_a_move(last_samples, moves):
+    """The clip stops with the climber on the wall, the left hand on a new hold 1.5 torso lengths
+    up for its last two samples: still there when watching stopped, it may have stayed long after,
+    as a hand still when the clip begins may have been there long before: two samples make the
+    contact (three were needed: the roof clip's match at 6.3 s, in its last 0.8 s, was lost in most
+    re-readings of its noisier copies). One sample is no stillness."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    track.lm[:, P.L_WRIST, :2] = (300, 300)
+    new = np.arange(len(t)) >= len(t) - last_samples
+    track.lm[new, P.L_WRIST, :2] = (300, 150)
+    track.lm[np.flatnonzero(new)[0] - 1, P.L_WRIST, :2] = (300, 225)  # on the way
+    m = M.compute(track)
+    assert m.window[1] == t[-1] and m.values["moves"] == moves
+
+
+def test_a_grip_whose_reading_breaks_for_a_frame_is_one_grip_not_a_brief_touch():
+    """The right hand leaves its start hold at 1 s, out of sight (not seen reaching), and is read on
+    a new hold from 5.0 s to the clip's end, but 30 px off it at 5.375 s (past the contact radius,
+    within a hold's width): two contacts on one hold. The first, 0.375 s long to the second's start,
+    read as a brief touch, and a brief touch a hand was not seen reaching for is no move; the second,
+    on the hold the first held, none either: 0 moves (the shaken roof probe's match, at 6.4-6.9 s and
+    7.0 s to its end). One grip, held to the end: a move."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    track.lm[:, P.R_WRIST, :2] = (600, 300)
+    track.lm[t >= 1.0, P.R_WRIST, 2] = 0.1  # out of sight
+    on = t >= 5.0
+    track.lm[on, P.R_WRIST, :2] = (480, 150)
+    track.lm[on, P.R_WRIST, 2] = 0.9
+    track.lm[np.flatnonzero(t >= 5.375)[0], P.R_WRIST, :2] = (510, 150)
+    m = M.compute(track)
+    hands = [c for c in M.contacts(track, *m.window[:2]) if c.limb == "right_hand" and c.start >= 5.0]
+    assert len(hands) == 2 and m.values["moves"] == 1

@@ -761,14 +761,15 @@ class Contact:
 
 
 def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float,
-                censored: int | None = None, drifting: bool = False) -> list[tuple[int, int]]:
+                censored: int | None = None, drifting: bool = False, cut_off: int | None = None) -> list[tuple[int, int]]:
     """[start, end) index spans where the points ``p`` (n, 2; NaN = unseen) stay within ``radius`` of
     their median for at least ``min_s`` seconds and three samples. Grown greedily from each start,
     so a slow drift ends a span once it leaves the radius. With ``drifting``, a span whose first and
     last thirds lie further apart than ``radius`` is a slow movement, not a stop (a slow reach keeps
     within the radius for the few samples of a short span; a hand on a hold scatters around one
     point). A span starting at index ``censored`` (where watching began: it may have lasted long
-    before) needs only two samples."""
+    before) needs only two samples, as does one ending at index ``cut_off`` (where watching
+    stopped: it may have lasted long after)."""
     n = len(t)
     out: list[tuple[int, int]] = []
     i = 0
@@ -784,7 +785,8 @@ def still_spans(p: np.ndarray, t: np.ndarray, radius: float, min_s: float,
             j += 1
         k = max(1, (j - i) // 3)
         moved = drifting and float(np.linalg.norm(np.median(p[i:i + k], axis=0) - np.median(p[j - k:j], axis=0))) > radius
-        if (t[j - 1] - t[i] + _dt(t) >= min_s and j - i >= 3 and not moved) or (i == censored and j - i >= 2):
+        if (t[j - 1] - t[i] + _dt(t) >= min_s and j - i >= 3 and not moved) or (i == censored and j - i >= 2) \
+                or (j == cut_off and j - i >= 2 and not moved):
             out.append((i, j))
             i = j
         else:
@@ -802,6 +804,9 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
     out: list[Contact] = []
     inside = (t >= a - 1e-6) & (t <= b + 1e-6)
     first = int(np.argmax(inside)) if inside.any() else None
+    # a climb going on to the clip's last frame (the climber still on the wall): a limb still there
+    # as the video stops may have stayed long after, as one still as it begins may have been long before
+    cut_off = len(t) if len(t) and b >= t[-1] - 1e-6 else None
     for limb, idx in LIMBS.items():
         p = fill_gaps(track.point(idx), t, 0.3)
         p[~inside] = np.nan
@@ -809,7 +814,7 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
         # A hand drifting slowly is reaching (see still_spans); the feet's readings jitter more, and
         # a foot's stillness is kept as it is (tried on feet too: far more feet read off the wall)
         for s, e in still_spans(track.norm(p), t, CONTACT_RADIUS, CONTACT_MIN_S, censored=first,
-                                drifting=limb.endswith("hand")):
+                                drifting=limb.endswith("hand"), cut_off=cut_off):
             xy = np.nanmedian(p[s:e], axis=0)
             out.append(Contact(limb, float(t[s]), float(t[e - 1]), float(xy[0]), float(xy[1])))
     out.sort(key=lambda c: (c.start, c.limb))
@@ -954,12 +959,19 @@ def _brief(track: Track, hands: list[Contact]) -> set[int]:
     grip whose reading wanders off the contact radius as a shaken camera's compensation lags, the
     hand still on the hold, has not let go (as a foot's has not, in cut_loose_gaps). A contact held
     until the video's last frame is not brief: the video ended, not the grip (a match in the last
-    half second of a clip that stops with the climber on the wall)."""
+    half second of a clip that stops with the climber on the wall). The same hand's next contact on
+    the same hold (within a hold's width), begun within two samples of this one's end, goes on
+    holding it: one grip whose reading broke for a moment, not a brief touch and a re-grip."""
     held = _held(track, hands, ("left_hand", "right_hand"))
     last = float(track.t[-1]) if len(track.t) else 0.0
-    return {id(c) for c in hands
-            if max(c.end, float(track.t[held[id(c)][-1]]) if len(held[id(c)]) else c.end) - c.start
-            < BRIEF_TOUCH_S - 1e-6 and c.end < last - 1e-6}
+    until = {id(c): max(c.end, float(track.t[held[id(c)][-1]]) if len(held[id(c)]) else c.end) for c in hands}
+    for limb in ("left_hand", "right_hand"):
+        mine = sorted((c for c in hands if c.limb == limb), key=lambda c: c.start)
+        for c, nxt in reversed(list(zip(mine, mine[1:]))):  # (from the last: a chain of them is one grip)
+            if math.dist((c.x, c.y), (nxt.x, nxt.y)) / track.torso_px <= NEW_HOLD_DIST and \
+                    nxt.start - until[id(c)] <= 2 * _dt(track.t) + 1e-6:
+                until[id(c)] = max(until[id(c)], until[id(nxt)])
+    return {id(c) for c in hands if until[id(c)] - c.start < BRIEF_TOUCH_S - 1e-6 and until[id(c)] < last - 1e-6}
 
 
 def _glimpse(track: Track, idx: int, c: Contact, a: float) -> bool:
