@@ -2178,3 +2178,17 @@ def test_a_grip_whose_reading_breaks_for_a_frame_is_one_grip_not_a_brief_touch()
     m = M.compute(track)
     hands = [c for c in M.contacts(track, *m.window[:2]) if c.limb == "right_hand" and c.start >= 5.0]
     assert len(hands) == 2 and m.values["moves"] == 1
+
+
+def test_a_foot_read_off_its_hold_and_back_in_the_clip_s_last_frames_is_no_re_placement():
+    """The right foot stays on its hold to the clip's end (the climber on the wall), read 0.6 torso
+    lengths off it for two frames and back for the last two (the roof clip's right foot at 6.8-7.2 s,
+    both feet still in the video). A foot's readings jitter more than a hand's: two samples at the
+    end are not a contact for a foot, and no re-placement is counted (it was, with footwork 71 -> 65)."""
+    t = np.arange(0, 6, 0.125)
+    track = _hands_track(t)
+    n = len(t)
+    track.lm[[n - 4, n - 3], P.R_ANKLE, :2] = (640, 463)
+    m = M.compute(track)
+    assert m.window[1] == t[-1]
+    assert m.values["foot_replacements"] == 0 and m.replaced_at == []

@@ -804,8 +804,11 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
     out: list[Contact] = []
     inside = (t >= a - 1e-6) & (t <= b + 1e-6)
     first = int(np.argmax(inside)) if inside.any() else None
-    # a climb going on to the clip's last frame (the climber still on the wall): a limb still there
-    # as the video stops may have stayed long after, as one still as it begins may have been long before
+    # a climb going on to the clip's last frame (the climber still on the wall): a hand still there
+    # as the video stops may have stayed long after, as one still as it begins may have been long
+    # before. Not a foot: its readings jitter more, and two alike at the end read as a foot lifted and
+    # put back (the roof clip's right foot, read 0.58 torso lengths off for two frames at 6.8 s while
+    # both feet stay put: a second re-placement, footwork 71 -> 65)
     cut_off = len(t) if len(t) and b >= t[-1] - 1e-6 else None
     for limb, idx in LIMBS.items():
         p = fill_gaps(track.point(idx), t, 0.3)
@@ -814,7 +817,7 @@ def contacts(track: Track, a: float, b: float) -> list[Contact]:
         # A hand drifting slowly is reaching (see still_spans); the feet's readings jitter more, and
         # a foot's stillness is kept as it is (tried on feet too: far more feet read off the wall)
         for s, e in still_spans(track.norm(p), t, CONTACT_RADIUS, CONTACT_MIN_S, censored=first,
-                                drifting=limb.endswith("hand"), cut_off=cut_off):
+                                drifting=limb.endswith("hand"), cut_off=cut_off if limb.endswith("hand") else None):
             xy = np.nanmedian(p[s:e], axis=0)
             out.append(Contact(limb, float(t[s]), float(t[e - 1]), float(xy[0]), float(xy[1])))
     out.sort(key=lambda c: (c.start, c.limb))
