@@ -1651,9 +1651,8 @@ def compute(track: Track, trim: tuple[float | None, float | None] | None = None,
     v_fine = speed(smooth(track.norm(hip_px[keep]), ht, SPARC_SMOOTH_S), ht) if keep.sum() >= 4 else np.zeros(0)
     smoothness, measured_moves = movement_smoothness(v_fine, ht)
     # height gained: from the start to the highest point, along the body's "up" (a climber who drops
-    # off at the end still climbed), in torso lengths
-    rise = -(hip @ (down if certain else np.array([0.0, 1.0]))) if len(hip) >= 2 else np.zeros(0)
-    gain = float(rise.max() - rise[0]) if len(rise) >= 2 else 0.0
+    # off at the end still climbed), in torso lengths; only where "up" is certain (up_h is empty else)
+    gain = float(up_h.max() - up_h[0]) if len(up_h) >= 2 else 0.0
 
     values: dict[str, Any] = {
         "duration_s": round(duration, 2),
